@@ -1,0 +1,56 @@
+# The front door: `make run` starts the demo workspace, `make test` runs every test.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+DEMO_DB ?= instance/demo.db
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve test bench lint format clean
+
+help:
+	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
+	@echo "make serve  serve the workspace named by GAPWATCH_DB (default instance/gapwatch.db)"
+	@echo "make test   install what the tests need and run the whole suite"
+	@echo "make bench  run the benchmarks under bench/"
+	@echo "make lint   ruff check and format check"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch demo
+	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch serve --host $(HOST) --port $(PORT)
+
+serve: $(VENV)/.installed
+	$(BIN)/gapwatch init
+	$(BIN)/gapwatch serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	@bash scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/ingest.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

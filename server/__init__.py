@@ -1,0 +1,34 @@
+"""Gapwatch: the gap between what a brand claims and what its customers say.
+
+``create_app`` is the application factory; ``gapwatch serve`` runs it under waitress.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web application with settings resolved once (see ``server.settings``)."""
+    from . import db, settings
+    from .api import bp as api_bp
+    from .api.errors import init_app as init_errors
+    from .web import bp as web_bp
+
+    values = settings.load(config)
+    app = Flask(__name__)
+    app.config.update(values)
+    app.config["SECRET_KEY"] = values["SECRET_KEY"] or secrets.token_hex(32)
+    app.config["MAX_CONTENT_LENGTH"] = values["MAX_REQUEST_BYTES"]
+    app.json.sort_keys = False
+    db.init_app(app)
+    init_errors(app)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)
+    return app

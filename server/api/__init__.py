@@ -1,0 +1,7 @@
+"""The JSON API under ``/api``: one module per resource, errors always as JSON."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+from . import brands, clips, comments, health  # noqa: E402,F401  (routes register on import)

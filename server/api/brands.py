@@ -1,0 +1,14 @@
+"""``GET /api/brands``: the brands a comment can be about (the extension's brand picker)."""
+
+from flask import jsonify
+
+from ..brands import list_brands
+from ..db import get_db
+from . import bp
+
+
+@bp.get("/brands")
+def get_brands():
+    brands = list_brands(get_db())
+    ours = next((b["name"] for b in brands if b["is_ours"]), None)
+    return jsonify({"brands": brands, "ours": ours})

@@ -1,0 +1,52 @@
+"""Every error on an ``/api/`` path answers JSON ``{"error": "..."}``, never an HTML page."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+
+from ..errors import GapwatchError
+
+
+def error_response(status: int, message: str, **extra) -> tuple[Response, int]:
+    return jsonify({"error": message, **extra}), status
+
+
+def _is_api() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def _http_error(exc: HTTPException):
+    if not _is_api():
+        return exc
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = request.max_content_length
+        return error_response(413, f"request body is larger than the limit of {limit} bytes")
+    response, status = error_response(exc.code or 500, exc.description or exc.name)
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response, status
+
+
+def _domain_error(exc: GapwatchError):
+    response, status = error_response(exc.status, str(exc))
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="gapwatch"'
+    return response, status
+
+
+def _unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    if not _is_api():
+        return InternalServerError(original_exception=exc)
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal error; the server log has the details")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(GapwatchError, _domain_error)
+    app.register_error_handler(Exception, _unexpected)

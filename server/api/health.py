@@ -1,0 +1,22 @@
+"""``GET /api/health``: is the service up, and is its store readable and current."""
+
+from flask import jsonify
+
+from .. import __version__, migrations
+from ..comments import comment_counts
+from ..db import get_db
+from . import bp
+
+
+@bp.get("/health")
+def health():
+    db = get_db()
+    pending = sorted(set(migrations.names()) - set(migrations.applied(db)))
+    body = {
+        "status": "ok" if not pending else "degraded",
+        "service": "gapwatch",
+        "version": __version__,
+        "schema": {"applied": len(migrations.names()) - len(pending), "pending": pending},
+        **comment_counts(db),
+    }
+    return jsonify(body), 200 if not pending else 503

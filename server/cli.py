@@ -1,0 +1,277 @@
+"""The ``gapwatch`` command: parses arguments and calls the same functions the service uses."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+
+import click
+from sqlite_utils import Database
+
+from . import settings
+from .errors import GapwatchError
+
+
+def _db() -> Database:
+    from .db import open_db
+
+    return open_db(settings.load()["DB"])
+
+
+@contextmanager
+def workspace() -> Iterator[Database]:
+    """The workspace named by GAPWATCH_DB, up to date, closed afterwards."""
+    db = _db()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into a one-line ``Error: ...`` and exit status 1."""
+
+    @wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (GapwatchError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapped
+
+
+class _Quiet:
+    """A progress bar that shows nothing, for when stderr is not a terminal."""
+
+    def __enter__(self) -> _Quiet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, _n: int) -> None:
+        return None
+
+
+def progress(length: int, label: str) -> Any:
+    """A progress bar on stderr when a person is watching, otherwise nothing."""
+    if not sys.stderr.isatty():
+        return _Quiet()
+    return click.progressbar(length=length, label=label, file=sys.stderr)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gapwatch")
+def main() -> None:
+    """Gapwatch: declared positioning against what customers say.
+
+    The workspace is the SQLite file named by GAPWATCH_DB (default: instance/gapwatch.db).
+    """
+
+
+@main.command()
+@friendly
+def init() -> None:
+    """Create an empty workspace (or bring an existing one up to date)."""
+    from .taxonomy import ensure_taxonomy
+
+    with workspace() as db:
+        version = ensure_taxonomy(db)
+        click.echo(f"Workspace ready at {settings.load()['DB']} (taxonomy version {version}).")
+
+
+@main.command()
+@friendly
+def demo() -> None:
+    """Load the demo workspace (Lumio and two competitors) into an empty database."""
+    from .demo import is_loaded, load_demo
+
+    with workspace() as db:
+        if is_loaded(db):
+            click.echo(f"The demo workspace is already loaded in {settings.load()['DB']}.")
+            return
+        with progress(900, "Loading demo comments") as bar:
+            counts = load_demo(db, progress=bar.update)
+        click.echo(
+            f"Demo workspace loaded into {settings.load()['DB']}: "
+            f"{counts['new']} comments ({counts['duplicate']} duplicates, "
+            f"{counts['rejected']} rejected)."
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@friendly
+def serve(host: str, port: int) -> None:
+    """Serve the web app and API with the production server (waitress)."""
+    from waitress import serve as waitress_serve
+
+    from . import create_app
+
+    values = settings.load()
+    if not _is_loopback(host) and not values["SECRET_KEY"]:
+        raise click.ClickException(
+            f"refusing to listen on {host} without a secret key: set GAPWATCH_SECRET_KEY "
+            "(e.g. to the output of `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+        )
+    app = create_app()
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Gapwatch is serving {values['DB']} on http://{shown}:{port}/  (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=values["THREADS"], ident="gapwatch")
+
+
+@main.group()
+def brands() -> None:
+    """The workspace's own brand and its competitors."""
+
+
+@brands.command("add")
+@click.argument("name")
+@click.option("--competitor", is_flag=True, help="A competitor (the first other brand is ours).")
+@friendly
+def brands_add(name: str, competitor: bool) -> None:
+    """Add a brand."""
+    from .brands import add_brand
+
+    with workspace() as db:
+        brand = add_brand(db, name, competitor=competitor)
+    role = "your own brand" if brand["is_ours"] else "a competitor"
+    click.echo(f"Added {brand['name']} as {role}.")
+
+
+@brands.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@friendly
+def brands_list(as_json: bool) -> None:
+    """List brands with their comment counts."""
+    from .brands import list_brands
+
+    with workspace() as db:
+        rows = list_brands(db)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No brands yet: add yours with `gapwatch brands add NAME`.")
+    for row in rows:
+        role = "ours" if row["is_ours"] else "competitor"
+        click.echo(f"{row['name']:<30} {role:<11} {row['comments']:>8} comments")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens for the browser extension, spiders and scripts."""
+
+
+@tokens.command("create")
+@click.option("--name", required=True, help="Who or what uses the token, e.g. 'Maria's extension'.")
+@friendly
+def tokens_create(name: str) -> None:
+    """Create a token and print it, alone, on stdout. It is shown only this once."""
+    from .tokens import create_token
+
+    with workspace() as db:
+        record, token = create_token(db, name)
+    click.echo(
+        f"Created token {record['id']} ({record['name']}); store it now, it is not shown again.",
+        err=True,
+    )
+    click.echo(token)
+
+
+@tokens.command("list")
+@friendly
+def tokens_list() -> None:
+    """List tokens (never the tokens themselves)."""
+    from .tokens import list_tokens
+
+    with workspace() as db:
+        rows = list_tokens(db)
+    if not rows:
+        click.echo("No tokens yet: create one with `gapwatch tokens create --name NAME`.")
+    for row in rows:
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        used = row["last_used_at"] or "never used"
+        click.echo(f"{row['id']:>4}  {row['prefix']}…  {row['name']:<30} {state:<28} {used}")
+
+
+@tokens.command("revoke")
+@click.argument("token")
+@friendly
+def tokens_revoke(token: str) -> None:
+    """Revoke a token by its id or its name."""
+    from .tokens import revoke_token
+
+    with workspace() as db:
+        record = revoke_token(db, token)
+    click.echo(f"Revoked token {record['id']} ({record['name']}).")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--brand", help="Brand of the lines that do not name one.")
+@click.option(
+    "--kind", type=click.Choice(["customer", "emitted"]), default="customer", show_default=True
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: from the file name."
+)
+@friendly
+def import_(file: str, brand: str | None, kind: str, fmt: str | None) -> None:
+    """Import comments from a CSV or JSON Lines file.
+
+    Prints how many were new, duplicate and rejected, and the line number and reason of each
+    rejected line. Exits with status 1 when any line was rejected (the others are stored).
+    """
+    from .files import count_lines, import_file
+
+    with workspace() as db, progress(count_lines(file), "Importing") as bar:
+        report = import_file(db, file, brand=brand, kind=kind, fmt=fmt, progress=bar.update)
+    counts = report.counts
+    click.echo(
+        f"{counts['new']} new, {counts['duplicate']} duplicate, {counts['rejected']} rejected"
+    )
+    for line, reason in report.rejected:
+        click.echo(f"line {line}: {reason}")
+    if report.rejected:
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option("--brand", help="Only this brand.")
+@click.option("--kind", type=click.Choice(["customer", "emitted"]), help="Only this kind.")
+@click.option(
+    "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Default: stdout."
+)
+@friendly
+def export(fmt: str, brand: str | None, kind: str | None, output: Any) -> None:
+    """Export comments with their tags as JSON Lines or CSV."""
+    from .comments import CommentQuery
+    from .files import export_comments
+
+    with workspace() as db:
+        count = export_comments(db, output, CommentQuery(brand=brand, kind=kind), fmt)
+    click.echo(f"Exported {count} comments.", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

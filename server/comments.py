@@ -1,0 +1,186 @@
+"""Reading comments back: the one query behind ``GET /api/comments``, the page and export."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlite_utils import Database
+
+from .errors import Invalid
+from .ingest import KINDS
+
+MAX_PER_PAGE = 200
+
+_SELECT = """
+SELECT c.id, b.name AS brand, c.text, c.kind, c.origin, c.channel, c.url, c.title, c.context,
+       c.note, c.author, c.rating, c.external_id, c.published_at, c.collected_at, c.language,
+       c.duplicates, c.source_id, c.run_id,
+       coalesce(cr.sentiment, t.sentiment) AS sentiment,
+       t.model AS model, t.taxonomy_version AS taxonomy_version,
+       cr.comment_id IS NOT NULL AS corrected
+FROM comments c
+JOIN brands b ON b.id = c.brand_id
+LEFT JOIN tags t ON t.comment_id = c.id
+LEFT JOIN corrections cr ON cr.comment_id = c.id
+"""
+
+
+def _parse_day(name: str, value: str, *, end: bool) -> str:
+    """A ``from``/``to`` bound as a stored timestamp; a bare date covers the whole day."""
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return f"{day.isoformat()}T23:59:59Z" if end else f"{day.isoformat()}T00:00:00Z"
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{name} must be a date like 2025-01-31, not {value[:40]!r}") from None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def fts_query(text: str) -> str:
+    """Turn what a person typed into an FTS5 query: every word must appear, syntax is literal."""
+    words = [w.replace('"', '""') for w in text.split()]
+    return " ".join(f'"{w}"' for w in words)
+
+
+@dataclass(frozen=True)
+class CommentQuery:
+    brand: str | None = None
+    q: str | None = None
+    attribute: str | None = None
+    kind: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    page: int = 1
+    per_page: int = 50
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], *, default_per_page: int = 50) -> CommentQuery:
+        """Build from query-string arguments, refusing unknown or malformed ones."""
+        allowed = {"brand", "q", "attribute", "kind", "from", "to", "page", "per_page"}
+        unknown = sorted(set(args) - allowed)
+        if unknown:
+            raise Invalid(
+                f"unknown parameter(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
+            )
+
+        def text(name: str) -> str | None:
+            value = args.get(name, "").strip()
+            return value or None
+
+        def number(name: str, default: int, top: int) -> int:
+            raw = text(name)
+            if raw is None:
+                return default
+            if not raw.isdigit() or not 1 <= int(raw) <= top:
+                raise Invalid(f"{name} must be a whole number from 1 to {top}, not {raw[:20]!r}")
+            return int(raw)
+
+        kind = text("kind")
+        if kind is not None and kind not in KINDS:
+            raise Invalid(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        return cls(
+            brand=text("brand"),
+            q=text("q"),
+            attribute=text("attribute"),
+            kind=kind,
+            date_from=_parse_day("from", text("from"), end=False) if text("from") else None,
+            date_to=_parse_day("to", text("to"), end=True) if text("to") else None,
+            page=number("page", 1, 1_000_000),
+            per_page=number("per_page", default_per_page, MAX_PER_PAGE),
+        )
+
+    def where(self, db: Database) -> tuple[str, list]:
+        clauses: list[str] = []
+        params: list = []
+        if self.brand:
+            if not list(
+                db.query("SELECT 1 FROM brands WHERE name = ? COLLATE NOCASE", [self.brand])
+            ):
+                raise Invalid(f"unknown brand {self.brand!r}")
+            clauses.append("b.name = ? COLLATE NOCASE")
+            params.append(self.brand)
+        if self.q and (match := fts_query(self.q)):
+            clauses.append("c.id IN (SELECT rowid FROM comments_fts WHERE comments_fts MATCH ?)")
+            params.append(match)
+        if self.attribute:
+            if not list(db.query("SELECT 1 FROM attributes WHERE key = ?", [self.attribute])):
+                raise Invalid(f"unknown attribute {self.attribute!r}")
+            clauses.append(
+                "c.id IN (SELECT comment_id FROM comment_attributes WHERE attribute = ?)"
+            )
+            params.append(self.attribute)
+        if self.kind:
+            clauses.append("c.kind = ?")
+            params.append(self.kind)
+        if self.date_from:
+            clauses.append("coalesce(c.published_at, c.collected_at) >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append("coalesce(c.published_at, c.collected_at) <= ?")
+            params.append(self.date_to)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _with_attributes(db: Database, rows: list[dict]) -> list[dict]:
+    by_id: dict[int, list[str]] = {row["id"]: [] for row in rows}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        sql = (
+            "SELECT comment_id, attribute FROM comment_attributes "
+            f"WHERE comment_id IN ({', '.join('?' * len(chunk))}) ORDER BY attribute"
+        )
+        for cid, attribute in db.conn.execute(sql, chunk):
+            by_id[cid].append(attribute)
+    for row in rows:
+        row["attributes"] = by_id[row["id"]]
+        row["corrected"] = bool(row["corrected"])
+    return rows
+
+
+def search_comments(db: Database, query: CommentQuery) -> dict:
+    """One page of comments matching ``query``, newest first, with the total count."""
+    where, params = query.where(db)
+    total = db.execute(
+        f"SELECT count(*) FROM comments c JOIN brands b ON b.id = c.brand_id {where}", params
+    ).fetchone()[0]
+    sql = (
+        f"{_SELECT} {where} ORDER BY coalesce(c.published_at, c.collected_at) DESC, c.id DESC "
+        "LIMIT ? OFFSET ?"
+    )
+    offset = (query.page - 1) * query.per_page
+    rows = list(db.query(sql, [*params, query.per_page, offset]))
+    return {
+        "comments": _with_attributes(db, rows),
+        "total": total,
+        "page": query.page,
+        "per_page": query.per_page,
+        "pages": max(1, math.ceil(total / query.per_page)),
+    }
+
+
+def iter_comments(db: Database, query: CommentQuery, *, chunk: int = 1000) -> Iterator[dict]:
+    """Every comment matching ``query`` (pagination ignored), oldest first, for export."""
+    where, params = query.where(db)
+    last_id = 0
+    while True:
+        extra = " AND " if where else " WHERE "
+        sql = f"{_SELECT} {where}{extra}c.id > ? ORDER BY c.id LIMIT ?"
+        rows = list(db.query(sql, [*params, last_id, chunk]))
+        if not rows:
+            return
+        yield from _with_attributes(db, rows)
+        last_id = rows[-1]["id"]
+
+
+def comment_counts(db: Database) -> dict:
+    """Totals for the health check and the home page."""
+    row = db.execute(
+        "SELECT count(*), coalesce(sum(duplicates), 0), (SELECT count(*) FROM tags) FROM comments"
+    ).fetchone()
+    return {"comments": row[0], "duplicates_seen": row[1], "tagged": row[2]}

@@ -1,0 +1,133 @@
+"""The demo workspace: generated deterministically from ``demo_data``, loaded through ingestion."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from . import demo_data as data
+from .brands import add_brand, list_brands
+from .errors import Conflict
+from .ingest import Context, ingest, summarise
+from .taxonomy import ensure_taxonomy, set_positioning
+
+START = datetime(2025, 5, 1, tzinfo=UTC)
+END = datetime(2026, 10, 31, tzinfo=UTC)
+UNDECLARED_SHARE = 0.06
+SECOND_ATTRIBUTE = 0.3
+RATED_CHANNELS = {"G2", "Trustpilot", "App Store"}
+
+
+def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+def _mix(brand: str, t: float) -> dict[str, float]:
+    start, end = data.MIX[brand]["start"], data.MIX[brand]["end"]
+    return {k: start[k] + (end[k] - start[k]) * t for k in start}
+
+
+def _sentences(rng: random.Random, brand: str, t: float) -> tuple[list[str], bool]:
+    """The body of one comment and whether it is, on the whole, positive."""
+    if rng.random() < UNDECLARED_SHARE:
+        return [rng.choice(data.UNDECLARED)], False
+    first = _pick(rng, _mix(brand, t))
+    attributes = [first]
+    if rng.random() < SECOND_ATTRIBUTE:
+        attributes.append(_pick(rng, {k: v for k, v in _mix(brand, t).items() if k != first}))
+    moods = [rng.random() < data.POSITIVE[brand][a] for a in attributes]
+    body = [
+        rng.choice(data.PHRASES[a]["positive" if m else "negative"])
+        for a, m in zip(attributes, moods, strict=True)
+    ]
+    return body, moods[0]
+
+
+def _comment(rng: random.Random, brand: str, seen: set[str]) -> dict:
+    slug = brand.lower().replace(" ", "-")
+    for _attempt in range(50):
+        t = rng.random() ** 0.8  # volume grows over time
+        body, positive = _sentences(rng, brand, t)
+        text = (rng.choice(data.OPENERS) + " ".join(body) + rng.choice(data.CLOSERS)).format(
+            b=brand
+        )
+        if text not in seen:
+            break
+    seen.add(text)
+    channel, _weight, pattern = rng.choices(data.CHANNELS, weights=[c[1] for c in data.CHANNELS])[0]
+    published = START + (END - START) * t + timedelta(seconds=rng.randrange(86_400))
+    item = {
+        "text": text,
+        "brand": brand,
+        "channel": channel,
+        "url": pattern.format(slug=slug, n=rng.randrange(100_000, 1_000_000)),
+        "author": f"{rng.choice(data.FIRST_NAMES)} {chr(65 + rng.randrange(26))}.",
+        "published_at": min(published, END).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "language": "en",
+    }
+    if channel in RATED_CHANNELS:
+        item["rating"] = rng.choice([4, 5]) if positive else rng.choice([1, 2, 3])
+    return item
+
+
+def customer_comments(seed: int = 2026) -> list[dict]:
+    """Every demo customer comment, the same list on every call with the same seed."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    return [
+        _comment(rng, brand, seen) for brand, count in data.COUNTS.items() for _ in range(count)
+    ]
+
+
+def emitted_content() -> list[dict]:
+    """The brands' own published pieces, spread evenly over the period."""
+    items = []
+    for brand, pieces in data.EMITTED.items():
+        slug = brand.lower().replace(" ", "-")
+        for i, (title, text) in enumerate(pieces):
+            when = START + (END - START) * (i + 0.5) / len(pieces)
+            items.append(
+                {
+                    "text": text,
+                    "title": title,
+                    "brand": brand,
+                    "kind": "emitted",
+                    "channel": "Brand site",
+                    "url": f"https://{slug}.example.com/blog/{i + 1}",
+                    "published_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "language": "en",
+                }
+            )
+    return items
+
+
+def is_loaded(db: Database) -> bool:
+    return bool(list(db.query("SELECT 1 FROM meta WHERE key = 'demo' AND value = 'loaded'")))
+
+
+def load_demo(db: Database, *, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Fill an empty workspace with the demo; answer the ingestion counts."""
+    if is_loaded(db):
+        raise Conflict("the demo workspace is already loaded in this database")
+    if list_brands(db):
+        raise Conflict(
+            "this workspace already has brands; load the demo into its own database, "
+            "e.g. GAPWATCH_DB=instance/demo.db gapwatch demo"
+        )
+    ensure_taxonomy(db)
+    add_brand(db, data.OURS)
+    for name in data.COMPETITORS:
+        add_brand(db, name, competitor=True)
+    for name, weights in data.POSITIONING.items():
+        set_positioning(db, name, weights, data.STATEMENTS[name])
+    outcomes = ingest(db, customer_comments(), Context(origin="import"), progress=progress)
+    outcomes += ingest(
+        db, emitted_content(), Context(origin="import", kind="emitted"), progress=progress
+    )
+    with db.atomic():
+        db["meta"].upsert({"key": "demo", "value": "loaded"}, pk="key")
+    return summarise(outcomes)

@@ -1,0 +1,273 @@
+"""The demo workspace's raw material: a fictional file-sync company and what people say of it.
+
+Lumio declares innovation ("AI-powered, next-generation"); its customers mostly praise that it
+never loses a file and that support answers. Driftbox competes on price, Nimbus Vault on features.
+All names, people and addresses are invented; URLs point at reserved example domains.
+"""
+
+OURS = "Lumio"
+COMPETITORS = ("Driftbox", "Nimbus Vault")
+
+STATEMENTS = {
+    "Lumio": "Lumio is the AI-powered, next-generation file platform that reinvents how teams "
+    "find, share and protect their work.",
+    "Driftbox": "Driftbox: all your files, everywhere, for less.",
+    "Nimbus Vault": "Nimbus Vault puts the smartest file features in the simplest app.",
+}
+
+POSITIONING = {
+    "Lumio": {"innovation": 0.45, "ease_of_use": 0.2, "performance": 0.15, "reliability": 0.1,
+              "support": 0.05, "price": 0.05},
+    "Driftbox": {"price": 0.5, "ease_of_use": 0.2, "reliability": 0.2, "performance": 0.1},
+    "Nimbus Vault": {"innovation": 0.4, "ease_of_use": 0.4, "performance": 0.2},
+}  # fmt: skip
+
+# Share of each brand's customer comments that speaks of each attribute, at the start and at the
+# end of the 18 months (linear in between): Lumio's support and reliability talk grows.
+MIX = {
+    "Lumio": {
+        "start": {"reliability": 0.38, "support": 0.18, "ease_of_use": 0.14, "price": 0.12,
+                  "performance": 0.1, "innovation": 0.08},
+        "end": {"reliability": 0.42, "support": 0.3, "ease_of_use": 0.1, "price": 0.08,
+                "performance": 0.06, "innovation": 0.04},
+    },
+    "Driftbox": {
+        "start": {"price": 0.42, "reliability": 0.22, "ease_of_use": 0.16, "support": 0.1,
+                  "performance": 0.06, "innovation": 0.04},
+        "end": {"price": 0.4, "reliability": 0.26, "ease_of_use": 0.14, "support": 0.12,
+                "performance": 0.05, "innovation": 0.03},
+    },
+    "Nimbus Vault": {
+        "start": {"innovation": 0.34, "ease_of_use": 0.26, "price": 0.14, "support": 0.12,
+                  "performance": 0.1, "reliability": 0.04},
+        "end": {"innovation": 0.3, "ease_of_use": 0.24, "price": 0.14, "support": 0.18,
+                "performance": 0.1, "reliability": 0.04},
+    },
+}  # fmt: skip
+
+# Probability that a comment on the attribute is positive, per brand.
+POSITIVE = {
+    "Lumio": {"reliability": 0.9, "support": 0.85, "ease_of_use": 0.7, "price": 0.45,
+              "performance": 0.6, "innovation": 0.5},
+    "Driftbox": {"reliability": 0.3, "support": 0.4, "ease_of_use": 0.7, "price": 0.85,
+                 "performance": 0.5, "innovation": 0.4},
+    "Nimbus Vault": {"reliability": 0.45, "support": 0.3, "ease_of_use": 0.8, "price": 0.4,
+                     "performance": 0.6, "innovation": 0.85},
+}  # fmt: skip
+
+COUNTS = {"Lumio": 420, "Driftbox": 150, "Nimbus Vault": 150}
+
+CHANNELS = (
+    # (channel, weight, URL pattern; {slug} is the brand, {n} a number)
+    ("G2", 0.25, "https://g2.example.com/products/{slug}/reviews/{slug}-review-{n}"),
+    ("Reddit", 0.25, "https://reddit.example.com/r/selfhosted/comments/{n}/"),
+    ("Trustpilot", 0.15, "https://trustpilot.example.com/reviews/{n}"),
+    ("App Store", 0.15, "https://apps.example.com/app/{slug}/review/{n}"),
+    ("Community forum", 0.12, "https://community.example.com/t/{slug}-question/{n}"),
+    ("Hacker News", 0.08, "https://news.example.com/item?id={n}"),
+)
+
+# {b} is replaced by the brand's name.
+PHRASES = {
+    "reliability": {
+        "positive": [
+            "It just works, every single day.",
+            "In two years {b} has never lost a file.",
+            "It never went down, not even in our busiest quarter.",
+            "Rock solid: sync has not failed once since we switched.",
+            "We stopped worrying about backups because {b} simply does its job.",
+            "Our laptop died and every document was there on the new one within the hour.",
+            "Uptime has been flawless for our whole team.",
+            "I trust {b} with client files because it has never let us down.",
+            "Boring in the best way: it runs in the background and never breaks.",
+            "After the office flood we restored everything from {b} without a single missing file.",
+            "Dependable is the word; we forget it is even there.",
+            "Three years, forty seats, zero lost files.",
+        ],
+        "negative": [
+            "Sync broke twice last month and we lost an afternoon of edits.",
+            "It keeps creating conflicted copies and I no longer trust it.",
+            "The service was down during our product launch.",
+            "Files silently failed to upload and nobody noticed for a week.",
+            "Half my photos vanished after the last update.",
+            "Outages every other week make it hard to rely on {b}.",
+        ],
+    },
+    "support": {
+        "positive": [
+            "Support answered in ten minutes on a Sunday.",
+            "Their help team fixed our permissions mess the same day.",
+            "A real person from support walked me through the migration.",
+            "The onboarding call was genuinely useful.",
+            "Support followed up a week later to check everything was fine.",
+            "Whenever we open a ticket, someone who knows the product replies quickly.",
+            "The documentation answered every question I had.",
+            "Customer service went above and beyond to recover a deleted folder.",
+            "I emailed support at midnight and had an answer before breakfast.",
+            "Their support engineers actually read the logs we send.",
+        ],
+        "negative": [
+            "Support took nine days to answer a simple billing question.",
+            "The help desk just sends canned replies.",
+            "Nobody from support ever got back to us.",
+            "The chatbot is useless and there is no way to reach a human.",
+            "Our ticket was closed without a fix.",
+            "Support kept asking me to reinstall the app instead of looking at the problem.",
+        ],
+    },
+    "innovation": {
+        "positive": [
+            "The AI search that finds files by what is in them is genuinely clever.",
+            "They ship new features faster than anyone else in this space.",
+            "The smart folders feel like the future of file management.",
+            "Cutting-edge stuff: it suggested who to share a draft with before I asked.",
+            "Automatic tagging of scanned receipts is ahead of the competition.",
+            "Every release brings something new and surprisingly useful.",
+        ],
+        "negative": [
+            "The AI features feel like a gimmick nobody asked for.",
+            "They keep adding buzzwords instead of fixing basics.",
+            "Nothing new in years; the product feels stuck in 2015.",
+            "The so-called smart suggestions are mostly wrong.",
+            "I do not need an AI assistant in my file manager.",
+        ],
+    },
+    "price": {
+        "positive": [
+            "Worth every penny for a small team.",
+            "The free plan is generous enough for freelancers.",
+            "Much cheaper than what we paid before, for more storage.",
+            "Great value for money, especially on the yearly plan.",
+            "The nonprofit discount made it a no-brainer.",
+            "Fair pricing with no surprise fees.",
+        ],
+        "negative": [
+            "Too expensive for what it does.",
+            "The price went up again this year and we are looking elsewhere.",
+            "Charging extra for version history is greedy.",
+            "Per-seat pricing gets painful fast once you pass twenty people.",
+            "The cheapest plan is so limited it is basically a trial.",
+        ],
+    },
+    "ease_of_use": {
+        "positive": [
+            "Setup took five minutes.",
+            "The interface is so intuitive that my parents use it.",
+            "Sharing a folder is two clicks.",
+            "Our non-technical staff picked it up without any training.",
+            "Clean, simple app that stays out of the way.",
+            "Everything is where you expect it to be.",
+        ],
+        "negative": [
+            "The settings are buried three menus deep.",
+            "Confusing interface; I never know which version I am looking at.",
+            "Onboarding new colleagues is a pain because the sharing model is so complicated.",
+            "The new redesign made simple things hard to find.",
+            "It took me an hour to figure out how to restore a file.",
+        ],
+    },
+    "performance": {
+        "positive": [
+            "Blazing fast sync, even with big video files.",
+            "Light on battery and memory compared with the others.",
+            "Large folders open instantly.",
+            "Uploads saturate our connection, which is exactly what I want.",
+            "The desktop app starts in a second.",
+        ],
+        "negative": [
+            "Sync takes ages on large folders.",
+            "The desktop app eats my CPU and drains the battery.",
+            "Uploading a few gigabytes takes all night.",
+            "The web app is sluggish with more than a thousand files.",
+            "Indexing slows my whole laptop down every morning.",
+        ],
+    },
+}
+
+OPENERS = [
+    "", "", "", "",
+    "We have used {b} for about a year. ",
+    "Switched to {b} from another provider last spring. ",
+    "Quick review after six months with {b}. ",
+    "Small design agency here. ",
+    "IT admin for a 40-person company. ",
+    "Honest take: ",
+    "Been on {b} since the beta. ",
+    "Using {b} for our family photos and work documents. ",
+    "We rolled {b} out to the whole team in January. ",
+    "Freelancer, so I care about a few things. ",
+]  # fmt: skip
+
+CLOSERS = [
+    "", "", "", "",
+    " Would recommend.",
+    " That is why we renewed.",
+    " That alone keeps us here.",
+    " Four stars from me.",
+    " Not sure we will stay.",
+    " Make of that what you will.",
+    " Just my two cents.",
+    " Happy to answer questions.",
+]  # fmt: skip
+
+EMITTED = {
+    "Lumio": [
+        ("Introducing Lumio Sense: AI-powered search that understands your files",
+         "Lumio Sense is our next-generation AI engine. It reads, understands and connects your "
+         "documents so your team finds anything in seconds. This is the future of work."),
+        ("Lumio 5: reinventing the file platform",
+         "With Lumio 5 we reinvent what a file platform can be: generative summaries, predictive "
+         "sharing and an AI copilot for every folder. Innovation is in our DNA."),
+        ("Why we bet everything on AI",
+         "Files are the last frontier of the AI revolution. Lumio is building the intelligent "
+         "layer that turns storage into insight. Disruptive, bold and next-generation."),
+        ("Smart Folders are here",
+         "Smart Folders use machine learning to organise your work automatically. Cutting-edge "
+         "technology, beautifully simple."),
+        ("Lumio at the AI Summit",
+         "Our CTO showed how Lumio's neural ranking reimagines collaboration. The next-generation "
+         "platform is here, and it is powered by AI."),
+        ("Meet the Lumio copilot",
+         "Ask the Lumio copilot anything about your files. Generative AI that drafts, "
+         "summarises and suggests, built into the platform that keeps innovating."),
+        ("Lumio homepage",
+         "The AI-powered, next-generation file platform. Innovative features, effortless "
+         "sharing, lightning-fast sync."),
+        ("Spring launch: predictive sharing",
+         "Lumio now predicts who needs a file before you share it. Another industry first from "
+         "the most innovative team in cloud storage."),
+        ("Lumio for enterprises",
+         "Enterprise-grade AI, next-generation security analytics and a platform that evolves "
+         "every week. Lead the future of work with Lumio."),
+        ("Product update: faster sync",
+         "We rebuilt the sync engine for speed: large folders now sync up to three times faster "
+         "on every platform."),
+    ],
+    "Driftbox": [
+        ("Driftbox pricing", "2 TB for less than a coffee a month. The best price in cloud storage."),
+        ("Why Driftbox", "All your files, everywhere, for less. Simple plans, no hidden fees."),
+        ("Driftbox family plan", "Share 5 TB with six people at our lowest price ever."),
+    ],
+    "Nimbus Vault": [
+        ("Nimbus Vault 3", "Smart albums, AI search and one-tap sharing in the simplest app we have ever built."),
+        ("The Nimbus way", "Powerful features should feel effortless. That is why Nimbus Vault is built around simplicity and smart ideas."),
+        ("Nimbus Labs", "Try tomorrow's features today: instant transcripts, smart previews and AI tagging."),
+    ],
+}  # fmt: skip
+
+# Things customers raise that no attribute of the default taxonomy covers.
+UNDECLARED = [
+    "Where are the servers? We need EU data residency before legal signs off.",
+    "Is there a Linux client yet? Still waiting.",
+    "Please add a dark mode to the desktop app.",
+    "Does {b} scan our files to train its AI? The privacy policy is vague.",
+    "Our auditors asked whether {b} is GDPR compliant and I could not find an answer.",
+    "Any plans for a Linux desktop app? Half our developers use Ubuntu.",
+    "Who can see our documents? We need to know where the data is stored.",
+    "The mobile app still has no dark mode in 2026.",
+]
+
+FIRST_NAMES = [
+    "Maria", "James", "Aiko", "Lucas", "Fatima", "Noah", "Elena", "Omar", "Priya", "Tom",
+    "Sofia", "Kwame", "Lena", "Diego", "Hannah", "Ravi", "Chloe", "Mateo", "Ingrid", "Sam",
+]  # fmt: skip

@@ -1,0 +1,173 @@
+"""Comment files: import from CSV or JSON Lines (through ingestion), export with tags."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+from sqlite_utils import Database
+
+from .comments import CommentQuery, iter_comments
+from .errors import Invalid
+from .ingest import BATCH_SIZE, COMMENT_FIELDS, Context, ingest
+
+FORMATS = ("csv", "jsonl")
+_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+EXPORT_COLUMNS = (
+    "id", "brand", "kind", "origin", "channel", "url", "title", "author", "published_at",
+    "collected_at", "language", "rating", "external_id", "duplicates", "text", "attributes",
+    "sentiment", "model", "taxonomy_version", "corrected",
+)  # fmt: skip
+
+
+@dataclass
+class Problem:
+    """A line that could not even be read as a comment (bad JSON, bad encoding)."""
+
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"new": 0, "duplicate": 0, "rejected": 0}
+    )
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, line: int, status: str, reason: str | None = None) -> None:
+        self.counts[status] += 1
+        if status == "rejected":
+            self.rejected.append((line, reason or "rejected"))
+
+
+def detect_format(path: Path, fmt: str | None) -> str:
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise Invalid(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        return fmt
+    found = _EXTENSIONS.get(path.suffix.lower())
+    if found is None:
+        raise Invalid(
+            f"cannot tell the format of {path.name!r}: name it .csv or .jsonl, or pass --format"
+        )
+    return found
+
+
+def _jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            yield number, Problem("the line is not UTF-8 text")
+            continue
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except ValueError as exc:
+            yield number, Problem(f"not valid JSON ({exc})")
+
+
+def _csv_records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    try:
+        text = stream.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"the file is not UTF-8 text ({exc}); nothing was imported") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    unknown = [name for name in header if name not in COMMENT_FIELDS]
+    if unknown or "text" not in header:
+        problem = (
+            f"unknown column(s) {', '.join(map(repr, unknown))}" if unknown else "no 'text' column"
+        )
+        raise Invalid(
+            f"{problem}; columns may be: {', '.join(COMMENT_FIELDS)}. Nothing was imported"
+        )
+    start = 2
+    for row in reader:
+        if None in row:
+            yield start, Problem("the row has more cells than the header")
+        else:
+            yield start, {k: _csv_value(k, v) for k, v in row.items() if v not in (None, "")}
+        start = reader.line_num + 1
+
+
+def _csv_value(name: str, value: str) -> Any:
+    if name == "rating":
+        try:
+            return float(value)
+        except ValueError:
+            return value  # ingestion rejects it with the reason
+    return value
+
+
+def read_records(fmt: str, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    return _csv_records(stream) if fmt == "csv" else _jsonl_records(stream)
+
+
+def count_lines(path: str | Path) -> int:
+    """Lines in a file (an upper bound on its records), for progress bars."""
+    with Path(path).open("rb") as stream:
+        return sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
+
+
+def import_file(
+    db: Database,
+    path: str | Path,
+    *,
+    brand: str | None = None,
+    kind: str = "customer",
+    fmt: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import every line of ``path`` through ingestion; report outcomes with line numbers."""
+    path = Path(path)
+    fmt = detect_format(path, fmt)
+    ctx = Context(origin="import", brand=brand, kind=kind)
+    report = ImportReport()
+    with path.open("rb") as stream:
+        records = read_records(fmt, stream)
+        while chunk := list(islice(records, BATCH_SIZE)):
+            good = [(line, item) for line, item in chunk if not isinstance(item, Problem)]
+            outcomes = ingest(db, [item for _line, item in good], ctx)
+            by_line = {line: o for (line, _item), o in zip(good, outcomes, strict=True)}
+            for line, item in chunk:
+                if isinstance(item, Problem):
+                    report.add(line, "rejected", item.reason)
+                else:
+                    report.add(line, by_line[line].status, by_line[line].reason)
+            if progress is not None:
+                progress(len(chunk))
+    return report
+
+
+def _export_row(comment: dict) -> dict:
+    row = {k: comment.get(k) for k in EXPORT_COLUMNS}
+    row["corrected"] = bool(comment["corrected"])
+    return row
+
+
+def export_comments(db: Database, out: IO[str], query: CommentQuery, fmt: str = "jsonl") -> int:
+    """Write every comment matching ``query`` with its tags to ``out``; answer how many."""
+    rows: Iterable[dict] = (_export_row(c) for c in iter_comments(db, query))
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "attributes": ";".join(row["attributes"])})
+            count += 1
+    elif fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    else:
+        raise Invalid(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    return count

@@ -1,0 +1,115 @@
+"""Every setting Gapwatch reads, in one table, and the one place that reads them.
+
+A setting comes from, in order: the ``config`` mapping given to ``create_app`` (tests), the
+environment variable ``GAPWATCH_<NAME>``, or its default. Nothing else in the code base calls
+``os.getenv``; the README's settings table is checked against ``SETTINGS`` by a test.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "GAPWATCH_"
+
+
+def _project_root() -> Path | None:
+    """The source checkout this package runs from (editable install), if any."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").exists() else None
+
+
+def default_instance_path() -> Path:
+    """Where the workspace lives unless ``GAPWATCH_DB`` says otherwise (as Flask places it)."""
+    root = _project_root()
+    if root is not None:
+        return root / "instance"
+    return Path(sys.prefix) / "var" / "gapwatch-instance"
+
+
+def _to_int(value: Any) -> int:
+    return int(value)
+
+
+def _to_str(value: Any) -> str:
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[Any], Any] = _to_str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DB",
+        None,
+        "Path of the SQLite workspace file. Default: instance/gapwatch.db in the checkout.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Key that signs session cookies. A random one is made per process when unset.",
+    ),
+    Setting(
+        "MAX_REQUEST_BYTES",
+        16 * 1024 * 1024,
+        "Largest request body the server accepts; larger ones get 413.",
+        _to_int,
+    ),
+    Setting(
+        "MAX_BATCH",
+        1000,
+        "Most comments one POST /api/comments may carry.",
+        _to_int,
+    ),
+    Setting(
+        "PAGE_SIZE",
+        50,
+        "Comments per page in GET /api/comments and the comments page (per_page caps at 200).",
+        _to_int,
+    ),
+    Setting(
+        "THREADS",
+        8,
+        "Worker threads of the production server started by `gapwatch serve`.",
+        _to_int,
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def load(config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict:
+    """Resolve every setting once; unknown names in ``config`` are an error."""
+    config = dict(config or {})
+    environ = os.environ if environ is None else environ
+    unknown = set(config) - set(_BY_NAME) - {"TESTING"}
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {"TESTING": bool(config.pop("TESTING", False))}
+    for setting in SETTINGS:
+        if setting.name in config:
+            raw = config[setting.name]
+        elif setting.env in environ and environ[setting.env] != "":
+            raw = environ[setting.env]
+        else:
+            raw = setting.default
+        try:
+            values[setting.name] = None if raw is None else setting.parse(raw)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{setting.env}: {raw!r} is not valid ({exc})") from None
+    if values["DB"] is None:
+        values["DB"] = str(default_instance_path() / "gapwatch.db")
+    return values
