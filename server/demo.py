@@ -31,10 +31,10 @@ def _mix(brand: str, t: float) -> dict[str, float]:
     return {k: start[k] + (end[k] - start[k]) * t for k in start}
 
 
-def _sentences(rng: random.Random, brand: str, t: float) -> tuple[list[str], bool]:
-    """The body of one comment and whether it is, on the whole, positive."""
+def _sentences(rng: random.Random, brand: str, t: float) -> tuple[list[str], list[str], bool]:
+    """The body of one comment, the attributes it speaks of, and whether it is positive."""
     if rng.random() < UNDECLARED_SHARE:
-        return [rng.choice(data.UNDECLARED)], False
+        return [rng.choice(data.UNDECLARED)], [], False
     first = _pick(rng, _mix(brand, t))
     attributes = [first]
     if rng.random() < SECOND_ATTRIBUTE:
@@ -44,14 +44,14 @@ def _sentences(rng: random.Random, brand: str, t: float) -> tuple[list[str], boo
         rng.choice(data.PHRASES[a]["positive" if m else "negative"])
         for a, m in zip(attributes, moods, strict=True)
     ]
-    return body, moods[0]
+    return body, attributes, moods[0]
 
 
-def _comment(rng: random.Random, brand: str, seen: set[str]) -> dict:
+def _comment(rng: random.Random, brand: str, seen: set[str]) -> tuple[dict, dict]:
     slug = brand.lower().replace(" ", "-")
     for _attempt in range(50):
         t = rng.random() ** 0.8  # volume grows over time
-        body, positive = _sentences(rng, brand, t)
+        body, attributes, positive = _sentences(rng, brand, t)
         text = (rng.choice(data.OPENERS) + " ".join(body) + rng.choice(data.CLOSERS)).format(
             b=brand
         )
@@ -71,16 +71,21 @@ def _comment(rng: random.Random, brand: str, seen: set[str]) -> dict:
     }
     if channel in RATED_CHANNELS:
         item["rating"] = rng.choice([4, 5]) if positive else rng.choice([1, 2, 3])
-    return item
+    return item, {"attributes": attributes, "positive": positive}
 
 
-def customer_comments(seed: int = 2026) -> list[dict]:
-    """Every demo customer comment, the same list on every call with the same seed."""
+def labelled_customer_comments(seed: int = 2026) -> list[tuple[dict, dict]]:
+    """Every demo customer comment with what it was written to say (attributes, sentiment)."""
     rng = random.Random(seed)
     seen: set[str] = set()
     return [
         _comment(rng, brand, seen) for brand, count in data.COUNTS.items() for _ in range(count)
     ]
+
+
+def customer_comments(seed: int = 2026) -> list[dict]:
+    """Every demo customer comment, the same list on every call with the same seed."""
+    return [item for item, _truth in labelled_customer_comments(seed)]
 
 
 def emitted_content() -> list[dict]:

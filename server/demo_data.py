@@ -26,10 +26,10 @@ POSITIONING = {
 # end of the 18 months (linear in between): Lumio's support and reliability talk grows.
 MIX = {
     "Lumio": {
-        "start": {"reliability": 0.38, "support": 0.18, "ease_of_use": 0.14, "price": 0.12,
-                  "performance": 0.1, "innovation": 0.08},
-        "end": {"reliability": 0.42, "support": 0.3, "ease_of_use": 0.1, "price": 0.08,
-                "performance": 0.06, "innovation": 0.04},
+        "start": {"reliability": 0.4, "support": 0.18, "ease_of_use": 0.14, "price": 0.12,
+                  "performance": 0.1, "innovation": 0.06},
+        "end": {"reliability": 0.44, "support": 0.3, "ease_of_use": 0.1, "price": 0.07,
+                "performance": 0.06, "innovation": 0.03},
     },
     "Driftbox": {
         "start": {"price": 0.42, "reliability": 0.22, "ease_of_use": 0.16, "support": 0.1,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from .comments import CommentQuery, iter_comments
 from .errors import Invalid
-from .ingest import BATCH_SIZE, COMMENT_FIELDS, Context, ingest
+from .ingest import COMMENT_FIELDS, Context, Unreadable, iter_ingest
 
 FORMATS = ("csv", "jsonl")
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -25,13 +25,6 @@ EXPORT_COLUMNS = (
     "collected_at", "language", "rating", "external_id", "duplicates", "text", "attributes",
     "sentiment", "model", "taxonomy_version", "corrected",
 )  # fmt: skip
-
-
-@dataclass
-class Problem:
-    """A line that could not even be read as a comment (bad JSON, bad encoding)."""
-
-    reason: str
 
 
 @dataclass
@@ -65,14 +58,14 @@ def _jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
-            yield number, Problem("the line is not UTF-8 text")
+            yield number, Unreadable("the line is not UTF-8 text")
             continue
         if not line.strip():
             continue
         try:
             yield number, json.loads(line)
         except ValueError as exc:
-            yield number, Problem(f"not valid JSON ({exc})")
+            yield number, Unreadable(f"not valid JSON ({exc})")
 
 
 def _csv_records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
@@ -93,9 +86,11 @@ def _csv_records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
     start = 2
     for row in reader:
         if None in row:
-            yield start, Problem("the row has more cells than the header")
+            yield start, Unreadable("the row has more cells than the header")
         else:
-            yield start, {k: _csv_value(k, v) for k, v in row.items() if v not in (None, "")}
+            # an empty cell is a missing value, except text: an empty text is reported as such
+            cells = {k: v for k, v in row.items() if v not in (None, "") or k == "text"}
+            yield start, {k: _csv_value(k, v) for k, v in cells.items()}
         start = reader.line_num + 1
 
 
@@ -132,19 +127,19 @@ def import_file(
     fmt = detect_format(path, fmt)
     ctx = Context(origin="import", brand=brand, kind=kind)
     report = ImportReport()
+    lines: deque[int] = deque()
+
+    def items(records: Iterator[tuple[int, Any]]) -> Iterator[Any]:
+        for line, item in records:
+            lines.append(line)
+            yield item
+
     with path.open("rb") as stream:
-        records = read_records(fmt, stream)
-        while chunk := list(islice(records, BATCH_SIZE)):
-            good = [(line, item) for line, item in chunk if not isinstance(item, Problem)]
-            outcomes = ingest(db, [item for _line, item in good], ctx)
-            by_line = {line: o for (line, _item), o in zip(good, outcomes, strict=True)}
-            for line, item in chunk:
-                if isinstance(item, Problem):
-                    report.add(line, "rejected", item.reason)
-                else:
-                    report.add(line, by_line[line].status, by_line[line].reason)
+        for outcomes in iter_ingest(db, items(read_records(fmt, stream)), ctx):
+            for outcome in outcomes:
+                report.add(lines.popleft(), outcome.status, outcome.reason)
             if progress is not None:
-                progress(len(chunk))
+                progress(len(outcomes))
     return report
 
 

@@ -9,9 +9,14 @@ transaction per batch: a failure while writing a batch leaves none of that batch
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import sqlite3
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from sqlite_utils import Database
@@ -32,7 +37,7 @@ from .schema import Field, check_object, fields
 MAX_TEXT = 20_000
 ORIGINS = ("crawl", "clip", "import", "api")
 KINDS = ("customer", "emitted")
-BATCH_SIZE = 1000
+BATCH_SIZE = 5000
 
 COMMENT_FIELDS = fields(
     Field("text", required=True),
@@ -56,6 +61,7 @@ _COLUMNS = (
     "language", "content_hash",
 )  # fmt: skip
 _INSERT = f"INSERT INTO comments ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+PARALLEL_PREPARE_AFTER = 2  # batches; below that a helper process costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,13 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """An input that could not be decoded (bad JSON, bad encoding): rejected with ``reason``."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Context:
     """What the caller knows about a whole delivery, as opposed to each item."""
 
@@ -84,14 +97,10 @@ class Context:
     run_id: int | None = None
 
 
-def _optional(value: str | None, clean: Callable[[str], str]) -> str | None:
-    if value is None:
-        return None
-    return clean(value) or None
-
-
 def prepare(item: Any, ctx: Context, brands: dict[str, int], collected_at: str) -> tuple:
     """Validate and normalise one item into an insert row; raise ``Invalid`` with the reason."""
+    if isinstance(item, Unreadable):
+        raise Invalid(item.reason)
     data = check_object(item, COMMENT_FIELDS, what="a comment")
     text = normalise_text(data["text"])
     if not text:
@@ -104,16 +113,22 @@ def prepare(item: Any, ctx: Context, brands: dict[str, int], collected_at: str) 
     brand_id = brands.get(brand_name.strip().casefold())
     if brand_id is None:
         raise Invalid(f"unknown brand {brand_name!r}")
+    url, published, rating, external_id = (
+        data["url"],
+        data["published_at"],
+        data["rating"],
+        data["external_id"],
+    )
     try:
-        url = check_url(data["url"]) if data["url"] is not None else None
-        published = (
-            parse_datetime(data["published_at"]) if data["published_at"] is not None else None
-        )
+        if url is not None:
+            url = check_url(url)
+        if published is not None:
+            published = parse_datetime(published)
     except ValueError as exc:
         raise Invalid(str(exc)) from None
-    if data["rating"] is not None and not 0 <= data["rating"] <= 100:
-        raise Invalid(f"rating must be between 0 and 100, not {data['rating']}")
-    external_id = data["external_id"]
+    if rating is not None and not 0 <= rating <= 100:
+        raise Invalid(f"rating must be between 0 and 100, not {rating}")
+    line = _line_or_none
     return (
         brand_id,
         text,
@@ -121,79 +136,165 @@ def prepare(item: Any, ctx: Context, brands: dict[str, int], collected_at: str) 
         ctx.origin,
         ctx.source_id,
         ctx.run_id,
-        _optional(data["channel"], normalise_line) or channel_of(url) or ctx.origin,
+        line(data["channel"]) or channel_of(url) or ctx.origin,
         url,
-        _optional(data["title"], normalise_line),
-        _optional(data["context"], normalise_text),
-        _optional(data["note"], normalise_text),
-        _optional(data["author"], normalise_line),
-        data["rating"],
+        line(data["title"]),
+        _text_or_none(data["context"]),
+        _text_or_none(data["note"]),
+        line(data["author"]),
+        rating,
         None if external_id is None else str(external_id),
         published,
         collected_at,
-        _optional(data["language"], normalise_line),
+        line(data["language"]),
         content_hash(text),
     )
 
 
-def _existing(db: Database, rows: list[tuple]) -> dict[tuple[int, str], int]:
-    """Ids of stored comments that share (brand, hash) with ``rows``."""
-    by_brand: dict[int, set[str]] = {}
-    for row in rows:
-        by_brand.setdefault(row[0], set()).add(row[-1])
-    found: dict[tuple[int, str], int] = {}
-    for brand_id, hash_set in by_brand.items():
-        hashes = sorted(hash_set)
-        for start in range(0, len(hashes), 500):
-            chunk = hashes[start : start + 500]
-            sql = (
-                "SELECT id, content_hash FROM comments WHERE brand_id = ? "
-                f"AND content_hash IN ({', '.join('?' * len(chunk))})"
-            )
-            for cid, h in db.conn.execute(sql, [brand_id, *chunk]):
-                found[(brand_id, h)] = cid
-    return found
+def _line_or_none(value: str | None) -> str | None:
+    return normalise_line(value) or None if value is not None else None
 
 
-def _store(db: Database, prepared: list[tuple[int, tuple]]) -> dict[int, Outcome]:
-    """Store one batch in one transaction; returns outcomes by position in the batch."""
+def _text_or_none(value: str | None) -> str | None:
+    return normalise_text(value) or None if value is not None else None
+
+
+def _ids_of(cursor: sqlite3.Cursor, keys_json: str) -> dict[tuple[int, str], int]:
+    """Ids of the stored comments that share (brand, hash) with rows of the batch."""
+    sql = (
+        "SELECT c.id, c.brand_id, c.content_hash FROM json_each(?) AS j "
+        "JOIN comments c ON c.brand_id = j.value ->> 0 AND c.content_hash = j.value ->> 1"
+    )
+    return {(bid, h): cid for cid, bid, h in cursor.execute(sql, [keys_json])}
+
+
+def _insert_new(cursor: sqlite3.Cursor, rows: list[tuple]) -> list[int]:
+    """Insert rows known to be new (under the write lock); answer their ids, in order."""
+    before = cursor.execute("SELECT coalesce(max(id), 0) FROM comments").fetchone()[0]
+    cursor.executemany(_INSERT, rows)
+    last = cursor.execute("SELECT max(id) FROM comments").fetchone()[0]
+    if last - before != len(rows):  # SQLite hands out max(id)+1 while we hold the lock
+        raise RuntimeError(f"expected {len(rows)} consecutive new ids, got {before}..{last}")
+    return list(range(before + 1, last + 1))
+
+
+def _index_new(cursor: sqlite3.Cursor, ids: list[int]) -> None:
+    """New rows enter the full-text index in one statement (see migration m0002)."""
+    cursor.execute(
+        "INSERT INTO comments_fts (rowid, text) "
+        "SELECT id, text FROM comments WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(ids)],
+    )
+
+
+def _count_duplicates(cursor: sqlite3.Cursor, extra: dict[int, int]) -> None:
+    cursor.execute(
+        "UPDATE comments SET duplicates = duplicates + (j.value ->> 1) "
+        "FROM json_each(?) AS j WHERE comments.id = j.value ->> 0",
+        [json.dumps(list(extra.items()))],
+    )
+
+
+def _store(db: Database, batch: _Prepared) -> dict[int, Outcome]:
+    """Store one batch in one transaction; answer outcomes by position in the batch.
+
+    Under the write lock: look up which rows exist, insert the others (the first of each
+    within the batch), index them, and count every other copy as a duplicate.
+    """
     outcomes: dict[int, Outcome] = {}
     with write_transaction(db):
-        seen = _existing(db, [row for _i, row in prepared])
-        extra: dict[int, int] = {}
         cursor = db.conn.cursor()
-        for position, row in prepared:
-            key = (row[0], row[-1])
-            if key in seen:
-                cid = seen[key]
+        known = _ids_of(cursor, batch.keys_json)
+        fresh: dict[tuple[int, str], int] = {}  # key -> index in batch.rows
+        for index, (_position, key) in enumerate(batch.keys):
+            if key not in known and key not in fresh:
+                fresh[key] = index
+        new_ids = _insert_new(cursor, [batch.rows[i] for i in fresh.values()]) if fresh else []
+        if new_ids:
+            _index_new(cursor, new_ids)
+        known.update(zip(fresh, new_ids, strict=True))
+        first_rows = set(fresh.values())
+        extra: dict[int, int] = {}
+        for index, (position, key) in enumerate(batch.keys):
+            cid = known[key]
+            if index in first_rows:
+                outcomes[position] = Outcome("new", cid)
+            else:
                 extra[cid] = extra.get(cid, 0) + 1
                 outcomes[position] = Outcome("duplicate", cid)
-            else:
-                cursor.execute(_INSERT, row)
-                seen[key] = cursor.lastrowid
-                outcomes[position] = Outcome("new", cursor.lastrowid)
         if extra:
-            cursor.executemany(
-                "UPDATE comments SET duplicates = duplicates + ? WHERE id = ?",
-                [(n, cid) for cid, n in extra.items()],
-            )
+            _count_duplicates(cursor, extra)
     return outcomes
 
 
-def ingest_batch(
-    db: Database, items: list[Any], ctx: Context, brands: dict[str, int]
-) -> list[Outcome]:
+@dataclass
+class _Prepared:
+    """One batch after validation and normalisation, before storage."""
+
+    size: int
+    keys: list[tuple[int, tuple[int, str]]]  # (position in batch, (brand id, content hash))
+    rows: list[tuple]  # the insert rows, in order
+    keys_json: str
+    rejected: dict[int, Outcome]
+
+
+def _prepare_batch(items: list[Any], ctx: Context, brands: dict[str, int]) -> _Prepared:
     collected_at = utcnow()
-    outcomes: dict[int, Outcome] = {}
-    prepared: list[tuple[int, tuple]] = []
+    rows: list[tuple] = []
+    keys: list[tuple[int, tuple[int, str]]] = []
+    rejected: dict[int, Outcome] = {}
     for position, item in enumerate(items):
         try:
-            prepared.append((position, prepare(item, ctx, brands, collected_at)))
+            row = prepare(item, ctx, brands, collected_at)
         except Invalid as exc:
-            outcomes[position] = Outcome("rejected", reason=str(exc))
-    if prepared:
-        outcomes.update(_store(db, prepared))
-    return [outcomes[i] for i in range(len(items))]
+            rejected[position] = Outcome("rejected", reason=str(exc))
+            continue
+        rows.append(row)
+        keys.append((position, (row[0], row[-1])))
+    return _Prepared(
+        size=len(items),
+        keys=keys,
+        rows=rows,
+        keys_json=json.dumps([key for _position, key in keys]),
+        rejected=rejected,
+    )
+
+
+def _store_batch(db: Database, batch: _Prepared) -> list[Outcome]:
+    outcomes = dict(batch.rejected)
+    if batch.keys:
+        outcomes.update(_store(db, batch))
+    return [outcomes[i] for i in range(batch.size)]
+
+
+def _prepared(
+    items: Iterable[Any], ctx: Context, brands: dict[str, int], batch_size: int
+) -> Iterator[_Prepared]:
+    """Prepared batches, in order. Long inputs are prepared in a helper process.
+
+    Preparing (validation, normalisation: pure Python) and storing (SQLite) then run on two
+    cores at once; bench/ingest.py measures the gain. A thread cannot do this: the GIL
+    hand-over on every SQLite step made a writer thread slower than no thread at all.
+    """
+    batches = _batches(items, batch_size)
+    head = list(islice(batches, PARALLEL_PREPARE_AFTER))
+    if len(head) < PARALLEL_PREPARE_AFTER:
+        yield from (_prepare_batch(batch, ctx, brands) for batch in head)
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=_process_context()) as helper:
+        pending: deque[Future[_Prepared]] = deque()
+        for batch in chain(head, batches):
+            pending.append(helper.submit(_prepare_batch, batch, ctx, brands))
+            if len(pending) > 2:  # keep the helper one batch ahead, memory bounded
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """fork where the platform has it (fast, and the child only runs pure functions)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -219,8 +320,8 @@ def iter_ingest(
 ) -> Iterator[list[Outcome]]:
     """Ingest ``items`` batch by batch, yielding each batch's outcomes once it is committed."""
     brands = check_context(db, ctx)
-    for batch in _batches(items, batch_size):
-        yield ingest_batch(db, batch, ctx, brands)
+    for batch in _prepared(items, ctx, brands, batch_size):
+        yield _store_batch(db, batch)
 
 
 def ingest(

@@ -113,8 +113,6 @@ def m0001_core(db: Database) -> None:
             duplicates INTEGER NOT NULL DEFAULT 0,
             UNIQUE (brand_id, content_hash)
         );
-        CREATE INDEX comments_brand_published ON comments (brand_id, published_at);
-        CREATE INDEX comments_collected ON comments (collected_at);
 
         CREATE TABLE tags (
             comment_id INTEGER PRIMARY KEY REFERENCES comments(id) ON DELETE CASCADE,
@@ -158,8 +156,38 @@ def m0001_core(db: Database) -> None:
 
 @migration
 def m0002_comments_fts(db: Database) -> None:
-    """Full-text index on comment text, kept current by triggers; fills in existing rows."""
-    db["comments"].enable_fts(["text"], create_triggers=True, tokenize="porter unicode61")
+    """Full-text index on comment text (Porter stemming), filled in for existing rows.
+
+    Deletes and changes of text are kept in the index by triggers. New rows are indexed by
+    ingestion itself, one statement per batch: a per-row insert trigger made bulk imports ~3x
+    slower. The update trigger fires on text changes only, so counting a duplicate is cheap.
+    """
+    _execute_all(
+        db,
+        """
+        CREATE VIRTUAL TABLE comments_fts USING FTS5 (
+            text, tokenize='porter unicode61', content='comments', content_rowid='id'
+        );
+        INSERT INTO comments_fts (rowid, text) SELECT id, text FROM comments;
+        """,
+    )
+    db.execute(
+        """
+        CREATE TRIGGER comments_fts_delete AFTER DELETE ON comments BEGIN
+            INSERT INTO comments_fts (comments_fts, rowid, text)
+                VALUES ('delete', old.id, old.text);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER comments_fts_update AFTER UPDATE OF text ON comments BEGIN
+            INSERT INTO comments_fts (comments_fts, rowid, text)
+                VALUES ('delete', old.id, old.text);
+            INSERT INTO comments_fts (rowid, text) VALUES (new.id, new.text);
+        END
+        """
+    )
 
 
 @migration

@@ -6,6 +6,7 @@ a wrong type or a stray field (mass assignment) is a clear error and never reach
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,17 +43,20 @@ class Field:
         return " or ".join(dict.fromkeys(_JSON_TYPE_NAMES[t] for t in self.types))
 
     def check(self, value: Any) -> Any:
-        # bool is an int to Python but not a number to a JSON user.
-        if isinstance(value, bool) and bool not in self.types:
-            raise Invalid(f"{self.name} must be {self.describe()}, not true/false")
-        if not isinstance(value, self.types):
+        kind = type(value)  # exact types: JSON decoders make no subclasses, and bool is no number
+        if kind not in self.types:
             raise Invalid(f"{self.name} must be {self.describe()}, not {json_type(value)}")
-        if isinstance(value, float) and value != value:  # NaN never means anything here
+        if kind is str:
+            if self.max_length is not None and len(value) > self.max_length:
+                raise Invalid(
+                    f"{self.name} is longer than {self.max_length} characters ({len(value)})"
+                )
+            if self.choices is not None and value not in self.choices:
+                raise Invalid(
+                    f"{self.name} must be one of {', '.join(self.choices)}, not {value!r}"
+                )
+        elif kind is float and not math.isfinite(value):
             raise Invalid(f"{self.name} must be a finite number")
-        if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
-            raise Invalid(f"{self.name} is longer than {self.max_length} characters ({len(value)})")
-        if self.choices is not None and value not in self.choices:
-            raise Invalid(f"{self.name} must be one of {', '.join(self.choices)}, not {value!r}")
         return value
 
 
@@ -67,15 +71,13 @@ def check_object(obj: Any, fields: Mapping[str, Field], *, what: str = "the body
         raise Invalid(
             f"unknown field{'s' if len(unknown) > 1 else ''} {names} (allowed: {allowed})"
         )
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = dict.fromkeys(fields)
+    for name, value in obj.items():
+        if value is not None:
+            out[name] = fields[name].check(value)
     for name, field in fields.items():
-        value = obj.get(name)
-        if value is None:
-            if field.required:
-                raise Invalid(f"{name} is required")
-            out[name] = None
-        else:
-            out[name] = field.check(value)
+        if field.required and out[name] is None:
+            raise Invalid(f"{name} is required")
     return out
 
 

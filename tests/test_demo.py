@@ -1,0 +1,41 @@
+from collections import Counter
+from datetime import datetime
+
+from server import demo
+from server.db import open_db
+from server.taxonomy import get_positioning
+
+
+def test_demo_data_is_deterministic_and_large_enough():
+    first, second = demo.customer_comments(), demo.customer_comments()
+    assert first == second
+    assert len(first) >= 600
+    assert len({c["text"] for c in first}) == len(first)
+    assert len({c["channel"] for c in first}) >= 5
+    dates = sorted(datetime.fromisoformat(c["published_at"]) for c in first)
+    assert (dates[-1] - dates[0]).days >= 500  # about 18 months
+
+
+def test_demo_tells_the_story():
+    """Lumio claims innovation; its customers speak of reliability and support instead."""
+    said = Counter(
+        attribute
+        for item, truth in demo.labelled_customer_comments()
+        if item["brand"] == "Lumio"
+        for attribute in truth["attributes"]
+    )
+    assert said["reliability"] > 4 * said["innovation"]
+    assert said["support"] > 3 * said["innovation"]
+    assert said.most_common(1)[0][0] == "reliability"
+    emitted = [c["text"].lower() for c in demo.emitted_content() if c["brand"] == "Lumio"]
+    assert sum("ai" in t.replace(",", " ").split() or "next-generation" in t for t in emitted) >= 7
+
+
+def test_loaded_demo_has_brands_positioning_and_comments(tmp_path):
+    db = open_db(tmp_path / "d.db")
+    counts = demo.load_demo(db)
+    assert counts["rejected"] == 0 and counts["new"] >= 600
+    kinds = Counter(r["kind"] for r in db.query("SELECT kind FROM comments"))
+    assert kinds["emitted"] >= 10
+    assert get_positioning(db, "Lumio")["innovation"] == 0.45
+    assert abs(sum(get_positioning(db, "Driftbox").values()) - 1) < 1e-9

@@ -1,0 +1,124 @@
+"""Property-based: whatever JSON arrives, the API answers 2xx/4xx (never 500) and stores exactly
+what it reports as new, nothing more (no partial batch)."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from server import create_app
+from server.brands import add_brand
+from server.db import open_db
+from server.ingest import COMMENT_FIELDS
+from server.taxonomy import ensure_taxonomy
+from server.tokens import create_token
+
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+field_values = json_scalars | st.sampled_from(
+    ["Acme", "acme", "Rival", "https://a.com/x", "2025-01-01", "customer", "emitted", "<p></p>"]
+)
+comment_like = st.dictionaries(
+    st.sampled_from([*COMMENT_FIELDS, "id", "is_ours"]), field_values, max_size=6
+) | st.fixed_dictionaries(
+    {
+        "text": st.text(min_size=0, max_size=60),
+        "brand": st.sampled_from(["Acme", "Rival", "Ghost"]),
+    },
+    optional={"url": field_values, "published_at": field_values, "rating": field_values},
+)
+bodies = st.lists(comment_like | json_values, max_size=8) | json_values
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    path = tmp_path_factory.mktemp("prop") / "w.db"
+    db = open_db(path)
+    ensure_taxonomy(db)
+    add_brand(db, "Acme")
+    add_brand(db, "Rival", competitor=True)
+    _rec, token = create_token(db, "prop")
+    app = create_app({"DB": str(path), "MAX_BATCH": 6})
+    yield app.test_client(), db, {"Authorization": f"Bearer {token}"}
+    db.close()
+
+
+def stored(db) -> int:
+    return db.execute("SELECT count(*) FROM comments").fetchone()[0]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=bodies)
+def test_post_comments_never_500_and_stores_only_what_it_reports(service, body):
+    client, db, auth = service
+    before = stored(db)
+    response = client.post(
+        "/api/comments", data=json.dumps(body), headers={**auth, "Content-Type": "application/json"}
+    )
+    assert response.status_code in (200, 400, 422), response.get_data(as_text=True)
+    data = response.get_json()
+    if response.status_code in (200, 422):
+        assert len(data["results"]) == len(body)
+        assert stored(db) - before == data["counts"]["new"]
+        for result in data["results"]:
+            assert result["status"] != "rejected" or result["reason"]
+    else:
+        assert data["error"] and stored(db) == before
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=comment_like | json_values)
+def test_post_clip_never_500_and_stores_at_most_one(service, body):
+    client, db, auth = service
+    if isinstance(body, dict) and "url" not in body and body.get("text"):
+        body = {**body, "url": "https://a.com/"}
+    before = stored(db)
+    response = client.post(
+        "/api/clips", data=json.dumps(body), headers={**auth, "Content-Type": "application/json"}
+    )
+    assert response.status_code in (200, 201, 400), response.get_data(as_text=True)
+    assert stored(db) - before == (1 if response.status_code == 201 else 0)
+    if response.status_code >= 400:
+        assert response.get_json()["error"]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=200))
+def test_arbitrary_bytes_never_500(service, raw):
+    client, db, auth = service
+    before = stored(db)
+    for path in ("/api/comments", "/api/clips"):
+        response = client.post(path, data=raw, headers={**auth, "Content-Type": "application/json"})
+        assert response.status_code < 500 and response.get_json()["error"]
+    assert stored(db) == before
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    args=st.dictionaries(
+        st.sampled_from(["brand", "q", "attribute", "kind", "from", "to", "page", "per_page", "x"]),
+        st.text(max_size=20),
+        max_size=4,
+    )
+)
+def test_get_comments_never_500(service, args):
+    client, _db, _auth = service
+    response = client.get("/api/comments", query_string=args)
+    assert response.status_code in (200, 400), response.get_data(as_text=True)

@@ -1,0 +1,131 @@
+"""The real service: `gapwatch serve` (waitress) on 127.0.0.1, driven over HTTP and in Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+GAPWATCH = Path(sys.executable).with_name("gapwatch")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def chromium_path() -> str:
+    configured = os.environ.get("GAPWATCH_CHROMIUM")
+    if configured:
+        return configured
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail("no Chromium found: run `make test` (it installs one) or set GAPWATCH_CHROMIUM")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A demo workspace served by `gapwatch serve`, as `make run` does."""
+    env = {**os.environ, "GAPWATCH_DB": str(tmp_path_factory.mktemp("srv") / "demo.db")}
+    subprocess.run([GAPWATCH, "demo"], env=env, check=True, capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [GAPWATCH, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/health", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"gapwatch serve did not start: {proc.stdout.read()}")
+            time.sleep(0.2)
+    yield base, env
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_serve_uses_the_production_server_and_answers(server):
+    base, _env = server
+    with urllib.request.urlopen(base + "/api/health") as response:
+        assert response.headers["Server"] == "gapwatch"  # waitress' ident, not Werkzeug
+        health = json.load(response)
+    assert health["status"] == "ok" and health["comments"] >= 600
+    with urllib.request.urlopen(base + "/api/brands") as response:
+        assert json.load(response)["ours"] == "Lumio"
+
+
+def test_clip_over_http_with_a_token_made_by_the_cli(server):
+    base, env = server
+    token = subprocess.run(
+        [GAPWATCH, "tokens", "create", "--name", "http"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    body = json.dumps({"text": "Clipped over real HTTP", "url": "https://a.example.com/"}).encode()
+    request = urllib.request.Request(
+        base + "/api/clips",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 201 and json.load(response)["duplicate"] is False
+
+
+@pytest.mark.browser
+def test_person_browses_and_searches_the_demo(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path(),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page()
+        page.goto(base + "/")
+        expect(page.locator("table.brands")).to_contain_text("Lumio")
+        expect(page.locator("table.brands")).to_contain_text("competitor")
+        page.get_by_role("link", name="Comments").click()
+        page.get_by_label("Search").fill("support")
+        page.get_by_label("Brand").select_option("Lumio")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.get_by_test_id("result-count")).to_contain_text("comments")
+        quotes = page.locator("li.comment blockquote").all_inner_texts()
+        assert quotes and all("support" in q.lower() for q in quotes)
+        assert all(b == "Lumio" for b in page.locator("li.comment .brand").all_inner_texts())
+        page.get_by_role("link", name="older →").click()
+        expect(page.locator("nav.pages")).to_contain_text("page 2 of")
+        page.get_by_label("From", exact=True).fill("2030-01-01")
+        page.get_by_label("To", exact=True).fill("")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.get_by_test_id("result-count")).to_have_text("0 comments")
+        browser.close()
