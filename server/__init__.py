@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .web import bp as web_bp
 
     values = settings.load(config)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # static files belong to the web blueprint
     app.config.update(values)
     app.config["SECRET_KEY"] = values["SECRET_KEY"] or secrets.token_hex(32)
     app.config["MAX_CONTENT_LENGTH"] = values["MAX_REQUEST_BYTES"]

@@ -1,0 +1,49 @@
+"""Server-rendered pages: they use the same query functions as the API."""
+
+from server.demo import load_demo
+
+
+def test_home_lists_brands_and_the_vocabulary(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Acme" in page and "Rival" in page and "Reliability" in page
+    css = page.split('rel="stylesheet" href="')[1].split('"')[0]
+    response = client.get(css)
+    assert response.status_code == 200 and b"--accent" in response.data
+
+
+def test_empty_workspace_home_says_what_to_do(tmp_path):
+    from server import create_app
+
+    page = create_app({"DB": str(tmp_path / "e.db")}).test_client().get("/").get_data(as_text=True)
+    assert "gapwatch brands add NAME" in page and "gapwatch demo" in page
+
+
+def test_comments_page_filters_like_the_api(tmp_path):
+    from server import create_app
+    from server.db import open_db
+
+    path = tmp_path / "demo.db"
+    load_demo(open_db(path))
+    client = create_app({"DB": str(path)}).test_client()
+    query = {"q": "support", "brand": "Lumio", "per_page": "200"}
+    api = client.get("/api/comments", query_string=query).get_json()
+    page = client.get("/comments", query_string=query).get_data(as_text=True)
+    assert f"{api['total']} comments" in page
+    assert page.count('<li class="comment">') == len(api["comments"]) == api["total"]
+
+
+def test_comments_page_shows_a_bad_filter_as_a_message(client):
+    response = client.get("/comments?from=someday")
+    assert response.status_code == 400
+    assert "from must be a date" in response.get_data(as_text=True)
+
+
+def test_comment_text_is_escaped(client, auth):
+    client.post(
+        "/api/clips",
+        json={"text": "<img src=x onerror=alert(1)> &lt;b&gt;", "url": "https://a.com/"},
+        headers=auth,
+    )
+    page = client.get("/comments").get_data(as_text=True)
+    assert "<img" not in page  # ingestion turned the markup into text…
+    assert "<blockquote>&lt;b&gt;</blockquote>" in page  # …and the page escapes what remains
