@@ -94,9 +94,7 @@ def main() -> None:
             assert counts["duplicate"] == args.count, counts
             second_rates.append(args.count / seconds)
             db.close()
-            print(
-                f"run {run + 1}: first {first_rates[-1]:,.0f}/s, second {second_rates[-1]:,.0f}/s"
-            )
+            print(f"run {run + 1}: first {first_rates[-1]:,.0f}/s, second {second_rates[-1]:,.0f}/s")
     first, second = statistics.median(first_rates), statistics.median(second_rates)
     print(f"comments: {args.count:,} per import, median of {args.repeat} runs")
     print(f"first import (all new):        {first:,.0f} comments/s")

@@ -27,9 +27,7 @@ def add_brand(db: Database, name: str, *, competitor: bool = False) -> dict:
             "add other brands as competitors (--competitor)"
         )
     with db.atomic():
-        db["brands"].insert(
-            {"name": clean, "is_ours": 0 if competitor else 1, "created_at": utcnow()}
-        )
+        db["brands"].insert({"name": clean, "is_ours": 0 if competitor else 1, "created_at": utcnow()})
     return get_brand(db, clean)
 
 

@@ -13,6 +13,8 @@ from typing import Any
 import click
 from sqlite_utils import Database
 
+from classifiers.errors import ClassifierError
+
 from . import settings
 from .errors import GapwatchError
 
@@ -40,7 +42,7 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (GapwatchError, ValueError) as exc:
+        except (GapwatchError, ClassifierError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapped
@@ -226,12 +228,8 @@ def tokens_revoke(token: str) -> None:
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--brand", help="Brand of the lines that do not name one.")
-@click.option(
-    "--kind", type=click.Choice(["customer", "emitted"]), default="customer", show_default=True
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: from the file name."
-)
+@click.option("--kind", type=click.Choice(["customer", "emitted"]), default="customer", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: from the file name.")
 @friendly
 def import_(file: str, brand: str | None, kind: str, fmt: str | None) -> None:
     """Import comments from a CSV or JSON Lines file.
@@ -244,9 +242,7 @@ def import_(file: str, brand: str | None, kind: str, fmt: str | None) -> None:
     with workspace() as db, progress(count_lines(file), "Importing") as bar:
         report = import_file(db, file, brand=brand, kind=kind, fmt=fmt, progress=bar.update)
     counts = report.counts
-    click.echo(
-        f"{counts['new']} new, {counts['duplicate']} duplicate, {counts['rejected']} rejected"
-    )
+    click.echo(f"{counts['new']} new, {counts['duplicate']} duplicate, {counts['rejected']} rejected")
     for line, reason in report.rejected:
         click.echo(f"line {line}: {reason}")
     if report.rejected:
@@ -254,14 +250,10 @@ def import_(file: str, brand: str | None, kind: str, fmt: str | None) -> None:
 
 
 @main.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--brand", help="Only this brand.")
 @click.option("--kind", type=click.Choice(["customer", "emitted"]), help="Only this kind.")
-@click.option(
-    "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Default: stdout."
-)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Default: stdout.")
 @friendly
 def export(fmt: str, brand: str | None, kind: str | None, output: Any) -> None:
     """Export comments with their tags as JSON Lines or CSV."""
@@ -271,6 +263,100 @@ def export(fmt: str, brand: str | None, kind: str | None, output: Any) -> None:
     with workspace() as db:
         count = export_comments(db, output, CommentQuery(brand=brand, kind=kind), fmt)
     click.echo(f"Exported {count} comments.", err=True)
+
+
+def _encoder_setting() -> str | None:
+    values = settings.load()
+    if values["MODEL_DOWNLOAD"]:
+        import os
+
+        os.environ.pop("HF_HUB_OFFLINE", None)
+    return None if values["MODEL"] == "embedded" else values["MODEL"]
+
+
+@main.command()
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--limit", type=click.IntRange(1), help="Tag at most this many comments.")
+@friendly
+def classify(batch_size: int, limit: int | None) -> None:
+    """Tag every comment the current model has not tagged yet (new, or after a retrain/edit)."""
+    from .classify import classify_pending, current_tagger, pending_count
+
+    with workspace() as db:
+        tagger, version = current_tagger(db, _encoder_setting())
+        todo = pending_count(db, tagger.model_id, version)
+        if limit is not None:
+            todo = min(todo, limit)
+        with progress(todo, "Classifying") as bar:
+            report = classify_pending(
+                db, batch_size=batch_size, limit=limit, encoder_setting=_encoder_setting(),
+                progress=bar.update,
+            )  # fmt: skip
+    click.echo(f"Tagged {report.tagged} comments with {report.model} (taxonomy v{report.taxonomy_version}).")
+
+
+@main.command()
+@click.option("--from", "labelled", type=click.Path(exists=True, dir_okay=False),
+              help="A labelled JSONL file to learn from as well (see README).")  # fmt: skip
+@click.option("--epochs", default=3, show_default=True, type=click.IntRange(1, 50))
+@friendly
+def train(labelled: str | None, epochs: int) -> None:
+    """Train the classifier on corrections, the taxonomy's examples and a labelled file."""
+    from .classify import train as train_model
+
+    with workspace() as db:
+        bar_state = {"shown": 0}
+        with progress(1000, "Training") as bar:
+
+            def step(_stage: str, fraction: float) -> None:
+                target = int(fraction * 1000)
+                bar.update(target - bar_state["shown"])
+                bar_state["shown"] = target
+
+            report = train_model(
+                db, settings.load()["DB"], labelled_file=labelled, epochs=epochs,
+                encoder_setting=_encoder_setting(), progress=step,
+            )  # fmt: skip
+    click.echo(
+        f"Trained a {report.kind} model on {report.examples} labelled examples; it is now active "
+        f"({report.folder}). Run `gapwatch classify` to re-tag."
+    )
+
+
+@main.command("eval")
+@click.option("--taxonomy", "taxonomy_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--train", "train_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--mode", type=click.Choice(["finetune", "logistic"]), default="finetune",
+              show_default=True, help="How to learn from --train.")  # fmt: skip
+@click.option("--epochs", default=3, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.argument("test_file", type=click.Path(exists=True, dir_okay=False))
+@friendly
+def eval_(taxonomy_file: str, train_file: str | None, mode: str, epochs: int, as_json: bool,
+          test_file: str) -> None:  # fmt: skip
+    """Measure the classifier: train on TRAIN (or use the taxonomy alone), score TEST."""
+    from classifiers.audit import run_eval
+
+    result = run_eval(
+        taxonomy_file, test_file, train_file=train_file, mode=mode, epochs=epochs,
+        encoder_setting=_encoder_setting(),
+    )  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"model: {result['model']}  ({result['comments']} test comments)")
+    click.echo(f"micro-F1 {result['micro_f1'] * 100:.1f}   macro-F1 {result['macro_f1'] * 100:.1f}")
+    for key, m in result["per_attribute"].items():
+        click.echo(
+            f"  {key:<16} P {m['precision'] * 100:5.1f}  R {m['recall'] * 100:5.1f}  "
+            f"F1 {m['f1'] * 100:5.1f}  support {m['support']}"
+        )
+    if result["polarity_accuracy"] is not None:
+        click.echo(
+            f"polarity accuracy {result['polarity_accuracy'] * 100:.1f} "
+            f"({result['polarity_pairs']} attribute mentions)"
+        )
+    click.echo(f"speed {result['comments_per_second']:.0f} comments/s")
 
 
 if __name__ == "__main__":  # pragma: no cover

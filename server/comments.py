@@ -98,9 +98,7 @@ class CommentQuery:
         clauses: list[str] = []
         params: list = []
         if self.brand:
-            if not list(
-                db.query("SELECT 1 FROM brands WHERE name = ? COLLATE NOCASE", [self.brand])
-            ):
+            if not list(db.query("SELECT 1 FROM brands WHERE name = ? COLLATE NOCASE", [self.brand])):
                 raise Invalid(f"unknown brand {self.brand!r}")
             clauses.append("b.name = ? COLLATE NOCASE")
             params.append(self.brand)
@@ -110,9 +108,7 @@ class CommentQuery:
         if self.attribute:
             if not list(db.query("SELECT 1 FROM attributes WHERE key = ?", [self.attribute])):
                 raise Invalid(f"unknown attribute {self.attribute!r}")
-            clauses.append(
-                "c.id IN (SELECT comment_id FROM comment_attributes WHERE attribute = ?)"
-            )
+            clauses.append("c.id IN (SELECT comment_id FROM comment_attributes WHERE attribute = ?)")
             params.append(self.attribute)
         if self.kind:
             clauses.append("c.kind = ?")

@@ -52,9 +52,7 @@ def _comment(rng: random.Random, brand: str, seen: set[str]) -> tuple[dict, dict
     for _attempt in range(50):
         t = rng.random() ** 0.8  # volume grows over time
         body, attributes, positive = _sentences(rng, brand, t)
-        text = (rng.choice(data.OPENERS) + " ".join(body) + rng.choice(data.CLOSERS)).format(
-            b=brand
-        )
+        text = (rng.choice(data.OPENERS) + " ".join(body) + rng.choice(data.CLOSERS)).format(b=brand)
         if text not in seen:
             break
     seen.add(text)
@@ -78,9 +76,7 @@ def labelled_customer_comments(seed: int = 2026) -> list[tuple[dict, dict]]:
     """Every demo customer comment with what it was written to say (attributes, sentiment)."""
     rng = random.Random(seed)
     seen: set[str] = set()
-    return [
-        _comment(rng, brand, seen) for brand, count in data.COUNTS.items() for _ in range(count)
-    ]
+    return [_comment(rng, brand, seen) for brand, count in data.COUNTS.items() for _ in range(count)]
 
 
 def customer_comments(seed: int = 2026) -> list[dict]:
@@ -130,9 +126,7 @@ def load_demo(db: Database, *, progress: Callable[[int], None] | None = None) ->
     for name, weights in data.POSITIONING.items():
         set_positioning(db, name, weights, data.STATEMENTS[name])
     outcomes = ingest(db, customer_comments(), Context(origin="import"), progress=progress)
-    outcomes += ingest(
-        db, emitted_content(), Context(origin="import", kind="emitted"), progress=progress
-    )
+    outcomes += ingest(db, emitted_content(), Context(origin="import", kind="emitted"), progress=progress)
     with db.atomic():
         db["meta"].upsert({"key": "demo", "value": "loaded"}, pk="key")
     return summarise(outcomes)

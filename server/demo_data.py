@@ -255,16 +255,17 @@ EMITTED = {
     ],
 }  # fmt: skip
 
-# Things customers raise that no attribute of the default taxonomy covers.
+# Things customers raise that no attribute of the default taxonomy covers (dark mode,
+# accessibility, sustainability): the blind spot for the "themes nobody declared" work.
 UNDECLARED = [
-    "Where are the servers? We need EU data residency before legal signs off.",
-    "Is there a Linux client yet? Still waiting.",
     "Please add a dark mode to the desktop app.",
-    "Does {b} scan our files to train its AI? The privacy policy is vague.",
-    "Our auditors asked whether {b} is GDPR compliant and I could not find an answer.",
-    "Any plans for a Linux desktop app? Half our developers use Ubuntu.",
-    "Who can see our documents? We need to know where the data is stored.",
     "The mobile app still has no dark mode in 2026.",
+    "Does {b} work with screen readers? Our blind colleague cannot use it.",
+    "Accessibility is an afterthought: there is no keyboard navigation at all.",
+    "Do their data centres run on renewable energy? Sustainability matters to our board.",
+    "I wish {b} published its carbon footprint like other vendors do.",
+    "Still waiting for a dark theme, it hurts my eyes at night.",
+    "The app is unusable with a screen reader, which rules it out for our school.",
 ]
 
 FIRST_NAMES = [

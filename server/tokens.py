@@ -46,10 +46,7 @@ def create_token(db: Database, name: str) -> tuple[dict, str]:
 
 
 def _public(row: dict) -> dict:
-    return {
-        k: row[k]
-        for k in ("id", "name", "prefix", "scope", "created_at", "last_used_at", "revoked_at")
-    }
+    return {k: row[k] for k in ("id", "name", "prefix", "scope", "created_at", "last_used_at", "revoked_at")}
 
 
 def list_tokens(db: Database) -> list[dict]:
@@ -61,9 +58,7 @@ def revoke_token(db: Database, ident: str) -> dict:
     if ident.isdigit():
         rows = list(db.query("SELECT * FROM api_tokens WHERE id = ?", [int(ident)]))
     else:
-        rows = list(
-            db.query("SELECT * FROM api_tokens WHERE name = ? AND revoked_at IS NULL", [ident])
-        )
+        rows = list(db.query("SELECT * FROM api_tokens WHERE name = ? AND revoked_at IS NULL", [ident]))
     if not rows:
         raise NotFound(f"no active token {ident!r}")
     if len(rows) > 1:

@@ -22,9 +22,7 @@ def test_writes_without_a_token_are_401_json(client, db, path):
 
 
 def test_revoked_token_is_refused(client, db, token, auth):
-    assert (
-        post(client, "/api/clips", {"text": "a", "url": "https://a.com/"}, auth).status_code == 201
-    )
+    assert post(client, "/api/clips", {"text": "a", "url": "https://a.com/"}, auth).status_code == 201
     revoke_token(db, "tests")
     response = post(client, "/api/clips", {"text": "b", "url": "https://a.com/"}, auth)
     assert response.status_code == 401
@@ -197,26 +195,16 @@ def test_get_comments_filters_searches_and_pages(client, db, auth):
 def test_get_comments_by_attribute_uses_tags_and_corrections(client, db, auth):
     seed(client, auth)
     ids = [r["id"] for r in db.query("SELECT id FROM comments ORDER BY id")]
-    db["tags"].insert(
-        {"comment_id": ids[0], "model": "m", "taxonomy_version": 1, "created_at": "x"}
-    )
-    db["tag_attributes"].insert(
-        {"comment_id": ids[0], "attribute": "support", "score": 0.9, "assigned": 1}
-    )
-    db["tags"].insert(
-        {"comment_id": ids[1], "model": "m", "taxonomy_version": 1, "created_at": "x"}
-    )
-    db["tag_attributes"].insert(
-        {"comment_id": ids[1], "attribute": "support", "score": 0.8, "assigned": 1}
-    )
+    db["tags"].insert({"comment_id": ids[0], "model": "m", "taxonomy_version": 1, "created_at": "x"})
+    db["tag_attributes"].insert({"comment_id": ids[0], "attribute": "support", "score": 0.9, "assigned": 1})
+    db["tags"].insert({"comment_id": ids[1], "model": "m", "taxonomy_version": 1, "created_at": "x"})
+    db["tag_attributes"].insert({"comment_id": ids[1], "attribute": "support", "score": 0.8, "assigned": 1})
     db["corrections"].insert({"comment_id": ids[1], "attributes": '["price"]', "created_at": "x"})
     db.conn.commit()
     data = client.get("/api/comments?attribute=support").get_json()
     assert [c["id"] for c in data["comments"]] == [ids[0]]
     assert data["comments"][0]["attributes"] == ["support"]
-    assert [
-        c["id"] for c in client.get("/api/comments?attribute=price").get_json()["comments"]
-    ] == [ids[1]]
+    assert [c["id"] for c in client.get("/api/comments?attribute=price").get_json()["comments"]] == [ids[1]]
 
 
 @pytest.mark.parametrize(

@@ -87,9 +87,7 @@ def test_duplicates_are_found_across_api_import_and_clips(db, client, auth, run,
     text = "The sync never failed once"
     api = client.post("/api/comments", json=[{"text": text, "brand": "Acme"}], headers=auth)
     first_id = api.get_json()["results"][0]["id"]
-    clip = client.post(
-        "/api/clips", json={"text": f"<p>{text}</p>", "url": "https://a.com/"}, headers=auth
-    )
+    clip = client.post("/api/clips", json={"text": f"<p>{text}</p>", "url": "https://a.com/"}, headers=auth)
     assert clip.status_code == 200 and clip.get_json() == {"id": first_id, "duplicate": True}
     path = tmp_path / "c.jsonl"
     path.write_text(json.dumps({"text": f"  {text}  "}) + "\n", encoding="utf-8")
@@ -114,9 +112,7 @@ def test_export_jsonl_and_csv_with_tags(db, client, auth, run, tmp_path):
             "created_at": "x",
         }
     )
-    db["tag_attributes"].insert(
-        {"comment_id": cid, "attribute": "support", "score": 0.9, "assigned": 1}
-    )
+    db["tag_attributes"].insert({"comment_id": cid, "attribute": "support", "score": 0.9, "assigned": 1})
     db.conn.commit()
     out = run("export", "--brand", "Acme")
     rows = [json.loads(line) for line in out.stdout.splitlines()]

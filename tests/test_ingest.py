@@ -143,7 +143,5 @@ def test_default_brand_and_kind_apply_to_items_without_them(db):
 
 def test_full_text_index_finds_ingested_comments(db):
     ingest(db, [{"text": "Support answered on a Sunday", "brand": "Acme"}], API)
-    hits = db.execute(
-        "SELECT count(*) FROM comments_fts WHERE comments_fts MATCH 'sunday'"
-    ).fetchone()
+    hits = db.execute("SELECT count(*) FROM comments_fts WHERE comments_fts MATCH 'sunday'").fetchone()
     assert hits[0] == 1

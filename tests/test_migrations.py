@@ -44,23 +44,13 @@ def test_older_database_is_upgraded_and_keeps_its_comments(tmp_path):
     db = open_db(path)
     assert migrations.applied(db) == migrations.names()
     assert "api_tokens" in db.table_names()
-    hits = db.execute(
-        "SELECT rowid FROM comments_fts WHERE comments_fts MATCH 'answered'"
-    ).fetchall()
+    hits = db.execute("SELECT rowid FROM comments_fts WHERE comments_fts MATCH 'answered'").fetchall()
     assert hits == [(1,)]
     # ingestion indexes new rows; the trigger follows a change of text
     ingest(db, [{"text": "Pricing is fair", "brand": "Acme"}], Context(origin="api"))
     assert (
-        db.execute(
-            "SELECT count(*) FROM comments_fts WHERE comments_fts MATCH 'pricing'"
-        ).fetchone()[0]
-        == 1
+        db.execute("SELECT count(*) FROM comments_fts WHERE comments_fts MATCH 'pricing'").fetchone()[0] == 1
     )
     db.execute("UPDATE comments SET text = 'Prices went up' WHERE id = 1")
-    assert (
-        db.execute("SELECT rowid FROM comments_fts WHERE comments_fts MATCH 'answered'").fetchall()
-        == []
-    )
-    assert db.execute(
-        "SELECT rowid FROM comments_fts WHERE comments_fts MATCH 'went'"
-    ).fetchall() == [(1,)]
+    assert db.execute("SELECT rowid FROM comments_fts WHERE comments_fts MATCH 'answered'").fetchall() == []
+    assert db.execute("SELECT rowid FROM comments_fts WHERE comments_fts MATCH 'went'").fetchall() == [(1,)]

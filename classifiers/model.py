@@ -1,0 +1,222 @@
+"""The tagging model: attribute scores, thresholds and sentiment on top of the encoder.
+
+A model is an encoder (the embedded one, or a fine-tuned copy saved with the model) plus small
+numpy heads: either *prototypes* (the taxonomy's own phrases, used before any labelled data
+exists) or a *linear* head (trained), per-attribute thresholds, and a sentiment head.
+``Tagger.predict`` takes a string or a list and answers in kind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import overload
+
+import numpy as np
+
+from .encoder import Encoder, ModelSource, default_encoder
+
+SENTIMENTS = ("negative", "neutral", "positive")
+_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:but|however|although|though|whereas)\s+", re.I)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class AttributeHead:
+    """Scores in [0, 1] per attribute; ``kind`` is "prototype" or "linear"."""
+
+    kind: str
+    keys: list[str]
+    thresholds: np.ndarray
+    weights: np.ndarray  # linear: (d, k); prototype: (m, d) phrase vectors
+    bias: np.ndarray  # linear: (k,); prototype: (m,) index of the attribute of each phrase
+
+    def scores(self, vectors: np.ndarray) -> np.ndarray:
+        if self.kind == "linear":
+            return sigmoid(vectors @ self.weights + self.bias)
+        sims = vectors @ self.weights.T  # (n, m) cosine similarities
+        out = np.full((len(vectors), len(self.keys)), -1.0, dtype=np.float32)
+        for a in range(len(self.keys)):
+            out[:, a] = sims[:, self.bias == a].max(axis=1)
+        return (out + 1) / 2  # cosine to [0, 1]
+
+    def assigned(self, scores: np.ndarray) -> np.ndarray:
+        return scores >= self.thresholds
+
+
+@dataclass
+class SentimentHead:
+    weights: np.ndarray  # (d, 3) in SENTIMENTS order
+    bias: np.ndarray
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        return softmax(vectors @ self.weights + self.bias)
+
+
+@dataclass
+class Tag:
+    attributes: list[str]
+    scores: dict[str, float]
+    sentiment: str
+    sentiment_score: float  # P(positive) - P(negative), in [-1, 1]
+    attribute_sentiment: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ModelInfo:
+    kind: str  # "taxonomy" | "logistic" | "finetuned"
+    encoder_id: str
+    taxonomy_version: int | None = None
+    trained_on: int = 0
+    created_at: str = ""
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def model_id(self) -> str:
+        return f"{self.kind}:{self.encoder_id}:{self.created_at or 'unsaved'}"
+
+
+def clauses(text: str) -> list[str]:
+    parts = [p.strip() for p in _CLAUSE_SPLIT.split(text) if p and p.strip()]
+    return parts or [text]
+
+
+class Tagger:
+    def __init__(
+        self, encoder: Encoder, attributes: AttributeHead, sentiment: SentimentHead, info: ModelInfo
+    ) -> None:
+        self.encoder = encoder
+        self.attributes = attributes
+        self.sentiment = sentiment
+        self.info = info
+
+    @property
+    def model_id(self) -> str:
+        return self.info.model_id
+
+    @overload
+    def predict(self, texts: str, *, batch_size: int = ...) -> Tag: ...
+    @overload
+    def predict(self, texts: list[str], *, batch_size: int = ...) -> list[Tag]: ...
+
+    def predict(self, texts: str | list[str], *, batch_size: int = 64) -> Tag | list[Tag]:
+        """Tag one text or a list of texts."""
+        single = isinstance(texts, str)
+        batch = [texts] if single else list(texts)
+        vectors = self.encoder.embed(batch, batch_size=batch_size)
+        tags = self._tags(batch, vectors, batch_size)
+        return tags[0] if single else tags
+
+    def _tags(self, texts: list[str], vectors: np.ndarray, batch_size: int) -> list[Tag]:
+        scores = self.attributes.scores(vectors)
+        # Before any training, a comment speaks of an attribute if any of its clauses does: a
+        # whole-comment vector is dominated by its main topic and hides the others.
+        split = self._clauses(texts, batch_size) if self.attributes.kind == "prototype" else {}
+        for i, (clause_scores, _probs) in split.items():
+            scores[i] = np.maximum(scores[i], clause_scores.max(axis=0))
+        assigned = self.attributes.assigned(scores)
+        probs = self.sentiment.probabilities(vectors)
+        tags = [self._tag(scores[i], assigned[i], probs[i]) for i in range(len(texts))]
+        several = [i for i, tag in enumerate(tags) if len(tag.attributes) > 1]
+        if several and not split:
+            split = self._clauses([texts[i] for i in several], batch_size)
+            split = {several[j]: value for j, value in split.items()}
+        for i in several:
+            if i in split:
+                self._attribute_sentiment(tags[i], *split[i])
+        return tags
+
+    def _clauses(self, texts: list[str], batch_size: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Attribute scores and sentiment probabilities of each clause of multi-clause texts."""
+        todo = [(i, parts) for i, t in enumerate(texts) if len(parts := clauses(t)) > 1]
+        if not todo:
+            return {}
+        vectors = self.encoder.embed([p for _i, parts in todo for p in parts], batch_size=batch_size)
+        scores, probs = self.attributes.scores(vectors), self.sentiment.probabilities(vectors)
+        out, start = {}, 0
+        for i, parts in todo:
+            out[i] = (scores[start : start + len(parts)], probs[start : start + len(parts)])
+            start += len(parts)
+        return out
+
+    def _tag(self, scores: np.ndarray, assigned: np.ndarray, probs: np.ndarray) -> Tag:
+        keys = self.attributes.keys
+        sentiment = SENTIMENTS[int(probs.argmax())]
+        chosen = [keys[a] for a in np.flatnonzero(assigned)]
+        return Tag(
+            attributes=chosen,
+            scores={k: round(float(s), 4) for k, s in zip(keys, scores, strict=True)},
+            sentiment=sentiment,
+            sentiment_score=round(float(probs[2] - probs[0]), 4),
+            attribute_sentiment=dict.fromkeys(chosen, sentiment),
+        )
+
+    def _attribute_sentiment(self, tag: Tag, scores: np.ndarray, probs: np.ndarray) -> None:
+        """Where a comment speaks of several attributes, each gets the sentiment of its clause."""
+        for key in tag.attributes:
+            best = int(scores[:, self.attributes.keys.index(key)].argmax())
+            tag.attribute_sentiment[key] = SENTIMENTS[int(probs[best].argmax())]
+
+    def polarity(self, text: str | list[str], attribute: str | list[str]) -> list[str]:
+        """Sentiment towards given attributes (gold attributes, for evaluation)."""
+        texts = [text] if isinstance(text, str) else text
+        wanted = [attribute] if isinstance(attribute, str) else attribute
+        out = []
+        for t, key in zip(texts, wanted, strict=True):
+            parts = clauses(t)
+            vectors = self.encoder.embed(parts)
+            a = self.attributes.keys.index(key)
+            best = int(self.attributes.scores(vectors)[:, a].argmax()) if len(parts) > 1 else 0
+            out.append(SENTIMENTS[int(self.sentiment.probabilities(vectors[best : best + 1])[0].argmax())])
+        return out
+
+    # persistence -------------------------------------------------------------------------
+
+    def save(self, folder: str | Path) -> Path:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            folder / "heads.npz",
+            attr_weights=self.attributes.weights, attr_bias=self.attributes.bias,
+            thresholds=self.attributes.thresholds, sent_weights=self.sentiment.weights,
+            sent_bias=self.sentiment.bias,
+        )  # fmt: skip
+        meta = {
+            "info": asdict(self.info),
+            "kind": self.attributes.kind,
+            "keys": self.attributes.keys,
+        }
+        if self.info.kind == "finetuned":
+            self.encoder.model.save_pretrained(folder / "encoder")
+            self.encoder.tokenizer.save_pretrained(folder / "encoder")
+        (folder / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path, *, encoder_setting: str | None = None) -> Tagger:
+        folder = Path(folder)
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        heads = np.load(folder / "heads.npz")
+        info = ModelInfo(**meta["info"])
+        if info.kind == "finetuned":
+            encoder = Encoder(ModelSource(str(folder / "encoder"), info.encoder_id, True))
+        else:
+            encoder = default_encoder(encoder_setting)
+        attributes = AttributeHead(
+            meta["kind"],
+            meta["keys"],
+            heads["thresholds"],
+            heads["attr_weights"],
+            heads["attr_bias"],
+        )
+        return cls(encoder, attributes, SentimentHead(heads["sent_weights"], heads["sent_bias"]), info)

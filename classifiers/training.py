@@ -1,0 +1,233 @@
+"""Making a Tagger: from the taxonomy alone, from labelled examples (linear heads), or by
+fine-tuning the encoder end to end with the heads on top.
+
+Thresholds are never fixed at 0.5: each attribute's is chosen to maximise F1 on data the head
+did not learn from (left-out phrases, cross-validation folds, or a held-out split).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+
+from .data import Example, none_sentences, seed_sentiment
+from .encoder import Encoder
+from .model import SENTIMENTS, AttributeHead, ModelInfo, SentimentHead, Tagger
+from .taxonomy import Attribute
+
+Progress = Callable[[str, float], None]  # (stage, fraction done)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def best_threshold(scores: np.ndarray, truth: np.ndarray, default: float = 0.5) -> float:
+    """The cut that maximises F1 of ``scores >= cut`` against boolean ``truth``."""
+    if not truth.any():
+        return max(default, float(scores.max()) + 1e-6) if len(scores) else default
+    order = np.argsort(-scores)
+    s, t = scores[order], truth[order].astype(np.float64)
+    tp = np.cumsum(t)
+    predicted = np.arange(1, len(s) + 1)
+    f1 = 2 * tp / (predicted + t.sum())
+    # only cut between distinct scores
+    valid = np.append(s[1:] < s[:-1], True)
+    best = int(np.argmax(np.where(valid, f1, -1)))
+    upper = s[best]
+    lower = s[best + 1] if best + 1 < len(s) else upper - 1e-3
+    return float((upper + lower) / 2)
+
+
+def thresholds_for(scores: np.ndarray, labels: np.ndarray, default: float = 0.5) -> np.ndarray:
+    return np.array(
+        [best_threshold(scores[:, a], labels[:, a], default) for a in range(labels.shape[1])],
+        dtype=np.float32,
+    )
+
+
+def label_matrix(examples: Sequence[Example], keys: list[str]) -> np.ndarray:
+    index = {k: i for i, k in enumerate(keys)}
+    y = np.zeros((len(examples), len(keys)), dtype=bool)
+    for row, example in enumerate(examples):
+        for attribute in example.attributes:
+            if attribute in index:
+                y[row, index[attribute]] = True
+    return y
+
+
+def fit_sentiment(vectors: np.ndarray, labels: Sequence[str]) -> SentimentHead:
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.array([SENTIMENTS.index(label) for label in labels])
+    clf = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
+    clf.fit(vectors, y)
+    return SentimentHead(clf.coef_.T.astype(np.float32), clf.intercept_.astype(np.float32))
+
+
+def _sentiment_data(examples: Sequence[Example]) -> list[Example]:
+    return seed_sentiment() + [e for e in examples if e.sentiment in SENTIMENTS]
+
+
+def taxonomy_tagger(encoder: Encoder, attributes: list[Attribute]) -> Tagger:
+    """Day one: score a text by its closest phrase of each attribute (definition and examples).
+
+    Thresholds come from the taxonomy itself: each phrase, left out in turn, should be claimed
+    by its own attribute and not by the others, and the bundled 'about nothing' sentences by none.
+    """
+    keys = [a.key for a in attributes]
+    phrases = [(i, p) for i, a in enumerate(attributes) for p in a.phrases()]
+    nothing = none_sentences()
+    vectors = encoder.embed([p for _i, p in phrases] + nothing)
+    owner = np.array([i for i, _p in phrases])
+    proto, rest = vectors[: len(phrases)], vectors[len(phrases) :]
+    head = AttributeHead("prototype", keys, np.zeros(len(keys), np.float32), proto, owner)
+    sims = np.vstack([proto @ proto.T, rest @ proto.T])  # (phrases + nothing, phrases)
+    sims[np.arange(len(phrases)), np.arange(len(phrases))] = -1.0  # leave each phrase out
+    scores = np.stack([sims[:, owner == a].max(axis=1) for a in range(len(keys))], axis=1)
+    truth = np.zeros_like(scores, dtype=bool)
+    truth[np.arange(len(phrases)), owner] = True
+    head.thresholds = thresholds_for((scores + 1) / 2, truth)
+    seed = _sentiment_data([])
+    sentiment = fit_sentiment(encoder.embed([e.text for e in seed]), [e.sentiment for e in seed])
+    return Tagger(encoder, head, sentiment, ModelInfo("taxonomy", encoder.model_id, created_at=_now()))
+
+
+def _with_taxonomy(examples: Sequence[Example], attributes: list[Attribute]) -> list[Example]:
+    """Labelled examples plus the taxonomy's own phrases and the 'about nothing' sentences."""
+    extra = [Example(p, (a.key,)) for a in attributes for p in a.examples]
+    known = [e for e in examples if e.attributes_known]
+    return known + extra + [Example(t) for t in none_sentences()]
+
+
+def _logistic(vectors: np.ndarray, y: np.ndarray, c: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.linear_model import LogisticRegression
+
+    weights = np.zeros((vectors.shape[1], y.shape[1]), dtype=np.float32)
+    bias = np.full(y.shape[1], -6.0, dtype=np.float32)  # an attribute never seen stays off
+    for a in range(y.shape[1]):
+        if y[:, a].any() and not y[:, a].all():
+            clf = LogisticRegression(C=c, max_iter=2000).fit(vectors, y[:, a])
+            weights[:, a], bias[a] = clf.coef_[0], clf.intercept_[0]
+    return weights, bias
+
+
+def logistic_tagger(
+    encoder: Encoder, attributes: list[Attribute], examples: Sequence[Example], *, folds: int = 5
+) -> Tagger:
+    """A frozen encoder with one logistic head per attribute; thresholds from cross-validation."""
+    keys = [a.key for a in attributes]
+    data = _with_taxonomy(examples, attributes)
+    vectors = encoder.embed([e.text for e in data])
+    y = label_matrix(data, keys)
+    out_of_fold = np.zeros(y.shape, dtype=np.float32)
+    fold_of = np.arange(len(data)) % folds
+    np.random.default_rng(0).shuffle(fold_of)
+    for fold in range(folds):
+        train, test = fold_of != fold, fold_of == fold
+        w, b = _logistic(vectors[train], y[train])
+        out_of_fold[test] = 1 / (1 + np.exp(-(vectors[test] @ w + b)))
+    weights, bias = _logistic(vectors, y)
+    head = AttributeHead("linear", keys, thresholds_for(out_of_fold, y), weights, bias)
+    seed = _sentiment_data(examples)
+    sentiment = fit_sentiment(encoder.embed([e.text for e in seed]), [e.sentiment for e in seed])
+    info = ModelInfo("logistic", encoder.model_id, trained_on=len(examples), created_at=_now())
+    return Tagger(encoder, head, sentiment, info)
+
+
+def finetune_tagger(
+    encoder: Encoder,
+    attributes: list[Attribute],
+    examples: Sequence[Example],
+    *,
+    epochs: int = 3,
+    batch_size: int = 16,
+    learning_rate: float = 3e-5,
+    holdout: float = 0.15,
+    seed: int = 13,
+    progress: Progress | None = None,
+) -> Tagger:
+    """Fine-tune a copy of the encoder with an attribute head and a sentiment head, jointly.
+
+    The heads start from logistic regressions on the frozen encoder; the encoder then learns with
+    them (binary cross-entropy per attribute, cross-entropy for sentiment where it is known).
+    Thresholds are chosen on a held-out share of the labelled examples.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    keys = [a.key for a in attributes]
+    labelled = list(examples)
+    rng.shuffle(labelled)
+    n_hold = int(len(labelled) * holdout) if len(labelled) >= 40 else 0
+    held, train_examples = labelled[:n_hold], labelled[n_hold:]
+    attr_data = _with_taxonomy(train_examples, attributes)
+    sent_data = _sentiment_data(train_examples)
+
+    start = logistic_tagger(encoder, attributes, train_examples, folds=3)
+    tuned = copy.deepcopy(encoder)
+    model = tuned.model
+    model.train()
+    attr_head = torch.nn.Linear(tuned.dimension, len(keys))
+    sent_head = torch.nn.Linear(tuned.dimension, len(SENTIMENTS))
+    with torch.no_grad():
+        attr_head.weight.copy_(torch.from_numpy(start.attributes.weights.T.copy()))
+        attr_head.bias.copy_(torch.from_numpy(start.attributes.bias.copy()))
+        sent_head.weight.copy_(torch.from_numpy(start.sentiment.weights.T.copy()))
+        sent_head.bias.copy_(torch.from_numpy(start.sentiment.bias.copy()))
+
+    items = [(e.text, label_matrix([e], keys)[0], -100) for e in attr_data]
+    items += [(e.text, None, SENTIMENTS.index(e.sentiment)) for e in sent_data]
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": model.parameters(), "lr": learning_rate},
+            {"params": list(attr_head.parameters()) + list(sent_head.parameters()), "lr": 1e-3},
+        ],
+        weight_decay=0.01,
+    )
+    bce = torch.nn.BCEWithLogitsLoss()
+    ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    steps = epochs * ((len(items) + batch_size - 1) // batch_size)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: max(0.0, 1 - s / max(steps, 1)))
+    done = 0
+    for _epoch in range(epochs):
+        rng.shuffle(items)
+        for begin in range(0, len(items), batch_size):
+            chunk = items[begin : begin + batch_size]
+            vectors = tuned.pooled(tuned.tokenize([t for t, _y, _s in chunk]))
+            loss = torch.zeros(())
+            with_attrs = [i for i, (_t, y, _s) in enumerate(chunk) if y is not None]
+            if with_attrs:
+                target = torch.tensor(np.stack([chunk[i][1] for i in with_attrs]), dtype=torch.float32)
+                loss = loss + bce(attr_head(vectors[with_attrs]), target)
+            sentiment_target = torch.tensor([s for _t, _y, s in chunk])
+            if (sentiment_target != -100).any():
+                loss = loss + ce(sent_head(vectors), sentiment_target)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            scheduler.step()
+            done += 1
+            if progress is not None:
+                progress("fine-tuning", done / steps)
+    model.eval()
+
+    weights = attr_head.weight.detach().numpy().T.astype(np.float32)
+    bias = attr_head.bias.detach().numpy().astype(np.float32)
+    head = AttributeHead("linear", keys, np.full(len(keys), 0.5, np.float32), weights, bias)
+    sentiment = SentimentHead(
+        sent_head.weight.detach().numpy().T.astype(np.float32),
+        sent_head.bias.detach().numpy().astype(np.float32),
+    )
+    tuned.model_id = f"finetuned-{encoder.model_id}"
+    info = ModelInfo("finetuned", tuned.model_id, trained_on=len(examples), created_at=_now())
+    tagger = Tagger(tuned, head, sentiment, info)
+    calibration = [e for e in held if e.attributes_known] or _with_taxonomy([], attributes)
+    scores = head.scores(tuned.embed([e.text for e in calibration]))
+    head.thresholds = thresholds_for(scores, label_matrix(calibration, keys))
+    return tagger

@@ -1,0 +1,215 @@
+"""Classification jobs: plain functions the CLI calls now and the scheduler will call later.
+
+- ``classify_pending`` tags every comment that has no tag from the current model and taxonomy
+  version (so a new taxonomy version or a retrained model re-tags everything, oldest first).
+- ``train`` fits a model from the taxonomy's examples, human corrections and an optional labelled
+  file, saves it next to the workspace and makes it the active model.
+
+The model is loaded once per process (``current_tagger`` caches it by model and taxonomy).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
+
+from .db import utcnow, write_transaction
+from .errors import Invalid
+from .taxonomy import current_attributes, current_version
+
+if TYPE_CHECKING:
+    from classifiers.model import Tag, Tagger
+
+ACTIVE_MODEL_KEY = "active_model"
+
+
+def models_dir(db_path: str | Path) -> Path:
+    return Path(db_path).resolve().parent / "models"
+
+
+def workspace_attributes(db: Database) -> list:
+    from classifiers.taxonomy import parse_taxonomy
+
+    attributes = current_attributes(db)
+    if not attributes:
+        raise Invalid("the workspace has no taxonomy yet: run `gapwatch init`")
+    return parse_taxonomy(attributes)
+
+
+def active_model_path(db: Database) -> Path | None:
+    row = list(db.query("SELECT value FROM meta WHERE key = ?", [ACTIVE_MODEL_KEY]))
+    return Path(row[0]["value"]) if row else None
+
+
+@lru_cache(maxsize=4)
+def _taxonomy_tagger(taxonomy_json: str, encoder_setting: str | None) -> Tagger:
+    from classifiers.encoder import default_encoder
+    from classifiers.taxonomy import parse_taxonomy
+    from classifiers.training import taxonomy_tagger
+
+    return taxonomy_tagger(default_encoder(encoder_setting), parse_taxonomy(json.loads(taxonomy_json)))
+
+
+@lru_cache(maxsize=2)
+def _saved_tagger(folder: str, encoder_setting: str | None) -> Tagger:
+    from classifiers.model import Tagger
+
+    return Tagger.load(folder, encoder_setting=encoder_setting)
+
+
+def current_tagger(db: Database, encoder_setting: str | None = None) -> tuple[Tagger, int]:
+    """The model that tags now, and the taxonomy version it tags for.
+
+    A trained model serves only the taxonomy version it was trained on; after a taxonomy edit the
+    taxonomy itself tags until the model is retrained.
+    """
+    version = current_version(db)
+    attributes = workspace_attributes(db)
+    folder = active_model_path(db)
+    if folder is not None and (folder / "meta.json").is_file():
+        tagger = _saved_tagger(str(folder), encoder_setting)
+        if tagger.info.taxonomy_version == version:
+            return tagger, version
+    taxonomy_json = json.dumps([a.__dict__ for a in attributes], default=list)
+    return _taxonomy_tagger(taxonomy_json, encoder_setting), version
+
+
+def pending_count(db: Database, model_id: str, version: int) -> int:
+    return db.execute(
+        "SELECT count(*) FROM comments c LEFT JOIN tags t ON t.comment_id = c.id "
+        "WHERE t.comment_id IS NULL OR t.model != ? OR t.taxonomy_version != ?",
+        [model_id, version],
+    ).fetchone()[0]
+
+
+def _pending(db: Database, model_id: str, version: int, limit: int) -> list[tuple[int, str]]:
+    return db.execute(
+        "SELECT c.id, c.text FROM comments c LEFT JOIN tags t ON t.comment_id = c.id "
+        "WHERE t.comment_id IS NULL OR t.model != ? OR t.taxonomy_version != ? "
+        "ORDER BY c.id LIMIT ?",
+        [model_id, version, limit],
+    ).fetchall()
+
+
+def _write_tags(db: Database, ids: list[int], tags: list[Tag], model_id: str, version: int) -> None:
+    now = utcnow()
+    with write_transaction(db):
+        marks = ", ".join("?" * len(ids))
+        db.execute(f"DELETE FROM tag_attributes WHERE comment_id IN ({marks})", ids)
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO tags (comment_id, model, taxonomy_version, sentiment, "
+            "sentiment_score, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (i, model_id, version, t.sentiment, t.sentiment_score, now)
+                for i, t in zip(ids, tags, strict=True)
+            ],
+        )
+        db.conn.executemany(
+            "INSERT INTO tag_attributes (comment_id, attribute, score, assigned, sentiment) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (i, key, score, key in t.attributes, t.attribute_sentiment.get(key))
+                for i, t in zip(ids, tags, strict=True)
+                for key, score in t.scores.items()
+            ],
+        )
+
+
+@dataclass
+class ClassifyReport:
+    tagged: int
+    model: str
+    taxonomy_version: int
+
+
+def classify_pending(
+    db: Database,
+    *,
+    batch_size: int = 256,
+    limit: int | None = None,
+    encoder_setting: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ClassifyReport:
+    """Tag what is pending with the current model, one transaction per batch."""
+    tagger, version = current_tagger(db, encoder_setting)
+    done = 0
+    while limit is None or done < limit:
+        size = batch_size if limit is None else min(batch_size, limit - done)
+        rows = _pending(db, tagger.model_id, version, size)
+        if not rows:
+            break
+        ids, texts = [r[0] for r in rows], [r[1] for r in rows]
+        _write_tags(db, ids, tagger.predict(texts), tagger.model_id, version)
+        done += len(rows)
+        if progress is not None:
+            progress(len(rows))
+    return ClassifyReport(done, tagger.model_id, version)
+
+
+CORRECTION_WEIGHT = 5  # a human correction counts as this many examples when training
+
+
+def correction_examples(db: Database) -> list:
+    """Human corrections as training examples (attributes and/or sentiment)."""
+    from classifiers.data import Example
+
+    examples = []
+    for row in db.query(
+        "SELECT c.text, cr.attributes, cr.sentiment FROM corrections cr "
+        "JOIN comments c ON c.id = cr.comment_id ORDER BY cr.comment_id"
+    ):
+        attributes = tuple(json.loads(row["attributes"])) if row["attributes"] is not None else None
+        example = Example(row["text"], attributes or (), {}, row["sentiment"])
+        if attributes is None:  # only the sentiment was corrected
+            example = Example(row["text"], (), {}, row["sentiment"], attributes_known=False)
+        examples.extend([example] * CORRECTION_WEIGHT)
+    return examples
+
+
+@dataclass
+class TrainReport:
+    folder: Path
+    kind: str
+    examples: int
+    model: str
+
+
+def train(
+    db: Database,
+    db_path: str | Path,
+    *,
+    labelled_file: str | Path | None = None,
+    epochs: int = 3,
+    encoder_setting: str | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> TrainReport:
+    """Train on corrections (+ a labelled file) and the taxonomy; make the result the active model.
+
+    With fewer than 40 labelled examples the encoder stays frozen (logistic heads); with more it
+    is fine-tuned end to end.
+    """
+    from classifiers.data import read_jsonl
+    from classifiers.encoder import default_encoder
+    from classifiers.training import finetune_tagger, logistic_tagger
+
+    attributes = workspace_attributes(db)
+    examples = correction_examples(db)
+    if labelled_file is not None:
+        examples += read_jsonl(labelled_file, {a.key for a in attributes})
+    encoder = default_encoder(encoder_setting)
+    if len(examples) < 40:
+        tagger = logistic_tagger(encoder, attributes, examples)
+    else:
+        tagger = finetune_tagger(encoder, attributes, examples, epochs=epochs, progress=progress)
+    tagger.info.taxonomy_version = current_version(db)
+    folder = tagger.save(models_dir(db_path) / tagger.info.created_at)
+    with db.atomic():
+        db["meta"].upsert({"key": ACTIVE_MODEL_KEY, "value": str(folder)}, pk="key")
+    _saved_tagger.cache_clear()
+    return TrainReport(folder, tagger.info.kind, len(examples), tagger.model_id)

@@ -1,0 +1,151 @@
+"""The classifiers with the real embedded model (all-MiniLM-L6-v2, on the CPU, offline)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from classifiers.data import read_jsonl
+from classifiers.encoder import EMBEDDED_SHA256, Encoder, ModelSource, default_encoder, embedded_model_dir
+from classifiers.errors import DataError, ModelError, TaxonomyError
+from classifiers.taxonomy import parse_taxonomy
+from classifiers.training import best_threshold, taxonomy_tagger
+from server.taxonomy import DEFAULT_TAXONOMY
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return taxonomy_tagger(default_encoder(), parse_taxonomy(list(DEFAULT_TAXONOMY)))
+
+
+def test_a_reliability_complaint_is_reliability_and_negative(tagger):
+    tag = tagger.predict("The service was down all weekend and we lost a day of work. Unacceptable.")
+    assert "reliability" in tag.attributes
+    assert tag.sentiment == "negative" and tag.sentiment_score < 0
+
+
+def test_praise_for_support_is_support_and_positive(tagger):
+    tag = tagger.predict("Their support team answered within minutes and fixed everything. Lovely people!")
+    assert "support" in tag.attributes
+    assert tag.sentiment == "positive"
+
+
+def test_a_comment_about_nothing_in_the_taxonomy_gets_no_attribute(tagger):
+    for text in ("My brother-in-law lives in Leeds.", "We had pasta for dinner yesterday."):
+        assert tagger.predict(text).attributes == [], text
+
+
+def test_predict_answers_in_kind_and_keeps_order(tagger):
+    texts = ["Way too expensive for what it does.", "Setup took five minutes, very intuitive."]
+    tags = tagger.predict(texts)
+    assert isinstance(tags, list) and len(tags) == 2
+    assert "price" in tags[0].attributes and "ease_of_use" in tags[1].attributes
+    assert set(tags[0].scores) == {a["key"] for a in DEFAULT_TAXONOMY}
+
+
+def test_each_attribute_gets_the_sentiment_of_its_own_clause(tagger):
+    tag = tagger.predict("Support was wonderful and answered at once, but the price is outrageous.")
+    assert {"support", "price"} <= set(tag.attributes)
+    assert tag.attribute_sentiment["support"] == "positive"
+    assert tag.attribute_sentiment["price"] == "negative"
+
+
+def test_a_20000_character_text_is_truncated_not_crashed(tagger):
+    text = "The app crashes every time I open it. " * 530
+    assert len(text) >= 20_000
+    tag = tagger.predict(text[:20_000])
+    assert "reliability" in tag.attributes
+
+
+def test_embeddings_are_unit_vectors_and_order_independent():
+    encoder = default_encoder()
+    texts = ["short", "a much longer sentence about syncing files between laptops", "mid length"]
+    forward, backward = encoder.embed(texts), encoder.embed(texts[::-1])[::-1]
+    assert forward.shape == (3, 384)
+    assert abs(float((forward**2).sum(axis=1).min()) - 1) < 1e-4
+    assert abs(forward - backward).max() < 1e-4
+
+
+def test_a_tampered_weights_file_is_refused(tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(embedded_model_dir(), folder)
+    with (folder / "model.safetensors").open("r+b") as stream:
+        stream.seek(4096)
+        byte = stream.read(1)
+        stream.seek(4096)
+        stream.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(ModelError, match="does not match its published SHA-256"):
+        Encoder(ModelSource(str(folder), "tampered", True, EMBEDDED_SHA256))
+
+
+def test_a_hub_id_is_not_fetched_unless_allowed():
+    from classifiers.encoder import resolve
+
+    source = resolve("someone/some-model")
+    assert source.local_only is True
+    with pytest.raises(ModelError, match="GAPWATCH_MODEL_DOWNLOAD"):
+        Encoder(source)
+
+
+@pytest.mark.parametrize(
+    ("taxonomy", "message"),
+    [
+        ({"attributes": []}, "empty"),
+        ([], "empty"),
+        ({"attributes": [{"name": "Price"}]}, "'Price' has no definition"),
+        ({"attributes": [{"definition": "x"}]}, "no name"),
+        ({"attributes": [{"name": "A", "definition": "x", "examples": "oops"}]}, "list of strings"),
+        ({"nothing": 1}, "a taxonomy is"),
+    ],
+)
+def test_bad_taxonomies_are_refused_with_a_reason(taxonomy, message):
+    with pytest.raises(TaxonomyError, match=message):
+        parse_taxonomy(taxonomy)
+
+
+def test_a_malformed_eval_file_names_the_line(tmp_path):
+    path = tmp_path / "test.jsonl"
+    path.write_text('{"text": "ok", "attributes": []}\n\n{"text": 5}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="line 3"):
+        read_jsonl(path)
+    path.write_text('{"text": "ok", "attributes": ["vibes"]}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="line 1: attribute.*vibes"):
+        read_jsonl(path, {"price"})
+
+
+def test_best_threshold_separates_what_it_can():
+    import numpy as np
+
+    scores = np.array([0.9, 0.8, 0.7, 0.4, 0.3, 0.1])
+    truth = np.array([True, True, True, False, False, False])
+    cut = best_threshold(scores, truth)
+    assert 0.4 < cut < 0.7
+
+
+def test_eval_command_with_the_taxonomy_alone(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    taxonomy = tmp_path / "taxonomy.json"
+    taxonomy.write_text(json.dumps({"attributes": list(DEFAULT_TAXONOMY)}), encoding="utf-8")
+    test = tmp_path / "test.jsonl"
+    rows = [
+        {"text": "Crashes every single day, I lost my work twice.", "attributes": ["reliability"],
+         "polarity": {"reliability": "negative"}},
+        {"text": "Way too expensive for what you get.", "attributes": ["price"],
+         "polarity": {"price": "negative"}},
+        {"text": "We had lunch by the river.", "attributes": [], "polarity": {}},
+    ]  # fmt: skip
+    test.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "--taxonomy", str(taxonomy), str(test), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) >= {"micro_f1", "macro_f1", "per_attribute", "polarity_accuracy", "comments_per_second"}
+    assert data["micro_f1"] == 1.0 and data["polarity_accuracy"] == 1.0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x"}\nnot json\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "--taxonomy", str(taxonomy), str(bad)])
+    assert result.exit_code == 1 and "line 2" in result.output

@@ -1,0 +1,104 @@
+"""Classification jobs on a workspace, with the real embedded model."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from server.classify import classify_pending, current_tagger, pending_count, train
+from server.cli import main
+from server.ingest import Context, ingest
+from server.taxonomy import current_attributes, save_taxonomy
+
+COMMENTS = [
+    "The sync crashed twice this week and we lost files.",
+    "Support answered in ten minutes and solved it.",
+    "Far too expensive for a small team.",
+    "We had a lovely picnic in the park.",
+]
+
+
+def add_comments(db, texts):
+    outcomes = ingest(db, [{"text": t, "brand": "Acme"} for t in texts], Context(origin="api"))
+    return [o.id for o in outcomes]
+
+
+def tags_of(db, comment_id):
+    row = db.execute(
+        "SELECT model, taxonomy_version, sentiment FROM tags WHERE comment_id = ?", [comment_id]
+    ).fetchone()
+    attrs = [r[0] for r in db.execute(
+        "SELECT attribute FROM tag_attributes WHERE comment_id = ? AND assigned = 1", [comment_id])]  # fmt: skip
+    return row, attrs
+
+
+def test_classify_tags_pending_comments_once(db):
+    ids = add_comments(db, COMMENTS)
+    report = classify_pending(db, batch_size=3)
+    assert report.tagged == 4 and report.taxonomy_version == 1
+    (_model, version, sentiment), attrs = tags_of(db, ids[0])
+    assert "reliability" in attrs and sentiment == "negative" and version == 1
+    assert "support" in tags_of(db, ids[1])[1]
+    assert tags_of(db, ids[3])[1] == []
+    scores = db.execute("SELECT count(*) FROM tag_attributes WHERE comment_id = ?", [ids[0]]).fetchone()[0]
+    assert scores == len(current_attributes(db))  # every attribute's score is kept
+    assert classify_pending(db).tagged == 0  # nothing left to do
+
+
+def test_tags_feed_the_attribute_filter_of_the_api(db, client):
+    ids = add_comments(db, COMMENTS)
+    classify_pending(db)
+    found = client.get("/api/comments?attribute=price").get_json()["comments"]
+    assert [c["id"] for c in found] == [ids[2]]
+    assert found[0]["sentiment"] == "negative" and found[0]["model"].startswith("taxonomy:")
+
+
+def test_a_taxonomy_edit_re_tags_everything(db):
+    ids = add_comments(db, COMMENTS)
+    classify_pending(db)
+    attributes = current_attributes(db) + [{
+        "key": "outdoors", "name": "Outdoors", "definition": "Parks, picnics, walks and nature.",
+        "examples": ["a walk in the park", "we had a picnic", "hiking in the hills"],
+    }]  # fmt: skip
+    assert save_taxonomy(db, attributes, note="add outdoors") == 2
+    tagger, version = current_tagger(db)
+    assert version == 2 and pending_count(db, tagger.model_id, version) == 4
+    assert classify_pending(db).tagged == 4
+    _row, attrs = tags_of(db, ids[3])
+    assert attrs == ["outdoors"]
+    assert {r[0] for r in db.execute("SELECT DISTINCT taxonomy_version FROM tags")} == {2}
+
+
+def test_a_correction_changes_the_next_prediction_after_retraining(db, db_path):
+    texts = [
+        "The mobile app has no dark mode.",
+        "Please add a dark theme, the white screen hurts at night.",
+        "Dark mode is still missing in the desktop client.",
+        "Where is the dark mode everyone asked for?",
+    ]
+    ids = add_comments(db, texts)
+    classify_pending(db)
+    probe = "Any news on a dark mode for the app?"
+    before, _version = current_tagger(db)
+    assert "ease_of_use" not in before.predict(probe).attributes
+    for cid in ids[:3]:
+        db["corrections"].insert({"comment_id": cid, "attributes": json.dumps(["ease_of_use"]),
+                                  "corrected_by": "test", "created_at": "2026-01-01T00:00:00Z"})  # fmt: skip
+    db.conn.commit()
+    report = train(db, db_path)
+    assert report.kind == "logistic" and report.examples == 15  # each correction counts 5 times
+    after, _version = current_tagger(db)
+    assert after.model_id != before.model_id
+    assert "ease_of_use" in after.predict(probe).attributes
+    assert pending_count(db, after.model_id, 1) == 4  # the new model re-tags everything
+    classify_pending(db)
+    assert "ease_of_use" in tags_of(db, ids[3])[1]
+
+
+def test_classify_command_reports_what_it_did(db, db_path, monkeypatch):
+    monkeypatch.setenv("GAPWATCH_DB", str(db_path))
+    add_comments(db, COMMENTS)
+    result = CliRunner().invoke(main, ["classify"])
+    assert result.exit_code == 0, result.output
+    assert "Tagged 4 comments" in result.stdout
