@@ -28,8 +28,8 @@ def tags_of(db, comment_id):
     row = db.execute(
         "SELECT model, taxonomy_version, sentiment FROM tags WHERE comment_id = ?", [comment_id]
     ).fetchone()
-    attrs = [r[0] for r in db.execute(
-        "SELECT attribute FROM tag_attributes WHERE comment_id = ? AND assigned = 1", [comment_id])]  # fmt: skip
+    sql = "SELECT attribute FROM tag_attributes WHERE comment_id = ? AND assigned = 1"
+    attrs = [r[0] for r in db.execute(sql, [comment_id])]
     return row, attrs
 
 
