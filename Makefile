@@ -7,13 +7,14 @@ PORT   ?= 5000
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test bench lint format clean
+.PHONY: help install run serve test bench bench-accuracy lint format clean
 
 help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
 	@echo "make serve  serve the workspace named by GAPWATCH_DB (default instance/gapwatch.db)"
 	@echo "make test   install what the tests need and run the whole suite"
-	@echo "make bench  run the benchmarks under bench/"
+	@echo "make bench  import and tagging speed (bench/ingest.py, bench/classify.py)"
+	@echo "make bench-accuracy  classifier accuracy on ../shared/eval (about 15 minutes)"
 	@echo "make lint   ruff check and format check"
 
 $(BIN)/python:
@@ -31,6 +32,7 @@ install: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch demo
+	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch classify
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch serve --host $(HOST) --port $(PORT)
 
 serve: $(VENV)/.installed
@@ -43,6 +45,10 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/classify.py
+
+bench-accuracy: $(VENV)/.installed
+	$(BIN)/python bench/accuracy.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ from .data import read_jsonl
 from .encoder import default_encoder
 from .evaluation import evaluate
 from .taxonomy import TaxonomyError, parse_taxonomy
-from .training import finetune_tagger, logistic_tagger, taxonomy_tagger
+from .training import taxonomy_tagger, train_tagger
 
 
 def load_taxonomy_file(path: str | Path) -> list:
@@ -25,8 +25,8 @@ def run_eval(
     test_file: str | Path,
     *,
     train_file: str | Path | None = None,
-    mode: str = "finetune",
-    epochs: int = 3,
+    mode: str = "auto",
+    epochs: int = 2,
     encoder_setting: str | None = None,
 ) -> dict:
     attributes = load_taxonomy_file(taxonomy_file)
@@ -35,8 +35,6 @@ def run_eval(
     encoder = default_encoder(encoder_setting)
     if train_file is None:
         tagger = taxonomy_tagger(encoder, attributes)
-    elif mode == "logistic":
-        tagger = logistic_tagger(encoder, attributes, read_jsonl(train_file, known))
     else:
-        tagger = finetune_tagger(encoder, attributes, read_jsonl(train_file, known), epochs=epochs)
-    return {"model": tagger.info.kind, **evaluate(tagger, test)}
+        tagger = train_tagger(encoder, attributes, read_jsonl(train_file, known), mode=mode, epochs=epochs)
+    return {"model": tagger.model_id, "kind": tagger.info.kind, **evaluate(tagger, test)}

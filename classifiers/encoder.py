@@ -119,7 +119,7 @@ class Encoder:
         self.max_length = max_length
         self.dimension = int(self.model.config.hidden_size)
 
-    def tokenize(self, texts: list[str]) -> dict[str, Any]:
+    def tokenize(self, texts: list[str], *, offsets: bool = False) -> dict[str, Any]:
         cap = self.max_length * _CHARS_PER_TOKEN_CAP
         return self.tokenizer(
             [t[:cap] for t in texts],
@@ -127,6 +127,7 @@ class Encoder:
             truncation=True,
             max_length=self.max_length,
             return_tensors="pt",
+            return_offsets_mapping=offsets,
         )
 
     def pooled(self, batch: dict[str, Any]) -> torch.Tensor:
@@ -152,6 +153,44 @@ class Encoder:
                 vectors = self.pooled(self.tokenize([texts[i] for i in chunk]))
                 out[chunk] = vectors.float().numpy()
         return out
+
+    def embed_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = 64
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Unit vectors for ``texts`` and for character spans of each (its clauses), from one
+        forward pass: a span's vector pools the contextual vectors of the tokens inside it.
+        A span with no token (cut off by truncation) gets the whole text's vector."""
+        import torch
+
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        parts: list[np.ndarray] = [np.empty((0, self.dimension), np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                batch = self.tokenize([texts[i] for i in chunk], offsets=True)
+                offsets = batch.pop("offset_mapping").numpy()
+                hidden = self.model(**batch).last_hidden_state.float().numpy()
+                mask = batch["attention_mask"].numpy().astype(bool)
+                for row, i in enumerate(chunk):
+                    vectors[i], parts[i] = _pool(hidden[row], mask[row], offsets[row], spans[i])
+        return vectors, parts
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-9)
+
+
+def _pool(
+    hidden: np.ndarray, mask: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    whole = _unit(hidden[mask].mean(axis=0))
+    real = mask & (offsets[:, 1] > offsets[:, 0])  # no padding, no [CLS]/[SEP]
+    out = np.empty((len(spans), hidden.shape[1]), dtype=np.float32)
+    for k, (begin, end) in enumerate(spans):
+        inside = real & (offsets[:, 0] >= begin) & (offsets[:, 1] <= end)
+        out[k] = _unit(hidden[inside].mean(axis=0)) if inside.any() else whole
+    return whole, out
 
 
 @cache

@@ -86,9 +86,20 @@ class ModelInfo:
         return f"{self.kind}:{self.encoder_id}:{self.created_at or 'unsaved'}"
 
 
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the clauses of ``text`` (sentences, and halves around "but" etc.)."""
+    spans, begin = [], 0
+    for match in _CLAUSE_SPLIT.finditer(text):
+        if text[begin : match.start()].strip():
+            spans.append((begin, match.start()))
+        begin = match.end()
+    if text[begin:].strip():
+        spans.append((begin, len(text)))
+    return spans or [(0, len(text))]
+
+
 def clauses(text: str) -> list[str]:
-    parts = [p.strip() for p in _CLAUSE_SPLIT.split(text) if p and p.strip()]
-    return parts or [text]
+    return [text[a:b].strip() for a, b in clause_spans(text)]
 
 
 class Tagger:
@@ -113,41 +124,35 @@ class Tagger:
         """Tag one text or a list of texts."""
         single = isinstance(texts, str)
         batch = [texts] if single else list(texts)
-        vectors = self.encoder.embed(batch, batch_size=batch_size)
-        tags = self._tags(batch, vectors, batch_size)
+        spans = [clause_spans(t) for t in batch]
+        vectors, parts = self.encoder.embed_spans(batch, spans, batch_size=batch_size)
+        tags = self._tags(vectors, parts)
         return tags[0] if single else tags
 
-    def _tags(self, texts: list[str], vectors: np.ndarray, batch_size: int) -> list[Tag]:
+    def _tags(self, vectors: np.ndarray, parts: list[np.ndarray]) -> list[Tag]:
+        """Tags from whole-text vectors and clause vectors (one forward pass made both)."""
         scores = self.attributes.scores(vectors)
-        # Before any training, a comment speaks of an attribute if any of its clauses does: a
-        # whole-comment vector is dominated by its main topic and hides the others.
-        split = self._clauses(texts, batch_size) if self.attributes.kind == "prototype" else {}
-        for i, (clause_scores, _probs) in split.items():
-            scores[i] = np.maximum(scores[i], clause_scores.max(axis=0))
+        several = [i for i, p in enumerate(parts) if len(p) > 1]
+        flat = np.vstack([parts[i] for i in several]) if several else np.zeros((0, vectors.shape[1]))
+        clause_scores = self.attributes.scores(flat) if several else flat
+        clause_probs = self.sentiment.probabilities(flat) if several else flat
+        by_text, start = {}, 0
+        for i in several:
+            rows = slice(start, start + len(parts[i]))
+            by_text[i] = (clause_scores[rows], clause_probs[rows])
+            start += len(parts[i])
+        if self.attributes.kind == "prototype":
+            # Before any training, a comment speaks of an attribute if any of its clauses does:
+            # a whole-comment vector is dominated by its main topic and hides the others.
+            for i, (cs, _cp) in by_text.items():
+                scores[i] = np.maximum(scores[i], cs.max(axis=0))
         assigned = self.attributes.assigned(scores)
         probs = self.sentiment.probabilities(vectors)
-        tags = [self._tag(scores[i], assigned[i], probs[i]) for i in range(len(texts))]
-        several = [i for i, tag in enumerate(tags) if len(tag.attributes) > 1]
-        if several and not split:
-            split = self._clauses([texts[i] for i in several], batch_size)
-            split = {several[j]: value for j, value in split.items()}
-        for i in several:
-            if i in split:
-                self._attribute_sentiment(tags[i], *split[i])
+        tags = [self._tag(scores[i], assigned[i], probs[i]) for i in range(len(vectors))]
+        for i, (cs, cp) in by_text.items():
+            if len(tags[i].attributes) > 1:
+                self._attribute_sentiment(tags[i], cs, cp)
         return tags
-
-    def _clauses(self, texts: list[str], batch_size: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """Attribute scores and sentiment probabilities of each clause of multi-clause texts."""
-        todo = [(i, parts) for i, t in enumerate(texts) if len(parts := clauses(t)) > 1]
-        if not todo:
-            return {}
-        vectors = self.encoder.embed([p for _i, parts in todo for p in parts], batch_size=batch_size)
-        scores, probs = self.attributes.scores(vectors), self.sentiment.probabilities(vectors)
-        out, start = {}, 0
-        for i, parts in todo:
-            out[i] = (scores[start : start + len(parts)], probs[start : start + len(parts)])
-            start += len(parts)
-        return out
 
     def _tag(self, scores: np.ndarray, assigned: np.ndarray, probs: np.ndarray) -> Tag:
         keys = self.attributes.keys
@@ -169,15 +174,15 @@ class Tagger:
 
     def polarity(self, text: str | list[str], attribute: str | list[str]) -> list[str]:
         """Sentiment towards given attributes (gold attributes, for evaluation)."""
-        texts = [text] if isinstance(text, str) else text
-        wanted = [attribute] if isinstance(attribute, str) else attribute
+        texts = [text] if isinstance(text, str) else list(text)
+        wanted = [attribute] if isinstance(attribute, str) else list(attribute)
+        _vectors, parts = self.encoder.embed_spans(texts, [clause_spans(t) for t in texts])
         out = []
-        for t, key in zip(texts, wanted, strict=True):
-            parts = clauses(t)
-            vectors = self.encoder.embed(parts)
+        for key, clause_vectors in zip(wanted, parts, strict=True):
             a = self.attributes.keys.index(key)
-            best = int(self.attributes.scores(vectors)[:, a].argmax()) if len(parts) > 1 else 0
-            out.append(SENTIMENTS[int(self.sentiment.probabilities(vectors[best : best + 1])[0].argmax())])
+            best = int(self.attributes.scores(clause_vectors)[:, a].argmax())
+            probs = self.sentiment.probabilities(clause_vectors[best : best + 1])[0]
+            out.append(SENTIMENTS[int(probs.argmax())])
         return out
 
     # persistence -------------------------------------------------------------------------

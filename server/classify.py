@@ -185,28 +185,25 @@ def train(
     db_path: str | Path,
     *,
     labelled_file: str | Path | None = None,
-    epochs: int = 3,
+    mode: str = "auto",
+    epochs: int = 2,
     encoder_setting: str | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> TrainReport:
     """Train on corrections (+ a labelled file) and the taxonomy; make the result the active model.
 
-    With fewer than 40 labelled examples the encoder stays frozen (logistic heads); with more it
-    is fine-tuned end to end.
+    How it learns depends on how much is labelled (``classifiers.training.choose_mode``).
     """
     from classifiers.data import read_jsonl
     from classifiers.encoder import default_encoder
-    from classifiers.training import finetune_tagger, logistic_tagger
+    from classifiers.training import train_tagger
 
     attributes = workspace_attributes(db)
     examples = correction_examples(db)
     if labelled_file is not None:
         examples += read_jsonl(labelled_file, {a.key for a in attributes})
     encoder = default_encoder(encoder_setting)
-    if len(examples) < 40:
-        tagger = logistic_tagger(encoder, attributes, examples)
-    else:
-        tagger = finetune_tagger(encoder, attributes, examples, epochs=epochs, progress=progress)
+    tagger = train_tagger(encoder, attributes, examples, mode=mode, epochs=epochs, progress=progress)
     tagger.info.taxonomy_version = current_version(db)
     folder = tagger.save(models_dir(db_path) / tagger.info.created_at)
     with db.atomic():

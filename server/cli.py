@@ -298,9 +298,11 @@ def classify(batch_size: int, limit: int | None) -> None:
 @main.command()
 @click.option("--from", "labelled", type=click.Path(exists=True, dir_okay=False),
               help="A labelled JSONL file to learn from as well (see README).")  # fmt: skip
-@click.option("--epochs", default=3, show_default=True, type=click.IntRange(1, 50))
+@click.option("--mode", type=click.Choice(["auto", "logistic", "setfit", "endtoend"]), default="auto",
+              show_default=True, help="How to learn (auto: by how much is labelled).")  # fmt: skip
+@click.option("--epochs", default=2, show_default=True, type=click.IntRange(1, 50))
 @friendly
-def train(labelled: str | None, epochs: int) -> None:
+def train(labelled: str | None, mode: str, epochs: int) -> None:
     """Train the classifier on corrections, the taxonomy's examples and a labelled file."""
     from .classify import train as train_model
 
@@ -314,7 +316,7 @@ def train(labelled: str | None, epochs: int) -> None:
                 bar_state["shown"] = target
 
             report = train_model(
-                db, settings.load()["DB"], labelled_file=labelled, epochs=epochs,
+                db, settings.load()["DB"], labelled_file=labelled, mode=mode, epochs=epochs,
                 encoder_setting=_encoder_setting(), progress=step,
             )  # fmt: skip
     click.echo(
@@ -326,9 +328,9 @@ def train(labelled: str | None, epochs: int) -> None:
 @main.command("eval")
 @click.option("--taxonomy", "taxonomy_file", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--train", "train_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--mode", type=click.Choice(["finetune", "logistic"]), default="finetune",
-              show_default=True, help="How to learn from --train.")  # fmt: skip
-@click.option("--epochs", default=3, show_default=True, type=click.IntRange(1, 50))
+@click.option("--mode", type=click.Choice(["auto", "logistic", "setfit", "endtoend"]), default="auto",
+              show_default=True, help="How to learn from --train (auto: by its size).")  # fmt: skip
+@click.option("--epochs", default=2, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.argument("test_file", type=click.Path(exists=True, dir_okay=False))
 @friendly
@@ -344,7 +346,7 @@ def eval_(taxonomy_file: str, train_file: str | None, mode: str, epochs: int, as
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
-    click.echo(f"model: {result['model']}  ({result['comments']} test comments)")
+    click.echo(f"model: {result['model']} ({result['kind']}, {result['comments']} test comments)")
     click.echo(f"micro-F1 {result['micro_f1'] * 100:.1f}   macro-F1 {result['macro_f1'] * 100:.1f}")
     for key, m in result["per_attribute"].items():
         click.echo(

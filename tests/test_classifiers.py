@@ -149,3 +149,32 @@ def test_eval_command_with_the_taxonomy_alone(tmp_path, monkeypatch):
     bad.write_text('{"text": "x"}\nnot json\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["eval", "--taxonomy", str(taxonomy), str(bad)])
     assert result.exit_code == 1 and "line 2" in result.output
+
+
+def test_a_fine_tuned_model_saves_and_loads_with_the_same_predictions(tmp_path):
+    import numpy as np
+
+    from classifiers.data import Example
+    from classifiers.model import Tagger
+    from classifiers.training import choose_mode, contrastive_tagger
+
+    attributes = parse_taxonomy([
+        {"name": "Battery", "definition": "How long the battery lasts.",
+         "examples": ["battery lasts all day", "the battery died in an hour", "great battery life"]},
+        {"name": "Screen", "definition": "The display.",
+         "examples": ["the screen is bright", "a dim washed out display", "sharp colourful screen"]},
+    ])  # fmt: skip
+    examples = [
+        Example("Battery life is superb", ("battery",)),
+        Example("The display is gorgeous", ("screen",)),
+    ]
+    tagger = contrastive_tagger(default_encoder(), attributes, examples, pairs_per_example=2)
+    assert tagger.info.kind == "finetuned"
+    probe = ["It runs for ten hours on one charge.", "The panel is very bright."]
+    before = tagger.predict(probe)
+    loaded = Tagger.load(tagger.save(tmp_path / "model"))
+    after = loaded.predict(probe)
+    for b, a in zip(before, after, strict=True):
+        assert b.attributes == a.attributes and b.sentiment == a.sentiment
+        assert np.allclose(list(b.scores.values()), list(a.scores.values()), atol=1e-4)
+    assert (choose_mode(10), choose_mode(100), choose_mode(5000)) == ("logistic", "setfit", "endtoend")

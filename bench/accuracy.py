@@ -1,0 +1,85 @@
+"""Classifier accuracy on held-out laptop reviews (../shared/eval/laptops16-train.jsonl).
+
+Splits the file once (seeded): 500 sentences to test, the rest to train. Prints micro-F1,
+macro-F1 and polarity accuracy for: the taxonomy alone (no labelled data), the floor (frozen
+encoder + logistic heads), contrastive (SetFit-style) and end-to-end fine-tuning, trained on
+all the training part or on 16 examples per attribute.
+
+    python bench/accuracy.py [--epochs 2] [--few-shot-epochs 4] [--skip-full-finetune]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "eval" / "laptops16-train.jsonl"
+TAXONOMY = ROOT / "bench" / "laptops_taxonomy.json"
+
+
+def few_shot(train: list, keys: list[str], per_attribute: int, seed: int = 5) -> list:
+    rng = random.Random(seed)
+    chosen: dict[str, object] = {}
+    for key in [*keys, None]:
+        pool = [e for e in train if (key in e.attributes if key else not e.attributes)]
+        for example in rng.sample(pool, min(per_attribute, len(pool))):
+            chosen[example.text] = example
+    return list(chosen.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--few-shot-epochs", type=int, default=4)
+    parser.add_argument("--skip-full-finetune", action="store_true")
+    args = parser.parse_args()
+    if not SHARED.exists():
+        sys.exit(f"{SHARED} is not here: this benchmark needs the shared evaluation data")
+
+    from classifiers.audit import load_taxonomy_file
+    from classifiers.data import read_jsonl
+    from classifiers.encoder import default_encoder
+    from classifiers.evaluation import evaluate
+    from classifiers.training import (
+        contrastive_tagger,
+        finetune_tagger,
+        logistic_tagger,
+        taxonomy_tagger,
+    )
+
+    attributes = load_taxonomy_file(TAXONOMY)
+    keys = [a.key for a in attributes]
+    examples = read_jsonl(SHARED, set(keys))
+    random.Random(0).shuffle(examples)
+    test, train = examples[:500], examples[500:]
+    small = few_shot(train, keys, 16)
+    encoder = default_encoder()
+    print(f"test {len(test)}, train {len(train)}, few-shot train {len(small)} (16 per attribute + 16 none)")
+    print(f"{'model':<34}{'micro-F1':>9}{'macro-F1':>9}{'polarity':>9}{'train s':>9}")
+
+    def row(name: str, build) -> None:
+        started = time.perf_counter()
+        tagger = build()
+        seconds = time.perf_counter() - started
+        m = evaluate(tagger, test)
+        print(f"{name:<34}{m['micro_f1'] * 100:>9.1f}{m['macro_f1'] * 100:>9.1f}"
+              f"{m['polarity_accuracy'] * 100:>9.1f}{seconds:>9.0f}", flush=True)  # fmt: skip
+
+    row("taxonomy only (no labelled data)", lambda: taxonomy_tagger(encoder, attributes))
+    row("floor: logistic, all train", lambda: logistic_tagger(encoder, attributes, train))
+    row("floor: logistic, 16 per attribute", lambda: logistic_tagger(encoder, attributes, small))
+    row("setfit (contrastive), 16 per attribute",
+        lambda: contrastive_tagger(encoder, attributes, small))  # fmt: skip
+    row(f"end-to-end, 16 per attribute ({args.few_shot_epochs} ep)",
+        lambda: finetune_tagger(encoder, attributes, small, epochs=args.few_shot_epochs))  # fmt: skip
+    if not args.skip_full_finetune:
+        row(f"end-to-end, all train ({args.epochs} ep)",
+            lambda: finetune_tagger(encoder, attributes, train, epochs=args.epochs))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Tagging speed: 5,000 review sentences through the full tagging path (`gapwatch classify`'s
+own job on a fresh workspace) next to a plain one-text-at-a-time transformers loop, measured in
+the same run, on this machine. Prints comments/s for both, the ratio, and peak memory.
+
+    python bench/classify.py [--count 5000] [--plain 500]
+
+Sentences: the laptop reviews of ../shared/eval when present, topped up with generated demo
+comments (the same generator as the demo workspace).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "eval" / "laptops16-train.jsonl"
+
+
+def sentences(count: int) -> list[str]:
+    from server import demo
+
+    texts: list[str] = []
+    if SHARED.exists():
+        texts = [json.loads(line)["text"] for line in SHARED.open(encoding="utf-8")]
+    seed = 1
+    while len(texts) < count:
+        texts += [c["text"] for c in demo.customer_comments(seed)]
+        seed += 1
+    return list(dict.fromkeys(texts))[:count]
+
+
+def plain_loop(texts: list[str]) -> float:
+    """The baseline: AutoModel on one text at a time, mean pooling, no batching."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from classifiers.encoder import embedded_model_dir
+
+    folder = embedded_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
+    start = time.perf_counter()
+    with torch.inference_mode():
+        for text in texts:
+            batch = tokenizer(text, truncation=True, max_length=256, return_tensors="pt")
+            hidden = model(**batch).last_hidden_state
+            torch.nn.functional.normalize(hidden.mean(dim=1), dim=1)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def full_path(texts: list[str]) -> float:
+    from server.brands import add_brand
+    from server.classify import classify_pending, current_tagger
+    from server.db import open_db
+    from server.ingest import Context, ingest
+    from server.taxonomy import ensure_taxonomy
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_db(Path(tmp) / "bench.db")
+        ensure_taxonomy(db)
+        add_brand(db, "Bench")
+        ingest(db, [{"text": t, "brand": "Bench"} for t in texts], Context(origin="import"))
+        current_tagger(db)  # model loading is not tagging: load it before the clock starts
+        start = time.perf_counter()
+        report = classify_pending(db)
+        seconds = time.perf_counter() - start
+        assert report.tagged == len(texts), report
+        db.close()
+    return len(texts) / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--plain", type=int, default=500, help="texts for the plain loop")
+    args = parser.parse_args()
+    texts = sentences(args.count)
+    print(f"sentences: {len(texts)} (mean {sum(map(len, texts)) / len(texts):.0f} characters)")
+    plain = plain_loop(texts[: args.plain])
+    print(f"plain transformers loop, one at a time ({args.plain} texts): {plain:,.0f} comments/s")
+    full = full_path(texts)
+    print(f"full tagging path (gapwatch classify job, {len(texts)} texts): {full:,.0f} comments/s")
+    print(f"full / plain: {full / plain:.1f}x")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (RSS): {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
