@@ -142,17 +142,29 @@ class Tagger:
             by_text[i] = (clause_scores[rows], clause_probs[rows])
             start += len(parts[i])
         if self.attributes.kind == "prototype":
-            # Before any training, a comment speaks of an attribute if any of its clauses does:
-            # a whole-comment vector is dominated by its main topic and hides the others.
+            assigned = self._closest_per_clause(scores, by_text)
             for i, (cs, _cp) in by_text.items():
                 scores[i] = np.maximum(scores[i], cs.max(axis=0))
-        assigned = self.attributes.assigned(scores)
+        else:
+            assigned = self.attributes.assigned(scores)
         probs = self.sentiment.probabilities(vectors)
         tags = [self._tag(scores[i], assigned[i], probs[i]) for i in range(len(vectors))]
         for i, (cs, cp) in by_text.items():
             if len(tags[i].attributes) > 1:
                 self._attribute_sentiment(tags[i], cs, cp)
         return tags
+
+    def _closest_per_clause(self, scores: np.ndarray, by_text: dict) -> np.ndarray:
+        """Before any training: each clause (and the whole text) speaks of at most one attribute,
+        its closest, if close enough; a comment speaks of every attribute one of its clauses does.
+        A whole-comment vector alone is dominated by the main topic and hides the others."""
+        assigned = np.zeros(scores.shape, dtype=bool)
+        for i in range(len(scores)):
+            rows = np.vstack([scores[i : i + 1], by_text[i][0]]) if i in by_text else scores[i : i + 1]
+            best = rows.argmax(axis=1)
+            passed = rows[np.arange(len(rows)), best] >= self.attributes.thresholds[best]
+            assigned[i, best[passed]] = True
+        return assigned
 
     def _tag(self, scores: np.ndarray, assigned: np.ndarray, probs: np.ndarray) -> Tag:
         keys = self.attributes.keys
