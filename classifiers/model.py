@@ -17,6 +17,7 @@ from typing import overload
 import numpy as np
 
 from .encoder import Encoder, ModelSource, default_encoder
+from .errors import ModelError
 
 SENTIMENTS = ("negative", "neutral", "positive")
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:but|however|although|though|whereas)\s+", re.I)
@@ -229,6 +230,11 @@ class Tagger:
             encoder = Encoder(ModelSource(str(folder / "encoder"), info.encoder_id, True))
         else:
             encoder = default_encoder(encoder_setting)
+            if encoder.model_id != info.encoder_id:
+                raise ModelError(
+                    f"the model in {folder} was trained on encoder {info.encoder_id}, but the "
+                    f"encoder now is {encoder.model_id}: retrain with `gapwatch train`"
+                )
         attributes = AttributeHead(
             meta["kind"],
             meta["keys"],

@@ -153,6 +153,18 @@ def classify_pending(
 
 
 CORRECTION_WEIGHT = 5  # a human correction counts as this many examples when training
+KEEP_MODELS = 3  # trained models kept on disk (a fine-tuned one is ~90 MB), the active included
+
+
+def prune_models(folder: Path, *, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest saved models; answer what was deleted."""
+    import shutil
+
+    saved = sorted((p for p in folder.iterdir() if (p / "meta.json").is_file()), key=lambda p: p.name)
+    doomed = saved[:-keep] if keep else saved
+    for path in doomed:
+        shutil.rmtree(path)
+    return doomed
 
 
 def correction_examples(db: Database) -> list:
@@ -209,4 +221,5 @@ def train(
     with db.atomic():
         db["meta"].upsert({"key": ACTIVE_MODEL_KEY, "value": str(folder)}, pk="key")
     _saved_tagger.cache_clear()
+    prune_models(models_dir(db_path), keep=KEEP_MODELS)
     return TrainReport(folder, tagger.info.kind, len(examples), tagger.model_id)

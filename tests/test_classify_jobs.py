@@ -102,3 +102,17 @@ def test_classify_command_reports_what_it_did(db, db_path, monkeypatch):
     result = CliRunner().invoke(main, ["classify"])
     assert result.exit_code == 0, result.output
     assert "Tagged 4 comments" in result.stdout
+
+
+def test_old_trained_models_are_pruned(tmp_path):
+    from server.classify import prune_models
+
+    for name in ("20260101T000000Z", "20260102T000000Z", "20260103T000000Z", "20260104T000000Z"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "meta.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a model", encoding="utf-8")
+    deleted = prune_models(tmp_path, keep=3)
+    assert [p.name for p in deleted] == ["20260101T000000Z"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "20260102T000000Z", "20260103T000000Z", "20260104T000000Z", "notes.txt",
+    ]  # fmt: skip
