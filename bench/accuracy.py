@@ -36,6 +36,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--few-shot-epochs", type=int, default=4)
     parser.add_argument("--skip-full-finetune", action="store_true")
+    parser.add_argument(
+        "--only",
+        help="comma-separated rows to run: taxonomy,logistic,logistic16,setfit16,endtoend16,endtoend",
+    )
     args = parser.parse_args()
     if not SHARED.exists():
         sys.exit(f"{SHARED} is not here: this benchmark needs the shared evaluation data")
@@ -61,7 +65,11 @@ def main() -> None:
     print(f"test {len(test)}, train {len(train)}, few-shot train {len(small)} (16 per attribute + 16 none)")
     print(f"{'model':<34}{'micro-F1':>9}{'macro-F1':>9}{'polarity':>9}{'train s':>9}")
 
-    def row(name: str, build) -> None:
+    wanted = set(args.only.split(",")) if args.only else None
+
+    def row(name: str, build, key: str) -> None:
+        if wanted is not None and key not in wanted:
+            return
         started = time.perf_counter()
         tagger = build()
         seconds = time.perf_counter() - started
@@ -69,16 +77,19 @@ def main() -> None:
         print(f"{name:<34}{m['micro_f1'] * 100:>9.1f}{m['macro_f1'] * 100:>9.1f}"
               f"{m['polarity_accuracy'] * 100:>9.1f}{seconds:>9.0f}", flush=True)  # fmt: skip
 
-    row("taxonomy only (no labelled data)", lambda: taxonomy_tagger(encoder, attributes))
-    row("floor: logistic, all train", lambda: logistic_tagger(encoder, attributes, train))
-    row("floor: logistic, 16 per attribute", lambda: logistic_tagger(encoder, attributes, small))
+    row("taxonomy only (no labelled data)", lambda: taxonomy_tagger(encoder, attributes), "taxonomy")
+    row("floor: logistic, all train", lambda: logistic_tagger(encoder, attributes, train), "logistic")
+    row(
+        "floor: logistic, 16 per attribute", lambda: logistic_tagger(encoder, attributes, small), "logistic16"
+    )
     row("setfit (contrastive), 16 per attribute",
-        lambda: contrastive_tagger(encoder, attributes, small))  # fmt: skip
+        lambda: contrastive_tagger(encoder, attributes, small), "setfit16")  # fmt: skip
     row(f"end-to-end, 16 per attribute ({args.few_shot_epochs} ep)",
-        lambda: finetune_tagger(encoder, attributes, small, epochs=args.few_shot_epochs))  # fmt: skip
+        lambda: finetune_tagger(encoder, attributes, small, epochs=args.few_shot_epochs),
+        "endtoend16")  # fmt: skip
     if not args.skip_full_finetune:
         row(f"end-to-end, all train ({args.epochs} ep)",
-            lambda: finetune_tagger(encoder, attributes, train, epochs=args.epochs))  # fmt: skip
+            lambda: finetune_tagger(encoder, attributes, train, epochs=args.epochs), "endtoend")  # fmt: skip
 
 
 if __name__ == "__main__":
