@@ -80,11 +80,12 @@ class ModelInfo:
     taxonomy_version: int | None = None
     trained_on: int = 0
     created_at: str = ""
+    fingerprint: str = ""  # identifies an unsaved model by what made it (taxonomy taggers)
     notes: dict = field(default_factory=dict)
 
     @property
     def model_id(self) -> str:
-        return f"{self.kind}:{self.encoder_id}:{self.created_at or 'unsaved'}"
+        return f"{self.kind}:{self.encoder_id}:{self.fingerprint or self.created_at or 'unsaved'}"
 
 
 def clause_spans(text: str) -> list[tuple[int, int]]:
@@ -151,7 +152,7 @@ class Tagger:
         probs = self.sentiment.probabilities(vectors)
         tags = [self._tag(scores[i], assigned[i], probs[i]) for i in range(len(vectors))]
         for i, (cs, cp) in by_text.items():
-            if len(tags[i].attributes) > 1:
+            if tags[i].attributes:
                 self._attribute_sentiment(tags[i], cs, cp)
         return tags
 
@@ -180,7 +181,7 @@ class Tagger:
         )
 
     def _attribute_sentiment(self, tag: Tag, scores: np.ndarray, probs: np.ndarray) -> None:
-        """Where a comment speaks of several attributes, each gets the sentiment of its clause."""
+        """Each attribute gets the sentiment of the clause that speaks of it most."""
         for key in tag.attributes:
             best = int(scores[:, self.attributes.keys.index(key)].argmax())
             tag.attribute_sentiment[key] = SENTIMENTS[int(probs[best].argmax())]

@@ -106,7 +106,21 @@ def taxonomy_tagger(encoder: Encoder, attributes: list[Attribute]) -> Tagger:
     head.thresholds = np.minimum(thresholds_for((scores + 1) / 2, truth), about_nothing.max(axis=0) + 1e-4)
     seed = _sentiment_data([])
     sentiment = fit_sentiment(encoder.embed([e.text for e in seed]), [e.sentiment for e in seed])
-    return Tagger(encoder, head, sentiment, ModelInfo("taxonomy", encoder.model_id, created_at=_now()))
+    info = ModelInfo("taxonomy", encoder.model_id, fingerprint=taxonomy_fingerprint(attributes))
+    return Tagger(encoder, head, sentiment, info)
+
+
+# Bump when the way a taxonomy becomes a tagger changes, so that every comment is re-tagged.
+TAXONOMY_METHOD = 2
+
+
+def taxonomy_fingerprint(attributes: list[Attribute]) -> str:
+    """The same taxonomy (and method) gives the same model id in every process: no re-tagging."""
+    import hashlib
+    import json
+
+    payload = json.dumps([TAXONOMY_METHOD, [a.__dict__ for a in attributes]], default=list, sort_keys=True)
+    return "t" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
 
 
 def _with_taxonomy(examples: Sequence[Example], attributes: list[Attribute]) -> list[Example]:

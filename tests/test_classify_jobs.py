@@ -116,3 +116,21 @@ def test_old_trained_models_are_pruned(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "20260102T000000Z", "20260103T000000Z", "20260104T000000Z", "notes.txt",
     ]  # fmt: skip
+
+
+def test_a_new_process_with_the_same_taxonomy_does_not_re_tag(db):
+    from server.classify import _taxonomy_tagger
+
+    add_comments(db, COMMENTS)
+    classify_pending(db)
+    _taxonomy_tagger.cache_clear()  # as in a fresh `gapwatch classify` process
+    tagger, version = current_tagger(db)
+    assert pending_count(db, tagger.model_id, version) == 0
+
+
+def test_the_attribute_sentiment_comes_from_its_own_clause(db):
+    tagger, _version = current_tagger(db)
+    tag = tagger.predict("It crashes every day. Otherwise a lovely, friendly team and I am happy overall!")
+    assert tag.sentiment == "positive"  # the comment as a whole…
+    assert tag.attributes == ["reliability"]
+    assert tag.attribute_sentiment["reliability"] == "negative"  # …but not about reliability
