@@ -178,3 +178,17 @@ def test_a_fine_tuned_model_saves_and_loads_with_the_same_predictions(tmp_path):
         assert b.attributes == a.attributes and b.sentiment == a.sentiment
         assert np.allclose(list(b.scores.values()), list(a.scores.values()), atol=1e-4)
     assert (choose_mode(10), choose_mode(100), choose_mode(5000)) == ("logistic", "setfit", "endtoend")
+
+
+def test_a_local_model_folder_can_replace_the_embedded_one(tmp_path):
+    from classifiers.encoder import resolve
+
+    folder = tmp_path / "my-model"
+    shutil.copytree(embedded_model_dir(), folder)
+    source = resolve(str(folder))
+    assert source.local_only and source.model_id == "local:my-model" and source.expected is None
+    encoder = Encoder(source)
+    reference = default_encoder().embed(["It never went down."])
+    assert abs(encoder.embed(["It never went down."]) - reference).max() < 1e-5
+    with pytest.raises(ModelError, match="not a model folder"):
+        resolve(str(tmp_path))
