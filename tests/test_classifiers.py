@@ -192,3 +192,39 @@ def test_a_local_model_folder_can_replace_the_embedded_one(tmp_path):
     assert abs(encoder.embed(["It never went down."]) - reference).max() < 1e-5
     with pytest.raises(ModelError, match="not a model folder"):
         resolve(str(tmp_path))
+
+
+def test_end_to_end_fine_tuning_learns_the_labelled_attributes():
+    from classifiers.data import Example
+    from classifiers.training import finetune_tagger
+
+    attributes = parse_taxonomy([
+        {"name": "Battery", "definition": "How long the battery lasts.", "examples": ["battery life"]},
+        {"name": "Screen", "definition": "The display.", "examples": ["the screen"]},
+    ])  # fmt: skip
+    battery = [
+        "The battery lasts {} hours.",
+        "After {} hours the battery is flat.",
+        "It charges to full in {} minutes.",
+    ]
+    screen = [
+        "The screen is bright at {} nits.",
+        "The {} inch display is sharp.",
+        "Colours on the panel look great, {} out of 10.",
+    ]
+    examples = [
+        Example(t.format(n), ("battery",), {"battery": "positive"}, "positive")
+        for t in battery
+        for n in range(2, 9)
+    ]
+    examples += [
+        Example(t.format(n), ("screen",), {"screen": "positive"}, "positive")
+        for t in screen
+        for n in range(2, 9)
+    ]
+    tagger = finetune_tagger(default_encoder(), attributes, examples, epochs=1)
+    assert tagger.info.kind == "finetuned" and tagger.model_id.startswith("finetuned:")
+    assert all(0 < t < 1 for t in tagger.attributes.thresholds)
+    tags = tagger.predict(["My battery died after a single hour.", "The display is dim and blurry."])
+    assert "battery" in tags[0].attributes and "screen" not in tags[0].attributes
+    assert "screen" in tags[1].attributes and "battery" not in tags[1].attributes
