@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from .data import read_jsonl
-from .encoder import default_encoder
+from .encoder import EncoderOptions
 from .evaluation import evaluate
 from .taxonomy import TaxonomyError, parse_taxonomy
 from .training import taxonomy_tagger, train_tagger
@@ -27,12 +27,12 @@ def run_eval(
     train_file: str | Path | None = None,
     mode: str = "auto",
     epochs: int = 2,
-    encoder_setting: str | None = None,
+    options: EncoderOptions | None = None,
 ) -> dict:
     attributes = load_taxonomy_file(taxonomy_file)
     known = {a.key for a in attributes}
     test = read_jsonl(test_file, known)
-    encoder = default_encoder(encoder_setting)
+    encoder = (options or EncoderOptions()).encoder()
     if train_file is None:
         tagger = taxonomy_tagger(encoder, attributes)
     else:

@@ -7,7 +7,9 @@ ones; overlong texts keep their first ``max_length`` tokens.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,6 +29,7 @@ EMBEDDED_SHA256 = {
     "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
     "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
 }
+BACKENDS = ("onnx-int8", "torch")
 MAX_LENGTH = 256  # tokens; all-MiniLM-L6-v2 was trained on up to 256
 _CHARS_PER_TOKEN_CAP = 8  # cut absurdly long texts before tokenising (a token is rarely > 8 chars)
 
@@ -93,7 +96,16 @@ def resolve(setting: str | None, *, allow_download: bool = False) -> ModelSource
 class Encoder:
     """A transformer encoder with mean pooling; torch and transformers load on first use."""
 
-    def __init__(self, source: ModelSource, *, max_length: int = MAX_LENGTH) -> None:
+    def __init__(
+        self,
+        source: ModelSource,
+        *,
+        max_length: int = MAX_LENGTH,
+        backend: str = "onnx-int8",
+        cache_dir: Path | None = None,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ModelError(f"inference backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         if source.expected is not None:
             verify(Path(source.location), source.expected)
         from transformers import AutoModel, AutoTokenizer
@@ -118,6 +130,31 @@ class Encoder:
         self.model_id = source.model_id
         self.max_length = max_length
         self.dimension = int(self.model.config.hidden_size)
+        self.backend = backend
+        self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "gapwatch-onnx"
+        self._runner: Any = None
+
+    def clone(self) -> Encoder:
+        """An independent copy to fine-tune (the compiled runner is not copied)."""
+        runner, self._runner = self._runner, None
+        try:
+            return copy.deepcopy(self)
+        finally:
+            self._runner = runner
+
+    def weights_changed(self) -> None:
+        """Call after training: the next embedding compiles the new weights."""
+        self._runner = None
+
+    def _hidden(self, batch: dict[str, Any]) -> np.ndarray:
+        """Last hidden states for a tokenised batch, by the chosen backend."""
+        if self.backend == "torch":
+            return self.model(**batch).last_hidden_state.float().numpy()
+        if self._runner is None:
+            from .onnx_int8 import runner_for
+
+            self._runner = runner_for(self.model, self.tokenizer, self.cache_dir)
+        return self._runner(batch)
 
     def tokenize(self, texts: list[str], *, offsets: bool = False) -> dict[str, Any]:
         cap = self.max_length * _CHARS_PER_TOKEN_CAP
@@ -150,8 +187,11 @@ class Encoder:
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 chunk = order[start : start + batch_size]
-                vectors = self.pooled(self.tokenize([texts[i] for i in chunk]))
-                out[chunk] = vectors.float().numpy()
+                batch = self.tokenize([texts[i] for i in chunk])
+                hidden = self._hidden(batch)
+                mask = batch["attention_mask"].numpy()[..., None].astype(np.float32)
+                pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+                out[chunk] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
         return out
 
     def embed_spans(
@@ -170,7 +210,7 @@ class Encoder:
                 chunk = order[start : start + batch_size]
                 batch = self.tokenize([texts[i] for i in chunk], offsets=True)
                 offsets = batch.pop("offset_mapping").numpy()
-                hidden = self.model(**batch).last_hidden_state.float().numpy()
+                hidden = self._hidden(batch)
                 mask = batch["attention_mask"].numpy().astype(bool)
                 for row, i in enumerate(chunk):
                     vectors[i], parts[i] = _pool(hidden[row], mask[row], offsets[row], spans[i])
@@ -193,7 +233,25 @@ def _pool(
     return whole, out
 
 
+@dataclass(frozen=True)
+class EncoderOptions:
+    """Everything that decides which encoder a process uses (hashable: encoders are cached)."""
+
+    setting: str | None = None  # GAPWATCH_MODEL: None/"embedded", a folder, or a hub id
+    allow_download: bool = False
+    backend: str = "onnx-int8"
+    cache_dir: Path | None = None
+
+    def encoder(self) -> Encoder:
+        return default_encoder(self.setting, self.allow_download, self.backend, self.cache_dir)
+
+
 @cache
-def default_encoder(setting: str | None = None, allow_download: bool = False) -> Encoder:
+def default_encoder(
+    setting: str | None = None,
+    allow_download: bool = False,
+    backend: str = "onnx-int8",
+    cache_dir: Path | None = None,
+) -> Encoder:
     """One encoder per process and setting: loading takes seconds, embedding milliseconds."""
-    return Encoder(resolve(setting, allow_download=allow_download))
+    return Encoder(resolve(setting, allow_download=allow_download), backend=backend, cache_dir=cache_dir)

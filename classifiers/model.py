@@ -222,15 +222,23 @@ class Tagger:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path, *, encoder_setting: str | None = None) -> Tagger:
+    def load(
+        cls,
+        folder: str | Path,
+        *,
+        encoder_setting: str | None = None,
+        backend: str = "onnx-int8",
+        cache_dir: Path | None = None,
+    ) -> Tagger:
         folder = Path(folder)
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         heads = np.load(folder / "heads.npz")
         info = ModelInfo(**meta["info"])
         if info.kind == "finetuned":
-            encoder = Encoder(ModelSource(str(folder / "encoder"), info.encoder_id, True))
+            source = ModelSource(str(folder / "encoder"), info.encoder_id, True)
+            encoder = Encoder(source, backend=backend, cache_dir=cache_dir)
         else:
-            encoder = default_encoder(encoder_setting)
+            encoder = default_encoder(encoder_setting, backend=backend, cache_dir=cache_dir)
             if encoder.model_id != info.encoder_id:
                 raise ModelError(
                     f"the model in {folder} was trained on encoder {info.encoder_id}, but the "

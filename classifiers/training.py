@@ -7,7 +7,6 @@ did not learn from (left-out phrases, cross-validation folds, or a held-out spli
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -196,7 +195,7 @@ def finetune_tagger(
     sent_data = _sentiment_data(train_examples)
 
     start = logistic_tagger(encoder, attributes, train_examples, folds=3)
-    tuned = copy.deepcopy(encoder)
+    tuned = encoder.clone()
     model = tuned.model
     model.train()
     attr_head = torch.nn.Linear(tuned.dimension, len(keys))
@@ -242,6 +241,7 @@ def finetune_tagger(
             if progress is not None:
                 progress("fine-tuning", done / steps)
     model.eval()
+    tuned.weights_changed()
 
     weights = attr_head.weight.detach().numpy().T.astype(np.float32)
     bias = attr_head.bias.detach().numpy().astype(np.float32)
@@ -303,7 +303,7 @@ def contrastive_tagger(
     rng = random.Random(seed)
     data = _with_taxonomy(examples, attributes)
     pairs = _pairs(data, pairs_per_example, rng)
-    tuned = copy.deepcopy(encoder)
+    tuned = encoder.clone()
     tuned.model.train()
     optimiser = torch.optim.AdamW(tuned.model.parameters(), lr=learning_rate, weight_decay=0.01)
     steps = epochs * ((len(pairs) + batch_size - 1) // batch_size)
@@ -322,6 +322,7 @@ def contrastive_tagger(
             if progress is not None:
                 progress("contrastive fine-tuning", done / steps)
     tuned.model.eval()
+    tuned.weights_changed()
     tuned.model_id = f"setfit-{encoder.model_id}"
     tagger = logistic_tagger(tuned, attributes, examples)
     tagger.info = ModelInfo("finetuned", tuned.model_id, trained_on=len(examples), created_at=_now())

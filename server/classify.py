@@ -24,6 +24,7 @@ from .errors import Invalid
 from .taxonomy import current_attributes, current_version
 
 if TYPE_CHECKING:
+    from classifiers.encoder import EncoderOptions
     from classifiers.model import Tag, Tagger
 
 ACTIVE_MODEL_KEY = "active_model"
@@ -47,23 +48,29 @@ def active_model_path(db: Database) -> Path | None:
     return Path(row[0]["value"]) if row else None
 
 
+def _options(options: EncoderOptions | None) -> EncoderOptions:
+    from classifiers.encoder import EncoderOptions
+
+    return options or EncoderOptions()
+
+
 @lru_cache(maxsize=4)
-def _taxonomy_tagger(taxonomy_json: str, encoder_setting: str | None) -> Tagger:
-    from classifiers.encoder import default_encoder
+def _taxonomy_tagger(taxonomy_json: str, options: EncoderOptions | None) -> Tagger:
     from classifiers.taxonomy import parse_taxonomy
     from classifiers.training import taxonomy_tagger
 
-    return taxonomy_tagger(default_encoder(encoder_setting), parse_taxonomy(json.loads(taxonomy_json)))
+    return taxonomy_tagger(_options(options).encoder(), parse_taxonomy(json.loads(taxonomy_json)))
 
 
 @lru_cache(maxsize=2)
-def _saved_tagger(folder: str, encoder_setting: str | None) -> Tagger:
+def _saved_tagger(folder: str, options: EncoderOptions | None) -> Tagger:
     from classifiers.model import Tagger
 
-    return Tagger.load(folder, encoder_setting=encoder_setting)
+    o = _options(options)
+    return Tagger.load(folder, encoder_setting=o.setting, backend=o.backend, cache_dir=o.cache_dir)
 
 
-def current_tagger(db: Database, encoder_setting: str | None = None) -> tuple[Tagger, int]:
+def current_tagger(db: Database, options: EncoderOptions | None = None) -> tuple[Tagger, int]:
     """The model that tags now, and the taxonomy version it tags for.
 
     A trained model serves only the taxonomy version it was trained on; after a taxonomy edit the
@@ -73,11 +80,11 @@ def current_tagger(db: Database, encoder_setting: str | None = None) -> tuple[Ta
     attributes = workspace_attributes(db)
     folder = active_model_path(db)
     if folder is not None and (folder / "meta.json").is_file():
-        tagger = _saved_tagger(str(folder), encoder_setting)
+        tagger = _saved_tagger(str(folder), options)
         if tagger.info.taxonomy_version == version:
             return tagger, version
     taxonomy_json = json.dumps([a.__dict__ for a in attributes], default=list)
-    return _taxonomy_tagger(taxonomy_json, encoder_setting), version
+    return _taxonomy_tagger(taxonomy_json, options), version
 
 
 def pending_count(db: Database, model_id: str, version: int) -> int:
@@ -133,11 +140,11 @@ def classify_pending(
     *,
     batch_size: int = 256,
     limit: int | None = None,
-    encoder_setting: str | None = None,
+    options: EncoderOptions | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ClassifyReport:
     """Tag what is pending with the current model, one transaction per batch."""
-    tagger, version = current_tagger(db, encoder_setting)
+    tagger, version = current_tagger(db, options)
     done = 0
     while limit is None or done < limit:
         size = batch_size if limit is None else min(batch_size, limit - done)
@@ -199,7 +206,7 @@ def train(
     labelled_file: str | Path | None = None,
     mode: str = "auto",
     epochs: int = 2,
-    encoder_setting: str | None = None,
+    options: EncoderOptions | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> TrainReport:
     """Train on corrections (+ a labelled file) and the taxonomy; make the result the active model.
@@ -207,14 +214,13 @@ def train(
     How it learns depends on how much is labelled (``classifiers.training.choose_mode``).
     """
     from classifiers.data import read_jsonl
-    from classifiers.encoder import default_encoder
     from classifiers.training import train_tagger
 
     attributes = workspace_attributes(db)
     examples = correction_examples(db)
     if labelled_file is not None:
         examples += read_jsonl(labelled_file, {a.key for a in attributes})
-    encoder = default_encoder(encoder_setting)
+    encoder = _options(options).encoder()
     tagger = train_tagger(encoder, attributes, examples, mode=mode, epochs=epochs, progress=progress)
     tagger.info.taxonomy_version = current_version(db)
     folder = tagger.save(models_dir(db_path) / tagger.info.created_at)

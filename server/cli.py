@@ -265,13 +265,21 @@ def export(fmt: str, brand: str | None, kind: str | None, output: Any) -> None:
     click.echo(f"Exported {count} comments.", err=True)
 
 
-def _encoder_setting() -> str | None:
-    values = settings.load()
-    if values["MODEL_DOWNLOAD"]:
-        import os
+def _encoder_options() -> Any:
+    """The encoder the settings ask for (classifiers.encoder.EncoderOptions)."""
+    from pathlib import Path
 
-        os.environ.pop("HF_HUB_OFFLINE", None)
-    return None if values["MODEL"] == "embedded" else values["MODEL"]
+    from classifiers.encoder import EncoderOptions
+
+    from .classify import models_dir
+
+    values = settings.load()
+    return EncoderOptions(
+        setting=None if values["MODEL"] == "embedded" else values["MODEL"],
+        allow_download=bool(values["MODEL_DOWNLOAD"]),
+        backend=values["INFERENCE"],
+        cache_dir=models_dir(Path(values["DB"])) / "onnx",
+    )
 
 
 @main.command()
@@ -283,13 +291,13 @@ def classify(batch_size: int, limit: int | None) -> None:
     from .classify import classify_pending, current_tagger, pending_count
 
     with workspace() as db:
-        tagger, version = current_tagger(db, _encoder_setting())
+        tagger, version = current_tagger(db, _encoder_options())
         todo = pending_count(db, tagger.model_id, version)
         if limit is not None:
             todo = min(todo, limit)
         with progress(todo, "Classifying") as bar:
             report = classify_pending(
-                db, batch_size=batch_size, limit=limit, encoder_setting=_encoder_setting(),
+                db, batch_size=batch_size, limit=limit, options=_encoder_options(),
                 progress=bar.update,
             )  # fmt: skip
     click.echo(f"Tagged {report.tagged} comments with {report.model} (taxonomy v{report.taxonomy_version}).")
@@ -317,7 +325,7 @@ def train(labelled: str | None, mode: str, epochs: int) -> None:
 
             report = train_model(
                 db, settings.load()["DB"], labelled_file=labelled, mode=mode, epochs=epochs,
-                encoder_setting=_encoder_setting(), progress=step,
+                options=_encoder_options(), progress=step,
             )  # fmt: skip
     click.echo(
         f"Trained a {report.kind} model on {report.examples} labelled examples; it is now active "
@@ -341,7 +349,7 @@ def eval_(taxonomy_file: str, train_file: str | None, mode: str, epochs: int, as
 
     result = run_eval(
         taxonomy_file, test_file, train_file=train_file, mode=mode, epochs=epochs,
-        encoder_setting=_encoder_setting(),
+        options=_encoder_options(),
     )  # fmt: skip
     if as_json:
         click.echo(json.dumps(result, indent=2))

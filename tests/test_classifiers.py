@@ -228,3 +228,16 @@ def test_end_to_end_fine_tuning_learns_the_labelled_attributes():
     tags = tagger.predict(["My battery died after a single hour.", "The display is dim and blurry."])
     assert "battery" in tags[0].attributes and "screen" not in tags[0].attributes
     assert "screen" in tags[1].attributes and "battery" not in tags[1].attributes
+
+
+def test_int8_onnx_inference_stays_close_to_float32(tmp_path):
+    from classifiers.encoder import resolve
+
+    texts = ["It never went down in two years.", "Support took a week to answer.", "Too expensive."]
+    fast = Encoder(resolve(None), backend="onnx-int8", cache_dir=tmp_path)
+    exact = Encoder(resolve(None), backend="torch")
+    a, b = fast.embed(texts), exact.embed(texts)
+    assert (a * b).sum(axis=1).min() > 0.97
+    assert len(list(tmp_path.glob("encoder-*-int8.onnx"))) == 1  # compiled once, cached
+    with pytest.raises(ModelError, match="backend"):
+        Encoder(resolve(None), backend="gpu")

@@ -81,19 +81,19 @@ def test_a_correction_changes_the_next_prediction_after_retraining(db, db_path):
     classify_pending(db)
     probe = "Any news on a dark mode for the app?"
     before, _version = current_tagger(db)
-    assert "ease_of_use" not in before.predict(probe).attributes
+    assert "innovation" not in before.predict(probe).attributes
     for cid in ids[:3]:
-        db["corrections"].insert({"comment_id": cid, "attributes": json.dumps(["ease_of_use"]),
+        db["corrections"].insert({"comment_id": cid, "attributes": json.dumps(["innovation"]),
                                   "corrected_by": "test", "created_at": "2026-01-01T00:00:00Z"})  # fmt: skip
     db.conn.commit()
     report = train(db, db_path)
     assert report.kind == "logistic" and report.examples == 15  # each correction counts 5 times
     after, _version = current_tagger(db)
     assert after.model_id != before.model_id
-    assert "ease_of_use" in after.predict(probe).attributes
+    assert "innovation" in after.predict(probe).attributes
     assert pending_count(db, after.model_id, 1) == 4  # the new model re-tags everything
     classify_pending(db)
-    assert "ease_of_use" in tags_of(db, ids[3])[1]
+    assert "innovation" in tags_of(db, ids[3])[1]
 
 
 def test_classify_command_reports_what_it_did(db, db_path, monkeypatch):

@@ -1,0 +1,103 @@
+"""Fast CPU inference: the encoder exported to ONNX, weights quantised to int8, run by ONNX Runtime.
+
+Only the weight matrix multiplications are quantised (per output channel); attention and
+layer norms stay in float. On held-out laptop reviews this kept micro-F1 and polarity accuracy
+within noise of float32 while tagging ~1.7x faster on a 2-core AVX2 machine (bench/classify.py).
+The exported file is cached by a fingerprint of the weights, so a fine-tuned encoder gets its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def fingerprint(model: Any) -> str:
+    """A hash of every weight: identical weights, identical file."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+class _Hidden:
+    """Wraps the model so that the exported graph has plain tensor inputs and one output."""
+
+    def __new__(cls, model: Any) -> Any:
+        import torch
+
+        class Wrapped(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                return self.model(
+                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                ).last_hidden_state
+
+        return Wrapped()
+
+
+def export(model: Any, tokenizer: Any, target: Path) -> Path:
+    """Write the int8 ONNX file for ``model`` to ``target`` (atomically)."""
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sample = tokenizer(["a short example", "and a somewhat longer one"], padding=True, return_tensors="pt")
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        plain = Path(tmp) / "fp32.onnx"
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _Hidden(model).eval(), tuple(sample[n] for n in INPUTS), str(plain),
+                input_names=list(INPUTS), output_names=["hidden"],
+                dynamic_axes={**axes, "hidden": {0: "batch", 1: "tokens"}},
+                opset_version=17, dynamo=False,
+            )  # fmt: skip
+        graph = onnx.load(str(plain))
+        weights = {init.name for init in graph.graph.initializer}
+        matmuls = [n.name for n in graph.graph.node if n.op_type == "MatMul" and set(n.input) & weights]
+        quantised = Path(tmp) / "int8.onnx"
+        quantize_dynamic(
+            str(plain), str(quantised), per_channel=True, weight_type=QuantType.QInt8,
+            op_types_to_quantize=["MatMul"], nodes_to_quantize=matmuls,
+        )  # fmt: skip
+        os.replace(quantised, target)
+    return target
+
+
+class Runner:
+    """Runs the int8 file; answers the last hidden states as numpy."""
+
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, batch: dict[str, Any]) -> np.ndarray:
+        feed = {name: np.asarray(batch[name], dtype=np.int64) for name in INPUTS}
+        return self.session.run(None, feed)[0]
+
+
+def runner_for(model: Any, tokenizer: Any, cache_dir: Path) -> Runner:
+    path = cache_dir / f"encoder-{fingerprint(model)}-int8.onnx"
+    if not path.is_file():
+        export(model, tokenizer, path)
+    return Runner(path)
