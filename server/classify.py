@@ -138,7 +138,7 @@ class ClassifyReport:
 def classify_pending(
     db: Database,
     *,
-    batch_size: int = 256,
+    batch_size: int = 1000,  # comments per transaction; larger batches bucket lengths better
     limit: int | None = None,
     options: EncoderOptions | None = None,
     progress: Callable[[int], None] | None = None,

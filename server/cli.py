@@ -283,7 +283,7 @@ def _encoder_options() -> Any:
 
 
 @main.command()
-@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--limit", type=click.IntRange(1), help="Tag at most this many comments.")
 @friendly
 def classify(batch_size: int, limit: int | None) -> None:
