@@ -236,6 +236,7 @@ class Tagger:
         info = ModelInfo(**meta["info"])
         if info.kind == "finetuned":
             source = ModelSource(str(folder / "encoder"), info.encoder_id, True)
+            backend = info.notes.get("inference", backend)  # a model may need float32
             encoder = Encoder(source, backend=backend, cache_dir=cache_dir)
         else:
             encoder = default_encoder(encoder_setting, backend=backend, cache_dir=cache_dir)

@@ -9,6 +9,7 @@ The exported file is cached by a fingerprint of the weights, so a fine-tuned enc
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 import warnings
@@ -71,10 +72,14 @@ def export(model: Any, tokenizer: Any, target: Path) -> Path:
         weights = {init.name for init in graph.graph.initializer}
         matmuls = [n.name for n in graph.graph.node if n.op_type == "MatMul" and set(n.input) & weights]
         quantised = Path(tmp) / "int8.onnx"
-        quantize_dynamic(
-            str(plain), str(quantised), per_channel=True, weight_type=QuantType.QInt8,
-            op_types_to_quantize=["MatMul"], nodes_to_quantize=matmuls,
-        )  # fmt: skip
+        logging.disable(logging.WARNING)  # the quantiser advises pre-processing, on the root logger
+        try:
+            quantize_dynamic(
+                str(plain), str(quantised), per_channel=True, weight_type=QuantType.QInt8,
+                op_types_to_quantize=["MatMul"], nodes_to_quantize=matmuls,
+            )  # fmt: skip
+        finally:
+            logging.disable(logging.NOTSET)
         os.replace(quantised, target)
     return target
 

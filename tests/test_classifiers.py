@@ -241,3 +241,15 @@ def test_int8_onnx_inference_stays_close_to_float32(tmp_path):
     assert len(list(tmp_path.glob("encoder-*-int8.onnx"))) == 1  # compiled once, cached
     with pytest.raises(ModelError, match="backend"):
         Encoder(resolve(None), backend="gpu")
+
+
+def test_an_end_to_end_model_keeps_float32_inference_after_loading(tmp_path):
+    from classifiers.data import Example
+    from classifiers.model import Tagger
+    from classifiers.training import finetune_tagger
+
+    attributes = parse_taxonomy([{"name": "Battery", "definition": "Battery life.", "examples": ["battery"]}])
+    examples = [Example(f"The battery lasts {n} hours.", ("battery",)) for n in range(2, 12)]
+    tagger = finetune_tagger(default_encoder(), attributes, examples, epochs=1)
+    assert tagger.encoder.backend == "torch"
+    assert Tagger.load(tagger.save(tmp_path / "m")).encoder.backend == "torch"
