@@ -100,9 +100,6 @@ def clause_spans(text: str) -> list[tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
-def clauses(text: str) -> list[str]:
-    return [text[a:b].strip() for a, b in clause_spans(text)]
-
 
 class Tagger:
     def __init__(
