@@ -178,21 +178,7 @@ class Encoder:
 
     def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
         """Unit vectors for ``texts``, in order; batches are formed from texts of similar length."""
-        import torch
-
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                chunk = order[start : start + batch_size]
-                batch = self.tokenize([texts[i] for i in chunk])
-                hidden = self._hidden(batch)
-                mask = batch["attention_mask"].numpy()[..., None].astype(np.float32)
-                pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-                out[chunk] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
-        return out
+        return self.embed_spans(texts, [[] for _ in texts], batch_size=batch_size)[0]
 
     def embed_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = 64

@@ -100,7 +100,6 @@ def clause_spans(text: str) -> list[tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
-
 class Tagger:
     def __init__(
         self, encoder: Encoder, attributes: AttributeHead, sentiment: SentimentHead, info: ModelInfo

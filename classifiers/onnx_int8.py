@@ -30,23 +30,21 @@ def fingerprint(model: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-class _Hidden:
-    """Wraps the model so that the exported graph has plain tensor inputs and one output."""
+def _hidden_states(model: Any) -> Any:
+    """The model as a module with plain tensor inputs and one output, for the exporter."""
+    import torch
 
-    def __new__(cls, model: Any) -> Any:
-        import torch
+    class HiddenStates(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
 
-        class Wrapped(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.model = model
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
-            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-                return self.model(
-                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-                ).last_hidden_state
-
-        return Wrapped()
+    return HiddenStates()
 
 
 def export(model: Any, tokenizer: Any, target: Path) -> Path:
@@ -63,7 +61,7 @@ def export(model: Any, tokenizer: Any, target: Path) -> Path:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                _Hidden(model).eval(), tuple(sample[n] for n in INPUTS), str(plain),
+                _hidden_states(model).eval(), tuple(sample[n] for n in INPUTS), str(plain),
                 input_names=list(INPUTS), output_names=["hidden"],
                 dynamic_axes={**axes, "hidden": {0: "batch", 1: "tokens"}},
                 opset_version=17, dynamo=False,

@@ -23,3 +23,7 @@ class Conflict(GapwatchError):
 
 class Unauthorized(GapwatchError):
     status = 401
+
+
+class UnsupportedMediaType(GapwatchError):
+    status = 415

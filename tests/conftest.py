@@ -12,8 +12,6 @@ from server.db import open_db
 from server.taxonomy import ensure_taxonomy
 from server.tokens import create_token
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:

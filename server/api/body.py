@@ -7,11 +7,7 @@ from typing import Any
 
 from flask import request
 
-from ..errors import GapwatchError, Invalid
-
-
-class UnsupportedMediaType(GapwatchError):
-    status = 415
+from ..errors import Invalid, UnsupportedMediaType
 
 
 def _no_constants(name: str) -> None:
