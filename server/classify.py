@@ -34,6 +34,18 @@ def models_dir(db_path: str | Path) -> Path:
     return Path(db_path).resolve().parent / "models"
 
 
+def encoder_options(config: dict) -> EncoderOptions:
+    """The encoder the settings (``MODEL``, ``MODEL_DOWNLOAD``, ``INFERENCE``) ask for."""
+    from classifiers.encoder import EncoderOptions
+
+    return EncoderOptions(
+        setting=None if config["MODEL"] == "embedded" else config["MODEL"],
+        allow_download=bool(config["MODEL_DOWNLOAD"]),
+        backend=config["INFERENCE"],
+        cache_dir=models_dir(Path(config["DB"])) / "onnx",
+    )
+
+
 def workspace_attributes(db: Database) -> list:
     from classifiers.taxonomy import parse_taxonomy
 

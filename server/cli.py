@@ -267,19 +267,9 @@ def export(fmt: str, brand: str | None, kind: str | None, output: Any) -> None:
 
 def _encoder_options() -> Any:
     """The encoder the settings ask for (classifiers.encoder.EncoderOptions)."""
-    from pathlib import Path
+    from .classify import encoder_options
 
-    from classifiers.encoder import EncoderOptions
-
-    from .classify import models_dir
-
-    values = settings.load()
-    return EncoderOptions(
-        setting=None if values["MODEL"] == "embedded" else values["MODEL"],
-        allow_download=bool(values["MODEL_DOWNLOAD"]),
-        backend=values["INFERENCE"],
-        cache_dir=models_dir(Path(values["DB"])) / "onnx",
-    )
+    return encoder_options(settings.load())
 
 
 @main.command()
@@ -368,6 +358,8 @@ def eval_(taxonomy_file: str, train_file: str | None, mode: str, epochs: int, as
         )
     click.echo(f"speed {result['comments_per_second']:.0f} comments/s")
 
+
+from . import cli_sources  # noqa: E402,F401  (registers crawl, sources and runs on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -2,7 +2,8 @@
 
 Spiders, the browser extension, file imports and the JSON API all call ``ingest``. Each item gets
 an ``Outcome``: ``new`` (stored, with its id), ``duplicate`` (the same normalised text already
-exists for that brand: the first copy is kept and its ``duplicates`` count goes up) or
+exists for that brand: the first copy is kept and its ``duplicates`` count goes up, unless the
+item is that very post seen again, with the same ``external_id``, as on a re-crawl) or
 ``rejected`` (with a reason; nothing of it is stored). Items are stored in batches, one
 transaction per batch: a failure while writing a batch leaves none of that batch behind.
 """
@@ -61,6 +62,7 @@ _COLUMNS = (
     "language", "content_hash",
 )  # fmt: skip
 _INSERT = f"INSERT INTO comments ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_EXTERNAL_ID = _COLUMNS.index("external_id")
 PARALLEL_PREPARE_AFTER = 2  # batches; below that a helper process costs more than it saves
 
 
@@ -159,13 +161,13 @@ def _text_or_none(value: str | None) -> str | None:
     return normalise_text(value) or None if value is not None else None
 
 
-def _ids_of(cursor: sqlite3.Cursor, keys_json: str) -> dict[tuple[int, str], int]:
-    """Ids of the stored comments that share (brand, hash) with rows of the batch."""
+def _ids_of(cursor: sqlite3.Cursor, keys_json: str) -> dict[tuple[int, str], tuple[int, str | None]]:
+    """Id and source id of the stored comments that share (brand, hash) with rows of the batch."""
     sql = (
-        "SELECT c.id, c.brand_id, c.content_hash FROM json_each(?) AS j "
+        "SELECT c.id, c.brand_id, c.content_hash, c.external_id FROM json_each(?) AS j "
         "JOIN comments c ON c.brand_id = j.value ->> 0 AND c.content_hash = j.value ->> 1"
     )
-    return {(bid, h): cid for cid, bid, h in cursor.execute(sql, [keys_json])}
+    return {(bid, h): (cid, ext) for cid, bid, h, ext in cursor.execute(sql, [keys_json])}
 
 
 def _insert_new(cursor: sqlite3.Cursor, rows: list[tuple]) -> list[int]:
@@ -212,16 +214,19 @@ def _store(db: Database, batch: _Prepared) -> dict[int, Outcome]:
         new_ids = _insert_new(cursor, [batch.rows[i] for i in fresh.values()]) if fresh else []
         if new_ids:
             _index_new(cursor, new_ids)
-        known.update(zip(fresh, new_ids, strict=True))
+        for (key, index), cid in zip(fresh.items(), new_ids, strict=True):
+            known[key] = (cid, batch.rows[index][_EXTERNAL_ID])
         first_rows = set(fresh.values())
         extra: dict[int, int] = {}
         for index, (position, key) in enumerate(batch.keys):
-            cid = known[key]
+            cid, stored_external_id = known[key]
             if index in first_rows:
                 outcomes[position] = Outcome("new", cid)
-            else:
+                continue
+            outcomes[position] = Outcome("duplicate", cid)
+            external_id = batch.rows[index][_EXTERNAL_ID]
+            if external_id is None or external_id != stored_external_id:  # not the same post seen again
                 extra[cid] = extra.get(cid, 0) + 1
-                outcomes[position] = Outcome("duplicate", cid)
         if extra:
             _count_duplicates(cursor, extra)
     return outcomes

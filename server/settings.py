@@ -35,6 +35,10 @@ def _to_int(value: Any) -> int:
     return int(value)
 
 
+def _to_float(value: Any) -> float:
+    return float(value)
+
+
 def _to_str(value: Any) -> str:
     return str(value)
 
@@ -102,6 +106,39 @@ SETTINGS: tuple[Setting, ...] = (
         "THREADS",
         8,
         "Worker threads of the production server started by `gapwatch serve`.",
+        _to_int,
+    ),
+    Setting(
+        "SCHEDULER",
+        1,
+        "1: `gapwatch serve` runs the crawl schedules and the classifier job (one process per "
+        "workspace holds them, by a lock file); 0: it does not.",
+        _to_int,
+    ),
+    Setting(
+        "CLASSIFY_EVERY",
+        30,
+        "Seconds between runs of the background classifier job (pending comments, re-tagging).",
+        _to_int,
+    ),
+    Setting("CRAWL_TIMEOUT", 20, "Seconds a crawl waits for one page before giving up on it.", _to_float),
+    Setting("CRAWL_RETRIES", 2, "Retries of a page that timed out or answered 429/5xx.", _to_int),
+    Setting(
+        "CRAWL_BACKOFF", 2.0, "Seconds before a crawl's first retry; doubled for each further one.", _to_float
+    ),
+    Setting("CRAWL_DELAY", 1.0, "Seconds between two requests to one site (AutoThrottle adapts it).", _to_float),
+    Setting("CRAWL_MAX_BYTES", 10 * 1024 * 1024, "Largest page a crawl downloads; larger ones are an error.", _to_int),
+    Setting("CRAWL_MAX_PAGES", 20, "Default page limit of a paginated source (reviews, listings).", _to_int),
+    Setting(
+        "CRAWL_RUN_LIMIT",
+        1800,
+        "Seconds a crawl may run before it is stopped (its run is then marked failed).",
+        _to_int,
+    ),
+    Setting(
+        "CRAWL_ALLOW_PRIVATE_NETWORKS",
+        0,
+        "1 lets crawls reach private, loopback and link-local addresses (tests, intranet sources).",
         _to_int,
     ),
 )

@@ -1,0 +1,343 @@
+"""Sources (what to crawl, for which brand, how often) and crawl runs (what each crawl did).
+
+A crawl runs in its own process (``python -m spiders.run``) so that the Twisted reactor stays
+out of the web server and the scheduler. ``run_source`` starts that process, waits for it, and
+makes sure the run ends recorded: if the process dies (killed, out of memory), the run is marked
+``failed`` with the comments it had already stored counted. A source never has two runs at
+once: the store itself refuses a second ``running`` row for a source.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from sqlite_utils import Database
+
+from .brands import get_brand
+from .db import utcnow, write_transaction
+from .errors import Conflict, Invalid, NotFound
+from .normalise import check_url
+from .schema import Field, check_object, fields
+from .schedules import parse_schedule
+
+KINDS = (
+    "schemaorg", "reddit", "hackernews", "discourse", "appstore", "feed", "github",
+    "stackexchange", "youtube",
+)  # fmt: skip
+STATUSES = ("running", "ok", "partial", "failed")
+
+SOURCE_FIELDS = fields(
+    Field("kind", required=True, choices=KINDS),
+    Field("url", required=True, max_length=2048),
+    Field("brand", required=True, max_length=100),
+    Field("comment_kind", choices=("customer", "emitted")),
+    Field("schedule", max_length=100),
+    Field("name", max_length=200),
+    Field("max_pages", (int,)),
+    Field("params", (dict,)),
+    Field("enabled", (bool,)),
+)
+SOURCE_UPDATE_FIELDS = fields(
+    Field("schedule", max_length=100),
+    Field("name", max_length=200),
+    Field("max_pages", (int,)),
+    Field("params", (dict,)),
+    Field("enabled", (bool,)),
+)
+
+_SOURCE_SELECT = """
+    SELECT s.id, s.name, s.kind, s.url, b.name AS brand, s.comment_kind, s.schedule, s.max_pages,
+           s.params, s.enabled, s.one_off, s.created_at, s.run_requested_at,
+           (SELECT max(r.started_at) FROM crawl_runs r WHERE r.source_id = s.id) AS last_run_at
+    FROM sources s JOIN brands b ON b.id = s.brand_id
+"""
+_RUN_COLUMNS = (
+    "id, source_id, trigger, status, started_at, finished_at, pages, new_count, duplicate_count, "
+    "rejected_count, skipped_count, error_count, errors, pid"
+)
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+
+def add_source(db: Database, data: Any, *, one_off: bool = False) -> dict:
+    """Check and store a source; answer it as ``get_source`` does."""
+    item = check_object(data, SOURCE_FIELDS, what="a source")
+    try:
+        url = check_url(item["url"])
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    brand = get_brand(db, item["brand"])
+    schedule = _check_schedule(item["schedule"])
+    max_pages = _check_max_pages(item["max_pages"])
+    with write_transaction(db):
+        cursor = db.execute(
+            "INSERT INTO sources (brand_id, kind, url, params, comment_kind, schedule, enabled, "
+            "created_at, name, max_pages, one_off) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                brand["id"],
+                item["kind"],
+                url,
+                json.dumps(item["params"] or {}),
+                item["comment_kind"] or "customer",
+                schedule,
+                0 if item["enabled"] is False else 1,
+                utcnow(),
+                item["name"] or f"{item['kind']}: {url}"[:200],
+                max_pages,
+                int(one_off),
+            ],
+        )
+    return get_source(db, cursor.lastrowid)
+
+
+def update_source(db: Database, source_id: int, data: Any) -> dict:
+    item = check_object(data, SOURCE_UPDATE_FIELDS, what="a source change")
+    get_source(db, source_id)
+    changes: dict[str, Any] = {}
+    if "schedule" in data:
+        changes["schedule"] = _check_schedule(item["schedule"])
+    if item["name"] is not None:
+        changes["name"] = item["name"]
+    if "max_pages" in data:
+        changes["max_pages"] = _check_max_pages(item["max_pages"])
+    if item["params"] is not None:
+        changes["params"] = json.dumps(item["params"])
+    if item["enabled"] is not None:
+        changes["enabled"] = int(item["enabled"])
+    if changes:
+        with write_transaction(db):
+            db["sources"].update(source_id, changes)
+    return get_source(db, source_id)
+
+
+def _check_schedule(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        parse_schedule(value)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    return value.strip()
+
+
+def _check_max_pages(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= 1000:
+        raise Invalid(f"max_pages must be between 1 and 1000, not {value}")
+    return value
+
+
+def _source_row(row: sqlite3.Row | tuple, names: list[str]) -> dict:
+    source = dict(zip(names, row, strict=True))
+    source["params"] = json.loads(source["params"] or "{}")
+    source["enabled"] = bool(source["enabled"])
+    source["one_off"] = bool(source["one_off"])
+    return source
+
+
+def get_source(db: Database, source_id: int) -> dict:
+    cursor = db.execute(_SOURCE_SELECT + " WHERE s.id = ?", [source_id])
+    row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"no source {source_id}")
+    return _source_row(row, [d[0] for d in cursor.description])
+
+
+def list_sources(db: Database, *, include_one_off: bool = False) -> list[dict]:
+    where = "" if include_one_off else " WHERE s.one_off = 0"
+    cursor = db.execute(_SOURCE_SELECT + where + " ORDER BY s.id")
+    names = [d[0] for d in cursor.description]
+    return [_source_row(row, names) for row in cursor.fetchall()]
+
+
+def scheduled_sources(db: Database) -> list[dict]:
+    return [s for s in list_sources(db) if s["enabled"] and s["schedule"]]
+
+
+def request_run(db: Database, source_id: int) -> dict:
+    """Ask the scheduler to run a source as soon as it can ("run now" from the API or page)."""
+    get_source(db, source_id)
+    with write_transaction(db):
+        db.execute("UPDATE sources SET run_requested_at = ? WHERE id = ?", [utcnow(), source_id])
+    return get_source(db, source_id)
+
+
+def take_run_requests(db: Database) -> list[int]:
+    with write_transaction(db):
+        ids = [r[0] for r in db.execute("SELECT id FROM sources WHERE run_requested_at IS NOT NULL")]
+        db.execute("UPDATE sources SET run_requested_at = NULL WHERE run_requested_at IS NOT NULL")
+    return ids
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+def start_run(db: Database, source_id: int, trigger: str) -> int:
+    """Record a new ``running`` run; ``Conflict`` if the source is already being crawled."""
+    get_source(db, source_id)
+    try:
+        with write_transaction(db):
+            cursor = db.execute(
+                "INSERT INTO crawl_runs (source_id, started_at, status, trigger) VALUES (?, ?, 'running', ?)",
+                [source_id, utcnow(), trigger],
+            )
+    except sqlite3.IntegrityError:
+        running = db.execute(
+            "SELECT id FROM crawl_runs WHERE source_id = ? AND status = 'running'", [source_id]
+        ).fetchone()
+        raise Conflict(f"source {source_id} is already being crawled (run {running[0] if running else '?'})") from None
+    return cursor.lastrowid
+
+
+def finish_run(db: Database, run_id: int, result: dict) -> None:
+    """Write a run's outcome in one statement; counts not given are taken from the store."""
+    stored = _stored_counts(db, run_id)
+    errors = list(result.get("errors") or [])
+    with write_transaction(db):
+        db.execute(
+            "UPDATE crawl_runs SET status = ?, finished_at = ?, pages = ?, new_count = ?, "
+            "duplicate_count = ?, rejected_count = ?, skipped_count = ?, errors = ?, error_count = ?, "
+            "error = ?, pid = NULL WHERE id = ? AND status = 'running'",
+            [
+                result.get("status", "failed"),
+                utcnow(),
+                result.get("pages", 0),
+                result.get("new", stored),
+                result.get("duplicates", 0),
+                result.get("rejected", 0),
+                result.get("skipped", 0),
+                json.dumps(errors),
+                result.get("error_count", len(errors)),
+                errors[0] if errors else None,
+                run_id,
+            ],
+        )
+
+
+def _stored_counts(db: Database, run_id: int) -> int:
+    return db.execute("SELECT count(*) FROM comments WHERE run_id = ?", [run_id]).fetchone()[0]
+
+
+def source_of_run(db: Database, run_id: int) -> dict:
+    row = db.execute("SELECT source_id FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no crawl run {run_id}")
+    return get_source(db, row[0])
+
+
+def get_run(db: Database, run_id: int) -> dict:
+    cursor = db.execute(f"SELECT {_RUN_COLUMNS} FROM crawl_runs WHERE id = ?", [run_id])
+    row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"no crawl run {run_id}")
+    return _run_row(row, [d[0] for d in cursor.description])
+
+
+def list_runs(db: Database, *, source_id: int | None = None, limit: int = 50) -> list[dict]:
+    where, args = ("WHERE source_id = ?", [source_id]) if source_id is not None else ("", [])
+    cursor = db.execute(
+        f"SELECT {_RUN_COLUMNS} FROM crawl_runs {where} ORDER BY id DESC LIMIT ?", [*args, limit]
+    )
+    names = [d[0] for d in cursor.description]
+    return [_run_row(row, names) for row in cursor.fetchall()]
+
+
+def _run_row(row: tuple, names: list[str]) -> dict:
+    run = dict(zip(names, row, strict=True))
+    run["errors"] = json.loads(run["errors"] or "[]")
+    return run
+
+
+def summary(run: dict) -> dict:
+    """What ``gapwatch crawl`` prints: the run in the issue's words."""
+    return {
+        "run": run["id"],
+        "status": run["status"],
+        "pages": run["pages"],
+        "new": run["new_count"],
+        "duplicates": run["duplicate_count"],
+        "rejected": run["rejected_count"],
+        "skipped": run["skipped_count"],
+        "errors": run["errors"],
+    }
+
+
+def fail_orphans(db: Database) -> list[int]:
+    """Mark ``running`` runs whose process is gone as failed (after a crash or a restart)."""
+    orphans = [
+        run_id
+        for run_id, pid in db.execute("SELECT id, pid FROM crawl_runs WHERE status = 'running'").fetchall()
+        if pid is None or not _alive(pid)
+    ]
+    for run_id in orphans:
+        finish_run(db, run_id, {"status": "failed", "errors": ["the crawler process ended without recording its run"]})
+    return orphans
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_source(
+    db: Database,
+    source_id: int,
+    *,
+    trigger: str = "manual",
+    allow_private: bool = False,
+    time_limit: float | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+    stderr: Any = subprocess.DEVNULL,
+) -> dict:
+    """Crawl a source in a child process and wait for it; answer the finished run."""
+    run_id = start_run(db, source_id, trigger)
+    command = [sys.executable, "-m", "spiders.run", "--db", _db_path(db), "--run-id", str(run_id)]
+    if allow_private:
+        command.append("--allow-private-networks")
+    try:
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+    except OSError as exc:
+        finish_run(db, run_id, {"status": "failed", "errors": [f"could not start the crawler: {exc}"]})
+        return get_run(db, run_id)
+    with write_transaction(db):
+        db.execute("UPDATE crawl_runs SET pid = ? WHERE id = ?", [child.pid, run_id])
+    if on_start is not None:
+        on_start(run_id, child.pid)
+    try:
+        code = child.wait(timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        code = f"stopped after {time_limit:.0f} s (GAPWATCH_CRAWL_RUN_LIMIT)"
+    run = get_run(db, run_id)
+    if run["status"] == "running":  # the child died before it could record the outcome
+        reason = code if isinstance(code, str) else _exit_reason(code)
+        finish_run(db, run_id, {"status": "failed", "errors": [f"the crawler process {reason}"]})
+        run = get_run(db, run_id)
+    return run
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+def _db_path(db: Database) -> str:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return row[2]

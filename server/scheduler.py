@@ -1,0 +1,203 @@
+"""The background work of a workspace: crawl schedules and the classifier job, in one process.
+
+``gapwatch serve`` starts a ``Scheduler``; it runs APScheduler only if it takes the workspace's
+lock file (``<db>.scheduler.lock``, released by the OS when the process ends), so several
+server processes on one workspace still give exactly one scheduler; the others stand by and
+take over when the holder goes away. Schedules live in the ``sources`` table: the scheduler
+reads them every few seconds (``sync``), so a source added through the CLI, the API or another
+process is picked up, and a restart loses nothing. Jobs have fixed ids, ``max_instances=1``
+and ``coalesce=True``; a crawl runs in a child process (``server.crawls.run_source``); the job
+functions are plain functions, tested without the scheduler.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from . import crawls
+from .db import open_db, utcnow, write_transaction
+from .errors import Conflict
+from .schedules import first_run, parse_schedule
+
+log = logging.getLogger(__name__)
+
+SYNC_EVERY = 5  # seconds between reads of the sources table
+STANDBY_POLL = 5  # seconds between attempts of a standby process to take the lock
+HEARTBEAT_KEY = "scheduler_heartbeat"
+
+
+# --- the jobs: plain functions ----------------------------------------------------------------
+
+
+def crawl_job(db_path: str, source_id: int, trigger: str, config: dict) -> dict | None:
+    """Crawl one source now; ``None`` when it is already being crawled (never twice at once)."""
+    db = open_db(db_path, migrate=False)
+    try:
+        run = crawls.run_source(
+            db,
+            source_id,
+            trigger=trigger,
+            allow_private=bool(config["CRAWL_ALLOW_PRIVATE_NETWORKS"]),
+            time_limit=config["CRAWL_RUN_LIMIT"],
+        )
+    except Conflict as exc:
+        log.info("skipped a crawl: %s", exc)
+        return None
+    finally:
+        db.conn.close()
+    log.info("crawl run %s of source %s: %s, %s new", run["id"], source_id, run["status"], run["new_count"])
+    return run
+
+
+def classify_job(db_path: str, config: dict) -> int:
+    """Tag what is pending (new comments, or all of them after a taxonomy or model change)."""
+    from .classify import classify_pending, encoder_options  # the model loads once per process
+
+    db = open_db(db_path, migrate=False)
+    try:
+        return classify_pending(db, options=encoder_options(config)).tagged
+    finally:
+        db.conn.close()
+
+
+# --- the scheduler ----------------------------------------------------------------------------
+
+
+class Scheduler:
+    def __init__(self, db_path: str, config: dict) -> None:
+        self.db_path = str(db_path)
+        self.config = config
+        self.lock_path = Path(f"{self.db_path}.scheduler.lock")
+        self._lock_file: Any = None
+        self._scheduler: BackgroundScheduler | None = None
+        self._stop = threading.Event()
+        self._standby: threading.Thread | None = None
+        self._schedules: dict[int, str] = {}  # source id -> schedule text, as scheduled
+
+    @property
+    def active(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    def start(self) -> bool:
+        """Run the scheduler here if no other process does; otherwise stand by. Answer ``active``."""
+        if self._take_lock():
+            self._run()
+        else:
+            self._standby = threading.Thread(target=self._wait_for_lock, name="scheduler-standby", daemon=True)
+            self._standby.start()
+        return self.active
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+            self._lock_file = None
+
+    def jobs(self) -> dict[str, datetime | None]:
+        """Job id -> next run time (UTC), for tests and status."""
+        if not self.active:
+            return {}
+        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
+
+    def wake_classifier(self) -> None:
+        if self.active:
+            self._scheduler.modify_job("classify", next_run_time=datetime.now(UTC))
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _take_lock(self) -> bool:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.lock_path, "a+")  # noqa: SIM115 - held for the life of the process
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_file = handle
+        return True
+
+    def _wait_for_lock(self) -> None:
+        while not self._stop.wait(STANDBY_POLL):
+            if self._take_lock():
+                self._run()
+                return
+
+    def _run(self) -> None:
+        db = open_db(self.db_path)
+        try:
+            orphans = crawls.fail_orphans(db)
+        finally:
+            db.conn.close()
+        if orphans:
+            log.warning("crawl runs %s had no live process and are marked failed", orphans)
+        scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+            timezone=UTC,
+        )
+        scheduler.add_job(self._sync, "interval", seconds=SYNC_EVERY, id="sync", next_run_time=datetime.now(UTC))
+        scheduler.add_job(
+            classify_job,
+            "interval",
+            seconds=self.config["CLASSIFY_EVERY"],
+            id="classify",
+            args=[self.db_path, self.config],
+            next_run_time=datetime.now(UTC),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def _sync(self) -> None:
+        """Bring the crawl jobs in line with the sources table; start requested runs; heartbeat."""
+        db = open_db(self.db_path, migrate=False)
+        try:
+            wanted = {s["id"]: s for s in crawls.scheduled_sources(db)}
+            requested = crawls.take_run_requests(db)
+            with write_transaction(db):
+                db["meta"].upsert({"key": HEARTBEAT_KEY, "value": f"{utcnow()} pid {os.getpid()}"}, pk="key")
+        finally:
+            db.conn.close()
+        now = datetime.now(UTC)
+        for source_id in set(self._schedules) - set(wanted):
+            self._scheduler.remove_job(f"source-{source_id}")
+            del self._schedules[source_id]
+        for source_id, source in wanted.items():
+            if self._schedules.get(source_id) == source["schedule"]:
+                continue
+            trigger = parse_schedule(source["schedule"])
+            self._scheduler.add_job(
+                self._crawl,
+                trigger,
+                id=f"source-{source_id}",
+                args=[source_id, "schedule"],
+                replace_existing=True,
+                next_run_time=first_run(trigger, source["last_run_at"], now),
+            )
+            self._schedules[source_id] = source["schedule"]
+        for source_id in requested:
+            self._scheduler.add_job(self._crawl, id=f"run-now-{source_id}", args=[source_id, "manual"], replace_existing=True)
+
+    def _crawl(self, source_id: int, trigger: str) -> None:
+        run = crawl_job(self.db_path, source_id, trigger, self.config)
+        if run is not None and run["new_count"]:
+            self.wake_classifier()
+
+
+def heartbeat(db: Any) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [HEARTBEAT_KEY]).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,72 @@
+"""Downloader middlewares: where a crawl may go, and how long it waits before a retry."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+
+
+class NetworkGuard:
+    """Refuse private, loopback and link-local targets, and redirects that leave the site.
+
+    A crawl must not become a way into the network the server runs in; tests (and users who
+    know what they do) lift the first rule with ``GAPWATCH_ALLOW_PRIVATE_NETWORKS``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.allow_private = crawler.settings.getbool("GAPWATCH_ALLOW_PRIVATE_NETWORKS")
+        self._checked: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NetworkGuard:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        host = urlsplit(request.url).hostname or ""
+        if request.meta.get("redirect_urls"):
+            sites = getattr(self.crawler.spider, "sites", ())
+            if sites and not any(host == s or host.endswith("." + s) for s in sites):
+                first = request.meta["redirect_urls"][0]
+                raise IgnoreRequest(f"{first} redirected to another site ({host}); not followed")
+        if not self.allow_private:
+            problem = self._checked.get(host) if host in self._checked else self._check(host)
+            self._checked[host] = problem
+            if problem:
+                raise IgnoreRequest(problem)
+
+    def _check(self, host: str) -> str | None:
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return None  # the download itself reports the DNS failure
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0].split("%")[0])
+            if not address.is_global:
+                return (
+                    f"{host} is a private or local address ({address}); crawling it needs "
+                    "--allow-private-networks (GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS)"
+                )
+        return None
+
+
+class RetryBackoff:
+    """Wait before each retry: RETRY_BACKOFF_BASE seconds, doubled per further attempt."""
+
+    def __init__(self, base: float) -> None:
+        self.base = base
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryBackoff:
+        return cls(crawler.settings.getfloat("RETRY_BACKOFF_BASE"))
+
+    async def process_request(self, request: Request) -> None:
+        attempt = request.meta.get("retry_times", 0)
+        if attempt and self.base > 0:
+            await asyncio.sleep(self.base * 2 ** (attempt - 1))

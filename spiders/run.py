@@ -1,0 +1,117 @@
+"""Run one crawl: ``python -m spiders.run --db PATH --run-id N`` (how the service starts them).
+
+The run record (``crawl_runs``) names the source; this process crawls it through the Scrapy
+pipeline into the workspace and writes the run's outcome. It runs in its own process so that
+the Twisted reactor stays out of the web server and the scheduler; if it dies, the parent marks
+the run failed (``server.crawls``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from server import crawls
+from server import settings as gapwatch_settings
+from server.db import open_db
+
+from .spiders import appstore, discourse, feed, github, hackernews, reddit, schemaorg, stackexchange, youtube
+
+SPIDERS = {
+    module.__name__.rsplit(".", 1)[-1]: cls
+    for module in (schemaorg, reddit, hackernews, discourse, appstore, feed, github, stackexchange, youtube)
+    for cls in vars(module).values()
+    if isinstance(cls, type) and getattr(cls, "name", None) == module.__name__.rsplit(".", 1)[-1]
+}
+
+
+def scrapy_settings(config: dict[str, Any], allow_private: bool) -> Settings:
+    settings = Settings()
+    settings.setmodule("spiders.settings", priority="project")
+    settings.setdict(
+        {
+            "DOWNLOAD_TIMEOUT": config["CRAWL_TIMEOUT"],
+            "RETRY_TIMES": config["CRAWL_RETRIES"],
+            "RETRY_BACKOFF_BASE": config["CRAWL_BACKOFF"],
+            "DOWNLOAD_DELAY": config["CRAWL_DELAY"],
+            "AUTOTHROTTLE_START_DELAY": config["CRAWL_DELAY"],
+            "DOWNLOAD_MAXSIZE": config["CRAWL_MAX_BYTES"],
+            "GAPWATCH_ALLOW_PRIVATE_NETWORKS": allow_private or bool(config["CRAWL_ALLOW_PRIVATE_NETWORKS"]),
+        },
+        priority="cmdline",
+    )
+    return settings
+
+
+def crawl(source: dict, run_id: int | None, db_path: str, config: dict, allow_private: bool) -> dict:
+    """Crawl ``source`` (a ``sources`` row as a dict) in this process; answer the run summary."""
+    spider_cls = SPIDERS.get(source["kind"])
+    if spider_cls is None:
+        raise ValueError(f"unknown source kind {source['kind']!r}; known: {', '.join(sorted(SPIDERS))}")
+    process = CrawlerProcess(scrapy_settings(config, allow_private))
+    crawler = process.create_crawler(spider_cls)
+    process.crawl(
+        crawler,
+        url=source["url"],
+        brand=source["brand"],
+        db=db_path,
+        comment_kind=source["comment_kind"],
+        source_id=source["id"],
+        run_id=run_id,
+        max_pages=source.get("max_pages") or config["CRAWL_MAX_PAGES"],
+        params=source.get("params") or {},
+    )
+    process.start()
+    return summary(crawler)
+
+
+def summary(crawler: Any) -> dict:
+    stats = crawler.stats.get_stats()
+    spider = crawler.spider
+    report = spider.report if spider is not None else None
+    errors = list(report.errors) if report else []
+    errors += [f"rejected: {reason}" for reason in stats.get("gapwatch/rejections", [])]
+    if report is None:
+        errors.append("the spider could not start")
+    pages = report.pages if report else 0
+    if stats.get("finish_reason") not in (None, "finished"):
+        errors.append(f"the crawl stopped early: {stats.get('finish_reason')}")
+    status = "ok" if not errors else ("partial" if pages else "failed")
+    return {
+        "status": status,
+        "pages": pages,
+        "new": stats.get("gapwatch/new", 0),
+        "duplicates": stats.get("gapwatch/duplicate", 0),
+        "rejected": stats.get("gapwatch/rejected", 0),
+        "skipped": report.skipped if report else 0,
+        "errors": errors,
+        "error_count": (report.error_count if report else 1) + len(stats.get("gapwatch/rejections", [])),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m spiders.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--run-id", type=int, required=True)
+    parser.add_argument("--allow-private-networks", action="store_true")
+    args = parser.parse_args(argv)
+    config = gapwatch_settings.load()
+    db = open_db(args.db)
+    source = crawls.source_of_run(db, args.run_id)
+    try:
+        result = crawl(source, args.run_id, args.db, config, args.allow_private_networks)
+    except Exception as exc:  # noqa: BLE001 - every failure ends in the run record
+        result = {"status": "failed", "pages": 0, "errors": [f"{type(exc).__name__}: {exc}"]}
+    crawls.finish_run(db, args.run_id, result)
+    json.dump(crawls.get_run(db, args.run_id), sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
