@@ -134,8 +134,20 @@ def serve(host: str, port: int) -> None:
         )
     app = create_app()
     shown = f"[{host}]" if ":" in host else host
+    scheduler = None
+    if values["SCHEDULER"]:
+        from .scheduler import Scheduler
+
+        scheduler = Scheduler(values["DB"], values)
+        app.extensions["gapwatch_scheduler"] = scheduler
+        state = "runs the schedules" if scheduler.start() else "stands by (another process runs the schedules)"
+        click.echo(f"Scheduler: this process {state}.")
     click.echo(f"Gapwatch is serving {values['DB']} on http://{shown}:{port}/  (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=values["THREADS"], ident="gapwatch")
+    try:
+        waitress_serve(app, host=host, port=port, threads=values["THREADS"], ident="gapwatch")
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 @main.group()

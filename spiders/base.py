@@ -152,11 +152,14 @@ class SourceSpider(scrapy.Spider):
                 yield request
 
     def _handle(self, response: Response, parse: str, kwargs: dict) -> Iterator[Any]:
-        self.report.pages += 1
+        """Run the parser; a page counts as fetched once its answer could be read."""
         try:
-            yield from getattr(self, parse)(response, **kwargs)
+            outputs = list(getattr(self, parse)(response, **kwargs))
         except ParseError as exc:
             self.report.error(f"{response.url}: {exc}")
+            return
+        self.report.pages += 1
+        yield from outputs
 
     def _failed(self, failure: Failure) -> None:
         request = failure.request

@@ -37,7 +37,8 @@ def chromium_path() -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A demo workspace served by `gapwatch serve`, as `make run` does."""
-    env = {**os.environ, "GAPWATCH_DB": str(tmp_path_factory.mktemp("srv") / "demo.db")}
+    # The scheduler (tested in test_scheduler) would tag the demo in the background meanwhile.
+    env = {**os.environ, "GAPWATCH_DB": str(tmp_path_factory.mktemp("srv") / "demo.db"), "GAPWATCH_SCHEDULER": "0"}
     subprocess.run([GAPWATCH, "demo"], env=env, check=True, capture_output=True)
     port = free_port()
     proc = subprocess.Popen(

@@ -12,6 +12,6 @@ class SchemaOrgSpider(SourceSpider):
 
     def parse_page(self, response):
         page = schemaorg.parse(response.text, response.url)
-        if not page.comments and self.report.pages == 1:
+        if not page.comments and self.report.pages == 0:
             self.report.error(f"{response.url}: no schema.org Review markup or review cards found")
         yield from self.emit(page)

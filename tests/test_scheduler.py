@@ -1,0 +1,231 @@
+"""The scheduler: schedules fire, never overlap, survive a restart; one scheduler per workspace;
+a killed crawl leaves its run failed and the store consistent; new comments get tagged."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from server import settings
+from server.crawls import add_source, fail_orphans, get_run, list_runs, run_source, start_run
+from server.errors import Conflict, Invalid
+from server.scheduler import Scheduler, crawl_job
+from server.schedules import first_run, parse_schedule
+from tests.conftest import count
+from tests.crawling import FAST, fast_crawls  # noqa: F401
+from tests.fixture_site import Answer, Site
+from tests.test_serve_and_pages import GAPWATCH, free_port
+from tests.test_spiders import review_page
+
+pytestmark = pytest.mark.usefixtures("fast_crawls")
+
+
+def config(db_path, **overrides) -> dict:
+    values = settings.load({"DB": str(db_path)}, environ={**os.environ, **FAST})
+    values["CRAWL_ALLOW_PRIVATE_NETWORKS"] = 1
+    values.update(overrides)
+    return values
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+def finished_runs(db) -> list[dict]:
+    return [r for r in list_runs(db) if r["status"] != "running"]
+
+
+# --- schedules --------------------------------------------------------------------------------
+
+
+def test_schedule_forms_and_their_errors():
+    assert isinstance(parse_schedule("every 6h"), IntervalTrigger)
+    assert parse_schedule("every 30m").interval == timedelta(minutes=30)
+    assert isinstance(parse_schedule("0 7 * * mon-fri"), CronTrigger)
+    with pytest.raises(ValueError, match="too frequent"):
+        parse_schedule("every 2s")
+    with pytest.raises(ValueError, match="not understood: write 'every 6h'"):
+        parse_schedule("hourly")
+    with pytest.raises(ValueError, match="not a valid crontab"):
+        parse_schedule("0 25 * * *")
+
+
+def test_a_restart_neither_loses_nor_repeats_a_schedule():
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    hourly = parse_schedule("every 1h")
+    assert first_run(hourly, None, now) == now  # never ran: now
+    assert first_run(hourly, "2026-01-01T11:30:00Z", now) == datetime(2026, 1, 1, 12, 30, tzinfo=UTC)
+    assert first_run(hourly, "2026-01-01T09:00:00Z", now) == now  # missed while down: once, now
+    daily = parse_schedule("0 7 * * *")
+    assert first_run(daily, "2026-01-01T07:00:00Z", now) == datetime(2026, 1, 2, 7, 0, tzinfo=UTC)
+    assert first_run(daily, "2025-12-31T07:00:00Z", now) == now
+
+
+def test_a_bad_schedule_is_refused_when_the_source_is_added(db):
+    with pytest.raises(Invalid, match="not understood"):
+        add_source(db, {"kind": "feed", "url": "https://b.example/feed", "brand": "Acme", "schedule": "often"})
+    with pytest.raises(Invalid, match="kind must be one of"):
+        add_source(db, {"kind": "ftp", "url": "https://b.example/feed", "brand": "Acme"})
+    assert count(db, "sources") == 0
+
+
+# --- runs never overlap; a killed crawl ----------------------------------------------------
+
+
+def test_a_source_is_never_crawled_twice_at_once(db, db_path):
+    with Site() as site:
+        site.paths["/slow"] = Answer(review_page([("1", "Slow but fine.")]), delay=2)
+        source = add_source(db, {"kind": "schemaorg", "url": site.url("/slow"), "brand": "Acme"})
+        results = []
+        threads = [
+            threading.Thread(target=lambda: results.append(crawl_job(str(db_path), source["id"], "schedule",
+                                                                     config(db_path))))  # fmt: skip
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.5)
+        for thread in threads:
+            thread.join(60)
+    assert sorted(r is None for r in results) == [False, True]  # one ran, one was refused
+    assert len(list_runs(db)) == 1 and list_runs(db)[0]["status"] == "ok"
+    run_id = start_run(db, source["id"], "manual")  # the store itself refuses a second running run
+    with pytest.raises(Conflict, match="already being crawled"):
+        start_run(db, source["id"], "manual")
+    assert get_run(db, run_id)["status"] == "running"
+
+
+def test_a_killed_crawl_is_marked_failed_and_the_store_stays_consistent(db):
+    with Site() as site:
+        for n in range(1, 40):
+            reviews = [(f"{n}-{i}", f"Review {i} of page {n}, long enough to be real.") for i in range(25)]
+            site.paths[f"/p{n}"] = Answer(review_page(reviews, f"/p{n + 1}"), delay=0.3)
+        source = add_source(db, {"kind": "schemaorg", "url": site.url("/p1"), "brand": "Acme", "max_pages": 100})
+        started = {}
+        outcome = {}
+
+        def run():
+            outcome["run"] = run_source(db, source["id"], allow_private=True,
+                                        on_start=lambda run_id, pid: started.update(run=run_id, pid=pid))  # fmt: skip
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        wait_for(lambda: "run" in started, 10, "the crawl to start")
+        wait_for(lambda: count_of_run(db, started["run"]) > 0, 30, "a first batch to be stored")
+        os.kill(started["pid"], signal.SIGKILL)
+        thread.join(30)
+    run = outcome["run"]
+    assert run["status"] == "failed" and "killed by SIGKILL" in run["errors"][0]
+    assert run["new_count"] == count_of_run(db, run["id"]) > 0
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert count(db, "comments_fts") == count(db)
+    assert db.execute("SELECT count(*) FROM crawl_runs WHERE status = 'running'").fetchone() == (0,)
+
+
+def count_of_run(db, run_id: int) -> int:
+    return db.execute("SELECT count(*) FROM comments WHERE run_id = ?", [run_id]).fetchone()[0]
+
+
+def test_runs_left_running_by_a_dead_process_are_failed_on_start(db):
+    source = add_source(db, {"kind": "feed", "url": "https://b.example/feed", "brand": "Acme"})
+    run_id = start_run(db, source["id"], "schedule")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    db.execute("UPDATE crawl_runs SET pid = ? WHERE id = ?", [dead.pid, run_id])
+    db.conn.commit()
+    assert fail_orphans(db) == [run_id]
+    assert get_run(db, run_id)["status"] == "failed"
+
+
+# --- the scheduler ------------------------------------------------------------------------------
+
+
+def test_a_schedule_fires_and_new_comments_get_tagged(db, db_path):
+    with Site() as site:
+        site.paths["/r"] = Answer(review_page([("1", "The lamp broke after two days, very unreliable.")]))
+        add_source(db, {"kind": "schemaorg", "url": site.url("/r"), "brand": "Acme", "schedule": "every 10s"})
+        scheduler = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600))
+        assert scheduler.start()
+        try:
+            jobs = scheduler._scheduler.get_jobs()
+            assert all(job.max_instances == 1 and job.coalesce for job in jobs)
+            wait_for(lambda: len(finished_runs(db)) >= 2, 40, "two scheduled runs")
+            tagged = wait_for(lambda: db.execute("SELECT count(*) FROM tags").fetchone()[0], 60, "tags")
+        finally:
+            scheduler.stop()
+    runs = finished_runs(db)
+    assert {r["trigger"] for r in runs} == {"schedule"} and runs[-1]["new_count"] == 1
+    assert runs[0]["new_count"] == 0  # the second run found nothing new
+    assert tagged == 1
+    assert db.execute("SELECT a.attribute FROM comment_attributes a").fetchall() == [("reliability",)]
+
+
+def test_schedules_survive_a_restart(db, db_path):
+    with Site() as site:
+        site.paths["/r"] = Answer(review_page([("1", "Nice.")]))
+        source = add_source(db, {"kind": "schemaorg", "url": site.url("/r"), "brand": "Acme", "schedule": "every 1h"})
+        first = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600))
+        first.start()
+        wait_for(lambda: finished_runs(db), 30, "the first run")
+        first.stop()
+        second = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600))
+        second.start()
+        try:
+            next_run = wait_for(lambda: second.jobs().get(f"source-{source['id']}"), 10, "the schedule to load")
+            started = datetime.fromisoformat(finished_runs(db)[0]["started_at"].replace("Z", "+00:00"))
+            assert abs((next_run - (started + timedelta(hours=1))).total_seconds()) < 2
+            time.sleep(2)
+            assert len(list_runs(db)) == 1  # not run again on restart
+        finally:
+            second.stop()
+
+
+def test_one_scheduler_per_workspace_and_a_standby_takes_over(db, db_path):
+    first = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600))
+    second = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600))
+    assert first.start() is True
+    assert second.start() is False
+    first.stop()
+    wait_for(lambda: second.active, 15, "the standby to take over")
+    second.stop()
+
+
+def test_several_server_processes_run_exactly_one_scheduler(db, db_path):
+    env = {**os.environ, "GAPWATCH_DB": str(db_path), "GAPWATCH_CLASSIFY_EVERY": "3600"}
+    ports = [free_port(), free_port()]
+    procs = [
+        subprocess.Popen([GAPWATCH, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)  # fmt: skip
+        for port in ports
+    ]
+    try:
+        states = [wait_for(lambda p=port: health(p), 30, "the servers")["scheduler"]["here"] for port in ports]
+        assert sorted(states) == ["active", "standby"]
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
+
+
+def health(port: int) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as response:
+            return json.load(response)
+    except OSError:
+        return None
