@@ -140,7 +140,9 @@ def serve(host: str, port: int) -> None:
 
         scheduler = Scheduler(values["DB"], values)
         app.extensions["gapwatch_scheduler"] = scheduler
-        state = "runs the schedules" if scheduler.start() else "stands by (another process runs the schedules)"
+        state = (
+            "runs the schedules" if scheduler.start() else "stands by (another process runs the schedules)"
+        )
         click.echo(f"Scheduler: this process {state}.")
     click.echo(f"Gapwatch is serving {values['DB']} on http://{shown}:{port}/  (Ctrl+C to stop)")
     try:

@@ -30,13 +30,24 @@ def _allow_private(flag: bool) -> bool:
 @click.option("--kind", required=True, type=_KIND, help="Which spider reads the URL.")
 @click.option("--url", required=True, help="Page, thread, feed or API URL to crawl.")
 @click.option("--brand", required=True, help="Brand the comments are about.")
-@click.option("--comment-kind", type=click.Choice(["customer", "emitted"]), default="customer", show_default=True)
+@click.option(
+    "--comment-kind", type=click.Choice(["customer", "emitted"]), default="customer", show_default=True
+)
 @click.option("--max-pages", type=click.IntRange(1, 1000), help="Pages of a paginated source (default 20).")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="Kind-specific, e.g. api_key=….")
-@click.option("--allow-private-networks", is_flag=True, help="Let the crawl reach private/loopback addresses.")
+@click.option(
+    "--allow-private-networks", is_flag=True, help="Let the crawl reach private/loopback addresses."
+)
 @friendly
-def crawl(kind: str, url: str, brand: str, comment_kind: str, max_pages: int | None,
-          params: tuple[str, ...], allow_private_networks: bool) -> None:  # fmt: skip
+def crawl(
+    kind: str,
+    url: str,
+    brand: str,
+    comment_kind: str,
+    max_pages: int | None,
+    params: tuple[str, ...],
+    allow_private_networks: bool,
+) -> None:
     """Crawl one source once, in the foreground, and print a JSON summary.
 
     The way to try a source before scheduling it: comments go into the workspace like any
@@ -47,13 +58,25 @@ def crawl(kind: str, url: str, brand: str, comment_kind: str, max_pages: int | N
     with workspace() as db:
         source = add_source(
             db,
-            {"kind": kind, "url": url, "brand": brand, "comment_kind": comment_kind,
-             "max_pages": max_pages, "params": _params(params)},
+            {
+                "kind": kind,
+                "url": url,
+                "brand": brand,
+                "comment_kind": comment_kind,
+                "max_pages": max_pages,
+                "params": _params(params),
+            },
             one_off=True,
-        )  # fmt: skip
+        )
         click.echo(f"Crawling {url} ({kind}) …", err=True)
-        run = run_source(db, source["id"], trigger="cli", allow_private=_allow_private(allow_private_networks),
-                         time_limit=settings.load()["CRAWL_RUN_LIMIT"], stderr=None)  # fmt: skip
+        run = run_source(
+            db,
+            source["id"],
+            trigger="cli",
+            allow_private=_allow_private(allow_private_networks),
+            time_limit=settings.load()["CRAWL_RUN_LIMIT"],
+            stderr=None,
+        )
     _echo_run(run)
 
 
@@ -76,24 +99,44 @@ def sources() -> None:
 @click.option("--kind", required=True, type=_KIND)
 @click.option("--url", required=True)
 @click.option("--brand", required=True)
-@click.option("--comment-kind", type=click.Choice(["customer", "emitted"]), default="customer", show_default=True)
+@click.option(
+    "--comment-kind", type=click.Choice(["customer", "emitted"]), default="customer", show_default=True
+)
 @click.option("--schedule", help="'every 6h' (s/m/h/d) or five crontab fields, UTC. None: only on demand.")
 @click.option("--name", help="A label for lists (default: kind and URL).")
 @click.option("--max-pages", type=click.IntRange(1, 1000))
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE")
 @friendly
-def sources_add(kind: str, url: str, brand: str, comment_kind: str, schedule: str | None, name: str | None,
-                max_pages: int | None, params: tuple[str, ...]) -> None:  # fmt: skip
+def sources_add(
+    kind: str,
+    url: str,
+    brand: str,
+    comment_kind: str,
+    schedule: str | None,
+    name: str | None,
+    max_pages: int | None,
+    params: tuple[str, ...],
+) -> None:
     """Add a source; a running `gapwatch serve` picks its schedule up within seconds."""
     from .crawls import add_source
 
     with workspace() as db:
         source = add_source(
             db,
-            {"kind": kind, "url": url, "brand": brand, "comment_kind": comment_kind, "schedule": schedule,
-             "name": name, "max_pages": max_pages, "params": _params(params)},
-        )  # fmt: skip
-    click.echo(f"Added source {source['id']}: {source['name']} (schedule: {source['schedule'] or 'on demand'})")
+            {
+                "kind": kind,
+                "url": url,
+                "brand": brand,
+                "comment_kind": comment_kind,
+                "schedule": schedule,
+                "name": name,
+                "max_pages": max_pages,
+                "params": _params(params),
+            },
+        )
+    click.echo(
+        f"Added source {source['id']}: {source['name']} (schedule: {source['schedule'] or 'on demand'})"
+    )
 
 
 @sources.command("list")
@@ -128,8 +171,14 @@ def sources_run(source_id: int, allow_private_networks: bool) -> None:
     from .crawls import run_source
 
     with workspace() as db:
-        run = run_source(db, source_id, trigger="cli", allow_private=_allow_private(allow_private_networks),
-                         time_limit=settings.load()["CRAWL_RUN_LIMIT"], stderr=None)  # fmt: skip
+        run = run_source(
+            db,
+            source_id,
+            trigger="cli",
+            allow_private=_allow_private(allow_private_networks),
+            time_limit=settings.load()["CRAWL_RUN_LIMIT"],
+            stderr=None,
+        )
     _echo_run(run)
 
 
@@ -178,6 +227,7 @@ def runs_list(source_id: int | None, limit: int, as_json: bool) -> None:
         return
     for r in rows:
         click.echo(
-            f"{r['id']:>5}  source {r['source_id']:<4} {r['status']:<8} {r['started_at']}  pages {r['pages']:<4} "
-            f"new {r['new_count']:<5} dup {r['duplicate_count']:<5} errors {r['error_count']}"
+            f"{r['id']:>5}  source {r['source_id']:<4} {r['status']:<8} {r['started_at']}  "
+            f"pages {r['pages']:<4} new {r['new_count']:<5} dup {r['duplicate_count']:<5} "
+            f"errors {r['error_count']}"
         )

@@ -24,8 +24,8 @@ from .brands import get_brand
 from .db import utcnow, write_transaction
 from .errors import Conflict, Invalid, NotFound
 from .normalise import check_url
-from .schema import Field, check_object, fields
 from .schedules import parse_schedule
+from .schema import Field, check_object, fields
 
 KINDS = (
     "schemaorg", "reddit", "hackernews", "discourse", "appstore", "feed", "github",
@@ -192,7 +192,9 @@ def start_run(db: Database, source_id: int, trigger: str) -> int:
         running = db.execute(
             "SELECT id FROM crawl_runs WHERE source_id = ? AND status = 'running'", [source_id]
         ).fetchone()
-        raise Conflict(f"source {source_id} is already being crawled (run {running[0] if running else '?'})") from None
+        raise Conflict(
+            f"source {source_id} is already being crawled (run {running[0] if running else '?'})"
+        ) from None
     return cursor.lastrowid
 
 
@@ -277,7 +279,11 @@ def fail_orphans(db: Database) -> list[int]:
         if pid is None or not _alive(pid)
     ]
     for run_id in orphans:
-        finish_run(db, run_id, {"status": "failed", "errors": ["the crawler process ended without recording its run"]})
+        finish_run(
+            db,
+            run_id,
+            {"status": "failed", "errors": ["the crawler process ended without recording its run"]},
+        )
     return orphans
 
 

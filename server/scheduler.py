@@ -92,7 +92,9 @@ class Scheduler:
         if self._take_lock():
             self._run()
         else:
-            self._standby = threading.Thread(target=self._wait_for_lock, name="scheduler-standby", daemon=True)
+            self._standby = threading.Thread(
+                target=self._wait_for_lock, name="scheduler-standby", daemon=True
+            )
             self._standby.start()
         return self.active
 
@@ -150,7 +152,9 @@ class Scheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
             timezone=UTC,
         )
-        scheduler.add_job(self._sync, "interval", seconds=SYNC_EVERY, id="sync", next_run_time=datetime.now(UTC))
+        scheduler.add_job(
+            self._sync, "interval", seconds=SYNC_EVERY, id="sync", next_run_time=datetime.now(UTC)
+        )
         scheduler.add_job(
             classify_job,
             "interval",
@@ -190,7 +194,9 @@ class Scheduler:
             )
             self._schedules[source_id] = source["schedule"]
         for source_id in requested:
-            self._scheduler.add_job(self._crawl, id=f"run-now-{source_id}", args=[source_id, "manual"], replace_existing=True)
+            self._scheduler.add_job(
+                self._crawl, id=f"run-now-{source_id}", args=[source_id, "manual"], replace_existing=True
+            )
 
     def _crawl(self, source_id: int, trigger: str) -> None:
         run = crawl_job(self.db_path, source_id, trigger, self.config)

@@ -126,8 +126,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CRAWL_BACKOFF", 2.0, "Seconds before a crawl's first retry; doubled for each further one.", _to_float
     ),
-    Setting("CRAWL_DELAY", 1.0, "Seconds between two requests to one site (AutoThrottle adapts it).", _to_float),
-    Setting("CRAWL_MAX_BYTES", 10 * 1024 * 1024, "Largest page a crawl downloads; larger ones are an error.", _to_int),
+    Setting(
+        "CRAWL_DELAY", 1.0, "Seconds between two requests to one site (AutoThrottle adapts it).", _to_float
+    ),
+    Setting(
+        "CRAWL_MAX_BYTES",
+        10 * 1024 * 1024,
+        "Largest page a crawl downloads; larger ones are an error.",
+        _to_int,
+    ),
     Setting("CRAWL_MAX_PAGES", 20, "Default page limit of a paginated source (reviews, listings).", _to_int),
     Setting(
         "CRAWL_RUN_LIMIT",

@@ -109,7 +109,9 @@ class SourceSpider(scrapy.Spider):
                 return None
             self._pages_requested += 1
         if self.report.requests >= self.max_requests:
-            self.report.error(f"request budget of {self.max_requests} reached; {url} and the rest not fetched")
+            self.report.error(
+                f"request budget of {self.max_requests} reached; {url} and the rest not fetched"
+            )
             return None
         self.report.requests += 1
         return scrapy.Request(

@@ -79,7 +79,9 @@ def test_a_restart_neither_loses_nor_repeats_a_schedule():
 
 def test_a_bad_schedule_is_refused_when_the_source_is_added(db):
     with pytest.raises(Invalid, match="not understood"):
-        add_source(db, {"kind": "feed", "url": "https://b.example/feed", "brand": "Acme", "schedule": "often"})
+        add_source(
+            db, {"kind": "feed", "url": "https://b.example/feed", "brand": "Acme", "schedule": "often"}
+        )
     with pytest.raises(Invalid, match="kind must be one of"):
         add_source(db, {"kind": "ftp", "url": "https://b.example/feed", "brand": "Acme"})
     assert count(db, "sources") == 0
@@ -94,8 +96,11 @@ def test_a_source_is_never_crawled_twice_at_once(db, db_path):
         source = add_source(db, {"kind": "schemaorg", "url": site.url("/slow"), "brand": "Acme"})
         results = []
         threads = [
-            threading.Thread(target=lambda: results.append(crawl_job(str(db_path), source["id"], "schedule",
-                                                                     config(db_path))))  # fmt: skip
+            threading.Thread(
+                target=lambda: results.append(
+                    crawl_job(str(db_path), source["id"], "schedule", config(db_path))
+                )
+            )
             for _ in range(2)
         ]
         for thread in threads:
@@ -116,13 +121,19 @@ def test_a_killed_crawl_is_marked_failed_and_the_store_stays_consistent(db):
         for n in range(1, 40):
             reviews = [(f"{n}-{i}", f"Review {i} of page {n}, long enough to be real.") for i in range(25)]
             site.paths[f"/p{n}"] = Answer(review_page(reviews, f"/p{n + 1}"), delay=0.3)
-        source = add_source(db, {"kind": "schemaorg", "url": site.url("/p1"), "brand": "Acme", "max_pages": 100})
+        source = add_source(
+            db, {"kind": "schemaorg", "url": site.url("/p1"), "brand": "Acme", "max_pages": 100}
+        )
         started = {}
         outcome = {}
 
         def run():
-            outcome["run"] = run_source(db, source["id"], allow_private=True,
-                                        on_start=lambda run_id, pid: started.update(run=run_id, pid=pid))  # fmt: skip
+            outcome["run"] = run_source(
+                db,
+                source["id"],
+                allow_private=True,
+                on_start=lambda run_id, pid: started.update(run=run_id, pid=pid),
+            )
 
         thread = threading.Thread(target=run)
         thread.start()
@@ -179,7 +190,9 @@ def test_a_schedule_fires_and_new_comments_get_tagged(db, db_path):
 def test_schedules_survive_a_restart(db, db_path):
     with Site() as site:
         site.paths["/r"] = Answer(review_page([("1", "Nice.")]))
-        source = add_source(db, {"kind": "schemaorg", "url": site.url("/r"), "brand": "Acme", "schedule": "every 1h"})
+        source = add_source(
+            db, {"kind": "schemaorg", "url": site.url("/r"), "brand": "Acme", "schedule": "every 1h"}
+        )
         first = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600))
         first.start()
         wait_for(lambda: finished_runs(db), 30, "the first run")
@@ -187,7 +200,9 @@ def test_schedules_survive_a_restart(db, db_path):
         second = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600))
         second.start()
         try:
-            next_run = wait_for(lambda: second.jobs().get(f"source-{source['id']}"), 10, "the schedule to load")
+            next_run = wait_for(
+                lambda: second.jobs().get(f"source-{source['id']}"), 10, "the schedule to load"
+            )
             started = datetime.fromisoformat(finished_runs(db)[0]["started_at"].replace("Z", "+00:00"))
             assert abs((next_run - (started + timedelta(hours=1))).total_seconds()) < 2
             time.sleep(2)
@@ -210,12 +225,18 @@ def test_several_server_processes_run_exactly_one_scheduler(db, db_path):
     env = {**os.environ, "GAPWATCH_DB": str(db_path), "GAPWATCH_CLASSIFY_EVERY": "3600"}
     ports = [free_port(), free_port()]
     procs = [
-        subprocess.Popen([GAPWATCH, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.Popen(
+            [GAPWATCH, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for port in ports
     ]
     try:
-        states = [wait_for(lambda p=port: health(p), 30, "the servers")["scheduler"]["here"] for port in ports]
+        states = [
+            wait_for(lambda p=port: health(p), 30, "the servers")["scheduler"]["here"] for port in ports
+        ]
         assert sorted(states) == ["active", "standby"]
     finally:
         for proc in procs:

@@ -38,7 +38,11 @@ def chromium_path() -> str:
 def server(tmp_path_factory):
     """A demo workspace served by `gapwatch serve`, as `make run` does."""
     # The scheduler (tested in test_scheduler) would tag the demo in the background meanwhile.
-    env = {**os.environ, "GAPWATCH_DB": str(tmp_path_factory.mktemp("srv") / "demo.db"), "GAPWATCH_SCHEDULER": "0"}
+    env = {
+        **os.environ,
+        "GAPWATCH_DB": str(tmp_path_factory.mktemp("srv") / "demo.db"),
+        "GAPWATCH_SCHEDULER": "0",
+    }
     subprocess.run([GAPWATCH, "demo"], env=env, check=True, capture_output=True)
     port = free_port()
     proc = subprocess.Popen(

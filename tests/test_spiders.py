@@ -18,11 +18,16 @@ from tests.fixture_site import Answer, Site
 
 def review_page(reviews: list[tuple[str, str]], next_href: str | None = None) -> bytes:
     graph = [
-        {"@type": "Review", "@id": f"https://shop.example/r/{rid}", "reviewBody": text,
-         "author": {"@type": "Person", "name": f"user {rid}"}, "datePublished": "2026-01-02",
-         "reviewRating": {"ratingValue": "8", "bestRating": "10"}}
+        {
+            "@type": "Review",
+            "@id": f"https://shop.example/r/{rid}",
+            "reviewBody": text,
+            "author": {"@type": "Person", "name": f"user {rid}"},
+            "datePublished": "2026-01-02",
+            "reviewRating": {"ratingValue": "8", "bestRating": "10"},
+        }
         for rid, text in reviews
-    ]  # fmt: skip
+    ]
     link = f'<link rel="next" href="{next_href}">' if next_href else ""
     data = json.dumps({"@context": "https://schema.org", "@type": "Product", "name": "Lamp", "review": graph})
     return (
@@ -35,8 +40,10 @@ def review_page(reviews: list[tuple[str, str]], next_href: str | None = None) ->
 
 
 def test_schemaorg_json_ld_reviews_with_rating_on_five_points_and_next_link():
-    page = schemaorg.parse(review_page([("1", "Bright and sturdy."), ("2", "Flickers.")], "/p?page=2").decode(),
-                           "https://shop.example/p")  # fmt: skip
+    page = schemaorg.parse(
+        review_page([("1", "Bright and sturdy."), ("2", "Flickers.")], "/p?page=2").decode(),
+        "https://shop.example/p",
+    )
     assert [c["text"] for c in page.comments] == ["Bright and sturdy.", "Flickers."]
     assert page.comments[0]["rating"] == 4.0 and page.comments[0]["author"] == "user 1"
     assert page.comments[0]["external_id"] == "https://shop.example/r/1"
@@ -46,14 +53,20 @@ def test_schemaorg_json_ld_reviews_with_rating_on_five_points_and_next_link():
 def test_schemaorg_microdata_keeps_nested_properties_apart():
     html = """<div itemscope itemtype="https://schema.org/Product"><span itemprop="name">Lamp</span>
       <div itemprop="review" itemscope itemtype="https://schema.org/Review">
-        <span itemprop="author" itemscope itemtype="https://schema.org/Person"><span itemprop="name">Ann</span></span>
+        <span itemprop="author" itemscope itemtype="https://schema.org/Person">
+          <span itemprop="name">Ann</span></span>
         <meta itemprop="datePublished" content="2025-03-01">
         <div itemprop="reviewRating" itemscope itemtype="https://schema.org/Rating">
           <meta itemprop="ratingValue" content="2"></div>
         <p itemprop="reviewBody">Stopped working after a week.</p></div></div>"""
     [item] = schemaorg.parse(html, "https://shop.example/lamp").comments
-    assert item == {"text": "Stopped working after a week.", "author": "Ann", "published_at": "2025-03-01",
-                    "rating": 2.0, "url": "https://shop.example/lamp"}  # fmt: skip
+    assert item == {
+        "text": "Stopped working after a week.",
+        "author": "Ann",
+        "published_at": "2025-03-01",
+        "rating": 2.0,
+        "url": "https://shop.example/lamp",
+    }
 
 
 def test_schemaorg_page_without_reviews_is_empty_not_an_error():
@@ -64,16 +77,47 @@ def test_schemaorg_page_without_reviews_is_empty_not_an_error():
 def test_reddit_thread_walks_replies_and_collects_stubs():
     def t1(cid, body, replies=()):
         listing = {"kind": "Listing", "data": {"children": list(replies)}} if replies else ""
-        return {"kind": "t1", "data": {"id": cid, "name": f"t1_{cid}", "body": body, "author": "a",
-                                       "created_utc": 1700000000, "replies": listing}}  # fmt: skip
+        return {
+            "kind": "t1",
+            "data": {
+                "id": cid,
+                "name": f"t1_{cid}",
+                "body": body,
+                "author": "a",
+                "created_utc": 1700000000,
+                "replies": listing,
+            },
+        }
+
+    def more(children, parent):
+        return {"kind": "more", "data": {"children": children, "parent_id": parent, "count": len(children)}}
+
     thread = [
-        {"kind": "Listing", "data": {"children": [{"kind": "t3", "data": {
-            "title": "Opinions?", "selftext": "", "permalink": "/r/x/comments/abc/opinions/"}}]}},
-        {"kind": "Listing", "data": {"children": [
-            t1("c1", "Great", [t1("c2", "[deleted]"), {"kind": "more", "data": {"children": ["c9"], "parent_id": "t1_c1"}}]),
-            t1("c3", "Meh", [{"kind": "more", "data": {"children": [], "parent_id": "t1_c3", "count": 0}}]),
-        ]}},
-    ]  # fmt: skip
+        {
+            "kind": "Listing",
+            "data": {
+                "children": [
+                    {
+                        "kind": "t3",
+                        "data": {
+                            "title": "Opinions?",
+                            "selftext": "",
+                            "permalink": "/r/x/comments/abc/opinions/",
+                        },
+                    }
+                ]
+            },
+        },
+        {
+            "kind": "Listing",
+            "data": {
+                "children": [
+                    t1("c1", "Great", [t1("c2", "[deleted]"), more(["c9"], "t1_c1")]),
+                    t1("c3", "Meh", [more([], "t1_c3")]),
+                ]
+            },
+        },
+    ]
     page = reddit.parse_thread(json.dumps(thread), "https://www.reddit.com/r/x/comments/abc/opinions.json")
     assert [c["text"] for c in page.comments] == ["Great", "Meh"]
     assert page.skipped == 1 and page.more_ids == ["c9"] and page.continue_from == ["c3"]
@@ -84,11 +128,15 @@ def test_reddit_thread_walks_replies_and_collects_stubs():
 
 
 def test_hackernews_deleted_items_are_skipped_and_stories_give_context():
-    story = hackernews.parse_item(json.dumps({"id": 1, "type": "story", "title": "Show HN: Lamp", "kids": [2]}),
-                                  "https://hacker-news.firebaseio.com/v0/item/1.json")  # fmt: skip
+    story = hackernews.parse_item(
+        json.dumps({"id": 1, "type": "story", "title": "Show HN: Lamp", "kids": [2]}),
+        "https://hacker-news.firebaseio.com/v0/item/1.json",
+    )
     assert story.comments == [] and story.title == "Show HN: Lamp"
     assert story.follow == ["https://hacker-news.firebaseio.com/v0/item/2.json"]
-    gone = hackernews.parse_item(json.dumps({"id": 2, "type": "comment", "deleted": True}), "https://h/v0/item/2.json")
+    gone = hackernews.parse_item(
+        json.dumps({"id": 2, "type": "comment", "deleted": True}), "https://h/v0/item/2.json"
+    )
     assert gone.skipped == 1 and gone.comments == []
     with pytest.raises(ParseError, match="no such item"):
         hackernews.parse_item("null", "https://h/v0/item/3.json")
@@ -114,10 +162,24 @@ def test_feed_reads_atom_and_refuses_what_is_not_a_feed():
 
 
 def test_discourse_topic_asks_for_the_posts_it_does_not_hold():
-    topic = {"id": 7, "title": "Help", "post_stream": {
-        "posts": [{"id": 70, "cooked": "<p>It broke</p>", "username": "u", "topic_id": 7, "topic_slug": "help",
-                   "post_number": 1, "created_at": "2026-01-01T00:00:00Z"}],
-        "stream": [70, 71, 72]}}  # fmt: skip
+    topic = {
+        "id": 7,
+        "title": "Help",
+        "post_stream": {
+            "posts": [
+                {
+                    "id": 70,
+                    "cooked": "<p>It broke</p>",
+                    "username": "u",
+                    "topic_id": 7,
+                    "topic_slug": "help",
+                    "post_number": 1,
+                    "created_at": "2026-01-01T00:00:00Z",
+                }
+            ],
+            "stream": [70, 71, 72],
+        },
+    }
     page = discourse.parse_topic(json.dumps(topic), "https://forum.example/t/help/7.json")
     assert [c["text"] for c in page.comments] == ["<p>It broke</p>"]
     assert page.comments[0]["url"] == "https://forum.example/t/help/7/1"
@@ -126,14 +188,30 @@ def test_discourse_topic_asks_for_the_posts_it_does_not_hold():
 
 @pytest.mark.parametrize(
     "parse",
-    [reddit.parse_thread, reddit.parse_more, reddit.parse_listing, hackernews.parse_item, hackernews.parse_search,
-     discourse.parse_topic, discourse.parse_latest, appstore.parse],
-)  # fmt: skip
+    [
+        reddit.parse_thread,
+        reddit.parse_more,
+        reddit.parse_listing,
+        hackernews.parse_item,
+        hackernews.parse_search,
+        discourse.parse_topic,
+        discourse.parse_latest,
+        appstore.parse,
+    ],
+)
 @settings(max_examples=60, deadline=None)
-@given(body=st.one_of(st.text(max_size=200), st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-    max_leaves=20).map(json.dumps)))  # fmt: skip
+@given(
+    body=st.one_of(
+        st.text(max_size=200),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+            ),
+            max_leaves=20,
+        ).map(json.dumps),
+    )
+)
 def test_json_parsers_answer_a_page_or_a_parse_error_for_any_body(parse, body):
     try:
         page = parse(body, "https://example.com/r/x/comments/abc/t.json")
@@ -163,8 +241,16 @@ def test_paginated_reviews_and_an_incremental_recrawl_stops_at_what_is_stored(db
         first = crawl(db, "schemaorg", site.url("/p1"))
         assert first["status"] == "ok" and first["pages"] == 5 and first["new_count"] == 15
         # Two new reviews appear on page 1: the next crawl reads page 1, then page 2 (all known), and stops.
-        site.paths["/p1"] = Answer(review_page([("1-new", "Brand new review."), ("1-new2", "Another new one."),
-                                                ("1-0", "Review 0 on page 1.")], "/p2"))  # fmt: skip
+        site.paths["/p1"] = Answer(
+            review_page(
+                [
+                    ("1-new", "Brand new review."),
+                    ("1-new2", "Another new one."),
+                    ("1-0", "Review 0 on page 1."),
+                ],
+                "/p2",
+            )
+        )
         site.hits.clear()
         second = crawl_source(db, first["source_id"])
     assert second["new_count"] == 2 and second["pages"] == 2

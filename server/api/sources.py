@@ -11,9 +11,9 @@ from ..crawls import add_source, get_run, get_source, list_runs, list_sources, r
 from ..db import get_db
 from ..errors import Invalid
 from ..scheduler import heartbeat
+from . import bp
 from .auth import token_required
 from .body import json_body
-from . import bp
 
 
 @bp.get("/sources")

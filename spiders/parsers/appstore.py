@@ -25,7 +25,9 @@ def feed_url(url: str, page: int = 1) -> str:
     if not app:
         raise ValueError(f"no app id in {url!r}: give an App Store app URL (…/id123456789)")
     country = _COUNTRY.search(url)
-    host = url.split("/")[0] + "//" + url.split("/")[2] if "apple.com" not in url else "https://itunes.apple.com"
+    host = (
+        url.split("/")[0] + "//" + url.split("/")[2] if "apple.com" not in url else "https://itunes.apple.com"
+    )
     return (
         f"{host}/{country.group(1) if country else 'us'}/rss/customerreviews/"
         f"page={page}/id={app.group(1)}/sortby=mostrecent/json"

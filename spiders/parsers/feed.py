@@ -20,10 +20,16 @@ def parse(body: str | bytes, url: str) -> Page:
     selector.register_namespace("content", "http://purl.org/rss/1.0/modules/content/")
     items = selector.xpath("//item")
     if items:
-        return Page(comments=[c for c in map(_rss_item, items) if c], title=selector.xpath("string(//channel/title)").get())
+        return Page(
+            comments=[c for c in map(_rss_item, items) if c],
+            title=selector.xpath("string(//channel/title)").get(),
+        )
     entries = selector.xpath("//atom:entry")
     if entries or selector.xpath("/atom:feed"):
-        return Page(comments=[c for c in map(_atom_entry, entries) if c], title=selector.xpath("string(/atom:feed/atom:title)").get())
+        return Page(
+            comments=[c for c in map(_atom_entry, entries) if c],
+            title=selector.xpath("string(/atom:feed/atom:title)").get(),
+        )
     root = selector.root.tag if hasattr(selector.root, "tag") else "?"
     raise ParseError(f"not an RSS or Atom feed (root element {root!r})")
 
@@ -46,7 +52,9 @@ def _atom_entry(entry: Selector) -> dict | None:
         entry.xpath("string(atom:content)").get() or entry.xpath("string(atom:summary)").get(),
         title=entry.xpath("string(atom:title)").get().strip() or None,
         author=entry.xpath("string(atom:author/atom:name)").get().strip() or None,
-        published_at=(entry.xpath("string(atom:published)").get() or entry.xpath("string(atom:updated)").get()).strip()
+        published_at=(
+            entry.xpath("string(atom:published)").get() or entry.xpath("string(atom:updated)").get()
+        ).strip()
         or None,
         url=link,
         external_id=entry.xpath("string(atom:id)").get().strip() or None,

@@ -68,7 +68,10 @@ def parse_search(body: str | bytes, url: str) -> Page:
         if hit.get("comment_text"):
             text, context = hit["comment_text"], hit.get("story_title")
         else:
-            text, context = hit.get("title", "") + (f"\n\n{hit['story_text']}" if hit.get("story_text") else ""), None
+            text, context = (
+                hit.get("title", "") + (f"\n\n{hit['story_text']}" if hit.get("story_text") else ""),
+                None,
+            )
         item = comment(
             text,
             author=hit.get("author"),

@@ -87,7 +87,9 @@ def parse_listing(body: str | bytes, url: str) -> Page:
     after = dig(data, "data", "after")
     if after:
         parts = urlsplit(url)
-        page.next_page = f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode({'after': after, 'raw_json': 1})}"
+        page.next_page = (
+            f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode({'after': after, 'raw_json': 1})}"
+        )
     return page
 
 
@@ -124,16 +126,22 @@ def _walk(
             stack.extend(reversed(replies))
 
 
-def _item(data: dict, kind: str, title: str | None, url: str, *, text: str, thread: str | None = None) -> dict | None:
+def _item(
+    data: dict, kind: str, title: str | None, url: str, *, text: str, thread: str | None = None
+) -> dict | None:
     parts = urlsplit(url)
-    permalink = data.get("permalink") or (f"{thread.rstrip('/')}/{data['id']}" if thread and data.get("id") else None)
+    permalink = data.get("permalink") or (
+        f"{thread.rstrip('/')}/{data['id']}" if thread and data.get("id") else None
+    )
     author = data.get("author")
     return comment(
         text,
         author=None if author in _GONE else author,
         published_at=unix_time(data.get("created_utc")),
         external_id=data.get("name") or f"{kind}_{data.get('id')}",
-        url=f"https://www.reddit.com{permalink}" if permalink else f"{parts.scheme}://{parts.netloc}{parts.path}",
+        url=f"https://www.reddit.com{permalink}"
+        if permalink
+        else f"{parts.scheme}://{parts.netloc}{parts.path}",
         context=title,
         channel="reddit",
     )

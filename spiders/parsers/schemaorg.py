@@ -104,7 +104,9 @@ def _review_item(node: dict, url: str) -> dict | None:
         rating=_rating(node.get("reviewRating")),
         language=_text(node.get("inLanguage")),
         external_id=_text(node_id),
-        url=node_id if isinstance(node_id, str) and node_id.startswith("http") and "#" not in node_id else url,
+        url=node_id
+        if isinstance(node_id, str) and node_id.startswith("http") and "#" not in node_id
+        else url,
     )
 
 
@@ -203,4 +205,3 @@ def _trustpilot_cards(selector: Selector, url: str) -> Iterator[dict]:
         )
         if item:
             yield item
-

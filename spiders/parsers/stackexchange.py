@@ -43,5 +43,7 @@ def parse(html: str, url: str) -> Page:
 
 
 def _author(post: Selector) -> str | None:
-    names = post.css(".post-signature .user-details a::text, .post-signature .user-details [itemprop='name']::text")
+    names = post.css(
+        ".post-signature .user-details a::text, .post-signature .user-details [itemprop='name']::text"
+    )
     return names[-1].get().strip() if names else None

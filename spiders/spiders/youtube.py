@@ -11,7 +11,7 @@ class YouTubeSpider(SourceSpider):
     def first_requests(self):
         key = self.params.get("api_key")
         if not key and "key=" not in self.url:
-            raise ValueError("a youtube source needs params {\"api_key\": \"…\"} (YouTube Data API v3)")
+            raise ValueError('a youtube source needs params {"api_key": "…"} (YouTube Data API v3)')
         yield self.fetch(youtube.api_url(self.url, key), "parse_page", page=True)
 
     def parse_page(self, response):

@@ -1,0 +1,72 @@
+"""``/api/sources`` and ``/api/runs``: the same functions as the CLI, errors as JSON."""
+
+from __future__ import annotations
+
+from server.crawls import finish_run, start_run, take_run_requests
+
+SOURCE = {"kind": "reddit", "url": "https://www.reddit.com/r/lamps/", "brand": "Acme", "schedule": "every 6h"}
+
+
+def test_sources_are_added_listed_changed_and_run_on_request(client, auth, db):
+    created = client.post("/api/sources", json=SOURCE, headers=auth)
+    assert created.status_code == 201
+    source = created.get_json()
+    assert source["kind"] == "reddit" and source["brand"] == "Acme" and source["enabled"] is True
+    assert [s["id"] for s in client.get("/api/sources").get_json()["sources"]] == [source["id"]]
+
+    changed = client.patch(
+        f"/api/sources/{source['id']}", json={"enabled": False, "schedule": "0 7 * * *"}, headers=auth
+    )
+    assert changed.status_code == 200 and changed.get_json()["enabled"] is False
+    assert changed.get_json()["schedule"] == "0 7 * * *"
+
+    queued = client.post(f"/api/sources/{source['id']}/run", headers=auth)
+    assert queued.status_code == 202 and queued.get_json()["queued"] is True
+    assert take_run_requests(db) == [source["id"]]
+    assert take_run_requests(db) == []  # taken once
+
+
+def test_runs_are_listed_newest_first_and_shown(client, auth, db):
+    source = client.post("/api/sources", json=SOURCE, headers=auth).get_json()
+    first = start_run(db, source["id"], "schedule")
+    finish_run(db, first, {"status": "partial", "pages": 3, "new": 12, "errors": ["https://x/2: HTTP 500"]})
+    second = start_run(db, source["id"], "manual")
+    runs = client.get(f"/api/runs?source={source['id']}").get_json()["runs"]
+    assert [r["id"] for r in runs] == [second, first]
+    shown = client.get(f"/api/runs/{first}").get_json()
+    assert (
+        shown["status"] == "partial"
+        and shown["new_count"] == 12
+        and shown["errors"] == ["https://x/2: HTTP 500"]
+    )
+    assert client.get(f"/api/sources/{source['id']}").get_json()["runs"][0]["id"] == second
+
+
+def test_bad_requests_get_a_json_error_and_store_nothing(client, auth, db):
+    cases = [
+        ({**SOURCE, "kind": "ftp"}, 400, "kind must be one of"),
+        ({**SOURCE, "schedule": "sometimes"}, 400, "not understood"),
+        ({**SOURCE, "schedule": "every 1s"}, 400, "too frequent"),
+        ({**SOURCE, "url": "file:///etc/passwd"}, 400, "http"),
+        ({**SOURCE, "brand": "Nobody"}, 404, "unknown brand"),
+        ({**SOURCE, "owner": "me"}, 400, "unknown field 'owner'"),
+        ({**SOURCE, "max_pages": 0}, 400, "max_pages must be between"),
+        ([SOURCE], 400, "must be a JSON object"),
+    ]
+    for body, status, message in cases:
+        response = client.post("/api/sources", json=body, headers=auth)
+        assert response.status_code == status, body
+        assert message in response.get_json()["error"], response.get_json()
+    assert client.post("/api/sources", data="kind=reddit", headers=auth).status_code == 415
+    assert client.post("/api/sources", json=SOURCE).status_code == 401
+    assert client.get("/api/sources").get_json()["sources"] == []
+    missing = client.get("/api/sources/99")
+    assert missing.status_code == 404 and missing.get_json()["error"] == "no source 99"
+    assert client.post("/api/sources/99/run", headers=auth).status_code == 404
+    assert client.get("/api/runs/5").status_code == 404
+    assert client.get("/api/runs?limit=lots").status_code == 400
+    assert client.patch("/api/sources/99", json={"enabled": True}, headers=auth).status_code == 404
+
+
+def test_health_reports_no_scheduler_in_a_plain_app(client):
+    assert client.get("/api/health").get_json()["scheduler"] == {"here": "off", "heartbeat": None}
