@@ -13,7 +13,7 @@ help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
 	@echo "make serve  serve the workspace named by GAPWATCH_DB (default instance/gapwatch.db)"
 	@echo "make test   install what the tests need and run the whole suite"
-	@echo "make bench  import and tagging speed (bench/ingest.py, bench/classify.py)"
+	@echo "make bench  import, tagging and crawl speed (bench/ingest.py, bench/classify.py, bench/crawl.py)"
 	@echo "make bench-accuracy  classifier accuracy on ../shared/eval (about 15 minutes)"
 	@echo "make lint   ruff check and format check"
 
@@ -46,6 +46,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/crawl.py
 
 bench-accuracy: $(VENV)/.installed
 	$(BIN)/python bench/accuracy.py

@@ -76,6 +76,7 @@ def crawl(
             allow_private=_allow_private(allow_private_networks),
             time_limit=settings.load()["CRAWL_RUN_LIMIT"],
             stderr=None,
+            progress=sys.stderr.isatty(),
         )
     _echo_run(run)
 
@@ -178,6 +179,7 @@ def sources_run(source_id: int, allow_private_networks: bool) -> None:
             allow_private=_allow_private(allow_private_networks),
             time_limit=settings.load()["CRAWL_RUN_LIMIT"],
             stderr=None,
+            progress=sys.stderr.isatty(),
         )
     _echo_run(run)
 

@@ -306,12 +306,18 @@ def run_source(
     time_limit: float | None = None,
     on_start: Callable[[int, int], None] | None = None,
     stderr: Any = subprocess.DEVNULL,
+    progress: bool = False,
 ) -> dict:
-    """Crawl a source in a child process and wait for it; answer the finished run."""
+    """Crawl a source in a child process and wait for it; answer the finished run.
+
+    ``stderr=None`` lets the child's warnings (and, with ``progress``, a status line) through.
+    """
     run_id = start_run(db, source_id, trigger)
     command = [sys.executable, "-m", "spiders.run", "--db", _db_path(db), "--run-id", str(run_id)]
     if allow_private:
         command.append("--allow-private-networks")
+    if progress:
+        command.append("--progress")
     try:
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
     except OSError as exc:

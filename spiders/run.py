@@ -13,6 +13,7 @@ import json
 import sys
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
@@ -48,7 +49,9 @@ def scrapy_settings(config: dict[str, Any], allow_private: bool) -> Settings:
     return settings
 
 
-def crawl(source: dict, run_id: int | None, db_path: str, config: dict, allow_private: bool) -> dict:
+def crawl(
+    source: dict, run_id: int | None, db_path: str, config: dict, allow_private: bool, progress: bool = False
+) -> dict:
     """Crawl ``source`` (a ``sources`` row as a dict) in this process; answer the run summary."""
     spider_cls = SPIDERS.get(source["kind"])
     if spider_cls is None:
@@ -66,8 +69,26 @@ def crawl(source: dict, run_id: int | None, db_path: str, config: dict, allow_pr
         max_pages=source.get("max_pages") or config["CRAWL_MAX_PAGES"],
         params=source.get("params") or {},
     )
+    if progress:
+        _show_progress(crawler)
     process.start()
+    if progress:
+        sys.stderr.write("\n")
     return summary(crawler)
+
+
+def _show_progress(crawler: Any) -> None:
+    """One status line on stderr, rewritten as pages arrive (`gapwatch crawl` in a terminal)."""
+
+    def update(**_kwargs: Any) -> None:
+        stats = crawler.stats
+        pages = stats.get_value("response_received_count", 0)
+        items = stats.get_value("item_scraped_count", 0)
+        sys.stderr.write(f"\r  {pages} pages fetched, {items} comments read")
+        sys.stderr.flush()
+
+    crawler.signals.connect(update, signal=signals.response_received)
+    crawler.signals.connect(update, signal=signals.item_scraped)
 
 
 def summary(crawler: Any) -> dict:
@@ -99,12 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True)
     parser.add_argument("--run-id", type=int, required=True)
     parser.add_argument("--allow-private-networks", action="store_true")
+    parser.add_argument("--progress", action="store_true", help="Show a progress line on stderr.")
     args = parser.parse_args(argv)
     config = gapwatch_settings.load()
     db = open_db(args.db)
     source = crawls.source_of_run(db, args.run_id)
     try:
-        result = crawl(source, args.run_id, args.db, config, args.allow_private_networks)
+        result = crawl(source, args.run_id, args.db, config, args.allow_private_networks, args.progress)
     except Exception as exc:  # noqa: BLE001 - every failure ends in the run record
         result = {"status": "failed", "pages": 0, "errors": [f"{type(exc).__name__}: {exc}"]}
     crawls.finish_run(db, args.run_id, result)

@@ -250,3 +250,31 @@ def health(port: int) -> dict | None:
             return json.load(response)
     except OSError:
         return None
+
+
+def test_a_taxonomy_edit_is_re_tagged_in_the_background(db, db_path):
+    from server.ingest import Context, ingest
+    from server.taxonomy import current_attributes, save_taxonomy
+
+    ingest(
+        db, [{"text": "We had a picnic and a long walk in the park."}], Context(origin="api", brand="Acme")
+    )
+    scheduler = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=10))
+    scheduler.start()
+    try:
+        wait_for(lambda: db.execute("SELECT count(*) FROM tags").fetchone()[0], 60, "the first tags")
+        outdoors = {
+            "key": "outdoors",
+            "name": "Outdoors",
+            "definition": "Parks, picnics, walks and nature.",
+            "examples": ["a walk in the park", "we had a picnic", "hiking in the hills"],
+        }
+        version = save_taxonomy(db, [*current_attributes(db), outdoors], note="add outdoors")
+        wait_for(
+            lambda: db.execute("SELECT taxonomy_version FROM tags").fetchone()[0] == version,
+            30,
+            "the re-tagging",
+        )
+    finally:
+        scheduler.stop()
+    assert db.execute("SELECT attribute FROM comment_attributes").fetchall() == [("outdoors",)]
