@@ -2,7 +2,9 @@
 own job on a fresh workspace) next to a plain one-text-at-a-time transformers loop, measured in
 the same run, on this machine. Prints comments/s for both, the ratio, and peak memory.
 
-    python bench/classify.py [--count 5000] [--plain 500]
+    python bench/classify.py [--count 5000] [--plain 500] [--repeat 3]
+
+Each figure is the median of --repeat runs (full path: each on a fresh workspace).
 
 Sentences: the laptop reviews of ../shared/eval when present, topped up with generated demo
 comments (the same generator as the demo workspace).
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -77,13 +80,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--plain", type=int, default=500, help="texts for the plain loop")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     texts = sentences(args.count)
     print(f"sentences: {len(texts)} (mean {sum(map(len, texts)) / len(texts):.0f} characters)")
-    plain = plain_loop(texts[: args.plain])
-    print(f"plain transformers loop, one at a time ({args.plain} texts): {plain:,.0f} comments/s")
-    full = full_path(texts)
-    print(f"full tagging path (gapwatch classify job, {len(texts)} texts): {full:,.0f} comments/s")
+    plains, fulls = [], []
+    for attempt in range(1, args.repeat + 1):
+        plains.append(plain_loop(texts[: args.plain]))
+        fulls.append(full_path(texts))
+        print(f"run {attempt}: plain {plains[-1]:,.0f}, full path {fulls[-1]:,.0f} comments/s", flush=True)
+    plain, full = statistics.median(plains), statistics.median(fulls)
+    print(f"plain transformers loop, one at a time ({args.plain} texts): {plain:,.0f} comments/s (median)")
+    print(f"full tagging path (gapwatch classify job, {len(texts)} texts): {full:,.0f} comments/s (median)")
     print(f"full / plain: {full / plain:.1f}x")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (RSS): {peak:,.0f} MiB")

@@ -16,7 +16,7 @@ from typing import overload
 
 import numpy as np
 
-from .encoder import Encoder, ModelSource, default_encoder
+from .encoder import INFERENCE_BATCH, Encoder, ModelSource, default_encoder
 from .errors import ModelError
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -118,7 +118,7 @@ class Tagger:
     @overload
     def predict(self, texts: list[str], *, batch_size: int = ...) -> list[Tag]: ...
 
-    def predict(self, texts: str | list[str], *, batch_size: int = 64) -> Tag | list[Tag]:
+    def predict(self, texts: str | list[str], *, batch_size: int = INFERENCE_BATCH) -> Tag | list[Tag]:
         """Tag one text or a list of texts."""
         single = isinstance(texts, str)
         batch = [texts] if single else list(texts)

@@ -13,12 +13,15 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+EXPORT_VERSION = 2  # bump when the exported graph changes: cached files of older versions are not used
 
 
 def fingerprint(model: Any) -> str:
@@ -47,6 +50,18 @@ def _hidden_states(model: Any) -> Any:
     return HiddenStates()
 
 
+@contextmanager
+def _eager_attention(model: Any) -> Iterator[None]:
+    """Export attention as plain matrix products (the classic BERT graph ONNX Runtime optimises
+    well) rather than a fused SDPA call; the weights and the results are the same."""
+    before = model.config._attn_implementation
+    model.set_attn_implementation("eager")
+    try:
+        yield
+    finally:
+        model.set_attn_implementation(before)
+
+
 def export(model: Any, tokenizer: Any, target: Path) -> Path:
     """Write the int8 ONNX file for ``model`` to ``target`` (atomically)."""
     import onnx
@@ -58,7 +73,7 @@ def export(model: Any, tokenizer: Any, target: Path) -> Path:
     axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         plain = Path(tmp) / "fp32.onnx"
-        with warnings.catch_warnings(), torch.no_grad():
+        with warnings.catch_warnings(), torch.no_grad(), _eager_attention(model):
             warnings.simplefilter("ignore")
             torch.onnx.export(
                 _hidden_states(model).eval(), tuple(sample[n] for n in INPUTS), str(plain),
@@ -85,12 +100,13 @@ def export(model: Any, tokenizer: Any, target: Path) -> Path:
 class Runner:
     """Runs the int8 file; answers the last hidden states as numpy."""
 
-    def __init__(self, path: Path, threads: int | None = None) -> None:
+    def __init__(self, path: Path, threads: int = 1) -> None:
+        """``threads`` per pass: the encoder runs one pass per core at once (see Encoder)."""
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = threads
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
@@ -100,7 +116,7 @@ class Runner:
 
 
 def runner_for(model: Any, tokenizer: Any, cache_dir: Path) -> Runner:
-    path = cache_dir / f"encoder-{fingerprint(model)}-int8.onnx"
+    path = cache_dir / f"encoder-{fingerprint(model)}-int8-v{EXPORT_VERSION}.onnx"
     if not path.is_file():
         export(model, tokenizer, path)
     return Runner(path)
