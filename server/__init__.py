@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web application with settings resolved once (see ``server.settings``)."""
     from . import db, settings
     from .api import bp as api_bp
+    from .api.cors import init_app as init_cors
     from .api.errors import init_app as init_errors
     from .web import bp as web_bp
 
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     db.init_app(app)
     init_errors(app)
+    init_cors(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     return app

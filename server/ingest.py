@@ -59,10 +59,11 @@ COMMENT_FIELDS = fields(
 _COLUMNS = (
     "brand_id", "text", "kind", "origin", "source_id", "run_id", "channel", "url", "title",
     "context", "note", "author", "rating", "external_id", "published_at", "collected_at",
-    "language", "content_hash",
+    "language", "content_hash", "collected_by",
 )  # fmt: skip
 _INSERT = f"INSERT INTO comments ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _EXTERNAL_ID = _COLUMNS.index("external_id")
+_CONTENT_HASH = _COLUMNS.index("content_hash")
 PARALLEL_PREPARE_AFTER = 2  # batches; below that a helper process costs more than it saves
 
 
@@ -97,6 +98,8 @@ class Context:
     kind: str = "customer"
     source_id: int | None = None
     run_id: int | None = None
+    collected_by: str | None = None  # the API token's name, for clips and API posts
+    collected_at: str | None = None  # when it was collected, if not now (a clip that waited in a queue)
 
 
 def prepare(item: Any, ctx: Context, brands: dict[str, int], collected_at: str) -> tuple:
@@ -150,6 +153,7 @@ def prepare(item: Any, ctx: Context, brands: dict[str, int], collected_at: str) 
         collected_at,
         line(data["language"]),
         content_hash(text),
+        ctx.collected_by,
     )
 
 
@@ -244,7 +248,7 @@ class _Prepared:
 
 
 def _prepare_batch(items: list[Any], ctx: Context, brands: dict[str, int]) -> _Prepared:
-    collected_at = utcnow()
+    collected_at = ctx.collected_at or utcnow()
     rows: list[tuple] = []
     keys: list[tuple[int, tuple[int, str]]] = []
     rejected: dict[int, Outcome] = {}
@@ -255,7 +259,7 @@ def _prepare_batch(items: list[Any], ctx: Context, brands: dict[str, int]) -> _P
             rejected[position] = Outcome("rejected", reason=str(exc))
             continue
         rows.append(row)
-        keys.append((position, (row[0], row[-1])))
+        keys.append((position, (row[0], row[_CONTENT_HASH])))
     return _Prepared(
         size=len(items),
         keys=keys,

@@ -233,6 +233,12 @@ def m0004_crawl_runs_detail(db: Database) -> None:
     )
 
 
+@migration
+def m0005_comments_collected_by(db: Database) -> None:
+    """Who brought a comment in: the API token's name for clips and API posts."""
+    db.execute("ALTER TABLE comments ADD COLUMN collected_by TEXT")
+
+
 def apply(db: Database, *, stop_before: str | None = None) -> None:
     MIGRATIONS.apply(db, stop_before=stop_before)
 

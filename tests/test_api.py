@@ -254,3 +254,41 @@ def test_unexpected_errors_are_json_500_without_traceback(client, auth, monkeypa
     response = post(client, "/api/comments", [{"text": "x", "brand": "Acme"}], auth)
     assert response.status_code == 500
     assert response.get_json() == {"error": "internal error; the server log has the details"}
+
+
+def test_clips_carry_who_clipped_when_and_the_permalink(client, auth, db):
+    response = client.post(
+        "/api/clips",
+        json={
+            "text": "Sync lost my files twice.",
+            "url": "https://forum.example/t/42",
+            "permalink": "https://forum.example/t/42/7",
+            "clipped_at": "2026-01-05T10:00:00Z",
+            "note": "seen twice",
+        },
+        headers=auth,
+    )
+    assert response.status_code == 201
+    row = db.execute("SELECT url, collected_at, collected_by, note, origin FROM comments").fetchone()
+    assert row == ("https://forum.example/t/42/7", "2026-01-05T10:00:00Z", "tests", "seen twice", "clip")
+    bad = client.post(
+        "/api/clips", json={"text": "x", "url": "https://a.example/", "clipped_at": "soon"}, headers=auth
+    )
+    assert bad.status_code == 400 and "clipped_at is not a date" in bad.get_json()["error"]
+
+
+def test_cors_answers_extension_origins_only(client, auth):
+    for origin in ("chrome-extension://abcdefghijklmnop", "moz-extension://1234-5678"):
+        preflight = client.options(
+            "/api/clips", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+        )
+        assert preflight.headers["Access-Control-Allow-Origin"] == origin
+        assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    page = client.get("/api/brands", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in page.headers
+
+
+def test_me_names_the_token_or_says_what_is_wrong(client, auth):
+    assert client.get("/api/me", headers=auth).get_json() == {"service": "gapwatch", "token": "tests"}
+    bad = client.get("/api/me", headers={"Authorization": "Bearer gw_nope"})
+    assert bad.status_code == 401 and bad.get_json()["error"] == "unknown API token"
