@@ -69,8 +69,16 @@ async function send(clip, key) {
   return record({ key, state: outcome.state, reason: outcome.reason || null, text: clip.text, url: clip.url });
 }
 
-/** Try what waits in the queue: due entries, or all of them (`everything`, e.g. at start). */
-export async function flush(everything = false) {
+let flushing = Promise.resolve();
+
+/** Try what waits in the queue: due entries, or all of them (`everything`, e.g. at start).
+ * Flushes run one after the other, so a clip is never sent twice at once. */
+export function flush(everything = false) {
+  flushing = flushing.catch(() => {}).then(() => flushOnce(everything));
+  return flushing;
+}
+
+async function flushOnce(everything) {
   const settings = await storage.get("settings");
   for (const entry of await queue.due(everything)) {
     const outcome = await postClip(settings, entry.clip);
@@ -115,6 +123,6 @@ async function showBadge(state) {
   await chrome.action.setBadgeBackgroundColor({ color: "#9a6700" });
 }
 
-// A service worker that starts (browser start, an alarm, a message) sends what waits.
+// A service worker that starts (browser start, an alarm, a message) sends all that waits.
 self.gapwatch = { clipTab, flush, activeTab };
-flush(false);
+flush(true);

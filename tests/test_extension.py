@@ -1,0 +1,274 @@
+"""The browser extension in a real Chromium (Playwright, the system Chromium) against a real
+`gapwatch serve`: clip a comment from a page, lose nothing while the server is down, say clearly
+when the token is wrong. Screenshots of the popup and options page go to tests/artifacts/extension/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from server.db import open_db
+from tests.fixture_site import Answer, Site
+from tests.test_serve_and_pages import GAPWATCH, chromium_path, free_port
+
+EXTENSION = Path(__file__).resolve().parents[1] / "extension"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "extension"
+
+PAGE = """<!doctype html><html lang="en"><head><title>Ask HN: Which sync tool do you trust?</title></head>
+<body><table><tr class="athing comtr" id="101"><td>
+  <span class="comhead"><a class="hnuser" href="user?id=ann">ann</a>
+  <span class="age" title="2026-01-05T09:30:00 1767605400"><a href="item?id=101">3 hours ago</a></span></span>
+  <div class="comment"><span class="commtext">Lumio lost my files twice during a sync.
+    I moved the team to Driftbox.</span></div>
+</td></tr>
+<tr class="athing comtr" id="102"><td><span class="comhead"><a class="hnuser" href="user?id=bo">bo</a></span>
+  <div class="comment"><span class="commtext">Support answered in ten minutes, impressive.</span></div>
+</td></tr></table></body></html>"""
+
+
+class Server:
+    """`gapwatch serve` on a fixed port of a workspace, that a test can stop and start again."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "GAPWATCH_DB": str(db_path), "GAPWATCH_SCHEDULER": "0"}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [GAPWATCH, "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/api/health", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gapwatch serve did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    db_path = tmp_path / "ext.db"
+    env = {**os.environ, "GAPWATCH_DB": str(db_path)}
+    subprocess.run([GAPWATCH, "brands", "add", "Lumio"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [GAPWATCH, "brands", "add", "Driftbox", "--competitor"], env=env, check=True, capture_output=True
+    )
+    token = subprocess.run(
+        [GAPWATCH, "tokens", "create", "--name", "Maria's browser"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    server = Server(db_path)
+    server.start()
+    yield db_path, server, token
+    server.stop()
+
+
+@pytest.fixture
+def extension_dir(tmp_path):
+    """The extension as shipped, plus access to 127.0.0.1 pages: in a person's browser the click on
+    the menu grants that (activeTab); a test cannot click the browser's own menu."""
+    target = tmp_path / "extension"
+    shutil.copytree(EXTENSION, target, ignore=shutil.ignore_patterns("test", "node_modules"))
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["host_permissions"] = ["http://127.0.0.1/*"]
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    return target
+
+
+class Browser:
+    def __init__(self, playwright, extension: Path, profile: Path) -> None:
+        self.context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=chromium_path(),
+            headless=True,
+            args=[f"--disable-extensions-except={extension}", f"--load-extension={extension}"],
+        )
+        workers = self.context.service_workers
+        self.worker = workers[0] if workers else self.context.wait_for_event("serviceworker", timeout=20000)
+        self.id = self.worker.url.split("/")[2]
+
+    def storage(self, values: dict) -> None:
+        self.worker.evaluate("values => chrome.storage.local.set(values)", values)
+
+    def stored(self, key: str):
+        return self.worker.evaluate("key => chrome.storage.local.get(key).then(found => found[key])", key)
+
+    def clip_selection(self, page, text: str) -> dict:
+        page.bring_to_front()
+        page.evaluate(
+            """text => {
+                const node = [...document.querySelectorAll('.commtext')]
+                    .find(n => n.textContent.includes(text));
+                const range = document.createRange();
+                range.selectNodeContents(node);
+                getSelection().removeAllRanges();
+                getSelection().addRange(range);
+            }""",
+            text,
+        )
+        return self.worker.evaluate("self.gapwatch.activeTab().then(tab => self.gapwatch.clipTab(tab))")
+
+    def badge(self) -> str:
+        return self.worker.evaluate("chrome.action.getBadgeText({})")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+def comments(db_path: Path) -> list[tuple]:
+    db = open_db(db_path)
+    try:
+        return db.execute(
+            "SELECT c.text, c.url, c.context, b.name, c.author, c.collected_by, c.note, c.language "
+            "FROM comments c JOIN brands b ON b.id = c.brand_id ORDER BY c.id"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+def test_a_selected_comment_is_clipped_with_its_page_and_brand(
+    workspace, extension_dir, playwright, tmp_path
+):
+    db_path, server, token = workspace
+    browser = Browser(playwright, extension_dir, tmp_path / "profile")
+    try:
+        browser.storage(
+            {
+                "settings": {"server": server.url, "token": token},
+                "prefs": {"brand": "Driftbox", "note": "churn reason"},
+            }
+        )
+        with Site() as site:
+            site.paths["/item"] = Answer(PAGE.encode())
+            page = browser.context.new_page()
+            page.goto(site.url("/item?id=100"))
+            result = browser.clip_selection(page, "Lumio lost my files")
+        assert result["state"] == "saved", result
+        [row] = comments(db_path)
+        text, url, context, brand, author, collected_by, note, language = row
+        assert text == "Lumio lost my files twice during a sync. I moved the team to Driftbox."
+        assert url == f"{site.base}/item?id=101"  # the comment's permalink, not the page
+        assert "3 hours ago" in context and "ann" in context
+        assert (brand, author, collected_by, note, language) == (
+            "Driftbox",
+            "ann",
+            "Maria's browser",
+            "churn reason",
+            "en",
+        )
+        assert browser.stored("prefs")["note"] == ""  # a note goes with one clip
+        again = browser.clip_selection(page, "Lumio lost my files")
+        assert again["state"] == "duplicate" and len(comments(db_path)) == 1
+        screenshots(browser)
+    finally:
+        browser.close()
+
+
+def screenshots(browser: Browser) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    popup = browser.context.new_page()
+    popup.set_viewport_size({"width": 380, "height": 480})
+    popup.goto(f"chrome-extension://{browser.id}/popup.html")
+    popup.wait_for_selector("li.clip.saved")
+    popup.wait_for_function("document.querySelector('#brand').options.length > 1")
+    popup.screenshot(path=str(ARTIFACTS / "popup.png"))
+    options = browser.context.new_page()
+    options.goto(f"chrome-extension://{browser.id}/options.html")
+    options.click("#test")
+    options.wait_for_selector("#status.ok")
+    options.screenshot(path=str(ARTIFACTS / "options.png"))
+
+
+def test_a_clip_made_while_the_server_is_down_waits_and_lands_once(
+    workspace, extension_dir, playwright, tmp_path
+):
+    db_path, server, token = workspace
+    profile = tmp_path / "profile"
+    with Site() as site:
+        site.paths["/item"] = Answer(PAGE.encode())
+        browser = Browser(playwright, extension_dir, profile)
+        try:
+            browser.storage({"settings": {"server": server.url, "token": token}})
+            server.stop()
+            page = browser.context.new_page()
+            page.goto(site.url("/item?id=100"))
+            result = browser.clip_selection(page, "Support answered")
+            assert result["state"] == "queued" and "unreachable" in result["reason"]
+            assert len(browser.stored("queue")) == 1
+            time.sleep(3.5)  # past the outcome's flash: the badge counts what waits
+            assert browser.badge() == "1"
+        finally:
+            browser.close()
+        assert comments(db_path) == []
+        server.start()
+        browser = Browser(playwright, extension_dir, profile)  # the browser starts again
+        try:
+            deadline = time.monotonic() + 20
+            while browser.stored("queue") and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert browser.stored("queue") == []
+            assert browser.worker.evaluate("self.gapwatch.flush(true)") == 0  # nothing left to send twice
+            assert [r[0] for r in comments(db_path)] == ["Support answered in ten minutes, impressive."]
+            assert browser.stored("recent")[0]["state"] == "saved"
+        finally:
+            browser.close()
+
+
+def test_a_bad_token_is_explained(workspace, extension_dir, playwright, tmp_path):
+    db_path, server, _token = workspace
+    browser = Browser(playwright, extension_dir, tmp_path / "profile")
+    try:
+        browser.storage({"settings": {"server": server.url, "token": "gw_not-a-real-token"}})
+        with Site() as site:
+            site.paths["/item"] = Answer(PAGE.encode())
+            page = browser.context.new_page()
+            page.goto(site.url("/item?id=100"))
+            result = browser.clip_selection(page, "Support answered")
+        assert result["state"] == "failed"
+        assert (
+            result["reason"]
+            == "The server did not accept the API token: unknown API token. Check the options."
+        )
+        assert not browser.stored("queue")  # a 4xx is not retried
+        options = browser.context.new_page()
+        options.goto(f"chrome-extension://{browser.id}/options.html")
+        options.click("#test")
+        options.wait_for_selector("#status.error")
+        assert options.inner_text("#status") == "The token is not accepted: unknown API token."
+        options.fill("#server", "http://127.0.0.1:9")
+        options.click("#test")
+        options.wait_for_function("document.querySelector('#status').textContent.startsWith('Cannot reach')")
+        assert comments(db_path) == []
+    finally:
+        browser.close()
