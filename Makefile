@@ -7,7 +7,7 @@ PORT   ?= 5000
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test bench bench-accuracy lint format clean
+.PHONY: help install run serve test bench bench-accuracy extension lint format clean
 
 help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
@@ -15,6 +15,7 @@ help:
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make bench  import, tagging and crawl speed (bench/ingest.py, bench/classify.py, bench/crawl.py)"
 	@echo "make bench-accuracy  classifier accuracy on ../shared/eval (about 15 minutes)"
+	@echo "make extension  build dist/gapwatch-chrome.zip and dist/gapwatch-firefox.zip"
 	@echo "make lint   ruff check and format check"
 
 $(BIN)/python:
@@ -47,6 +48,9 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/crawl.py
+
+extension: | $(BIN)/python
+	$(BIN)/python scripts/build_extension.py
 
 bench-accuracy: $(VENV)/.installed
 	$(BIN)/python bench/accuracy.py

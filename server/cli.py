@@ -205,7 +205,9 @@ def tokens_create(name: str) -> None:
     with workspace() as db:
         record, token = create_token(db, name)
     click.echo(
-        f"Created token {record['id']} ({record['name']}); store it now, it is not shown again.",
+        f"Created token {record['id']} ({record['name']}); store it now, it is not shown again.\n"
+        "For the browser extension: open its Options, enter this server's address (e.g. "
+        "http://127.0.0.1:5000) and paste the token, then press Test connection.",
         err=True,
     )
     click.echo(token)
