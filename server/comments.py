@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,8 +42,12 @@ def _parse_day(name: str, value: str, *, end: bool) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def fts_query(text: str) -> str:
     """Turn what a person typed into an FTS5 query: every word must appear, syntax is literal."""
+    text = _CONTROL.sub(" ", text)  # FTS5 ends a string at NUL: "unterminated string"
     words = [w.replace('"', '""') for w in text.split()]
     return " ".join(f'"{w}"' for w in words)
 

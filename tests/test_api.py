@@ -292,3 +292,8 @@ def test_me_names_the_token_or_says_what_is_wrong(client, auth):
     assert client.get("/api/me", headers=auth).get_json() == {"service": "gapwatch", "token": "tests"}
     bad = client.get("/api/me", headers={"Authorization": "Bearer gw_nope"})
     assert bad.status_code == 401 and bad.get_json()["error"] == "unknown API token"
+
+
+def test_a_search_with_control_characters_is_not_an_error(client, db):
+    response = client.get("/api/comments", query_string={"q": "sync\x00lost"})
+    assert response.status_code == 200 and response.get_json()["total"] == 0

@@ -195,13 +195,22 @@ def test_a_selected_comment_is_clipped_with_its_page_and_brand(
         browser.close()
 
 
+def wait_until(page, predicate: str, timeout: float = 15) -> None:
+    """Poll ``predicate`` in ``page`` (extension pages forbid the eval that wait_for_function uses)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {predicate}")
+        time.sleep(0.1)
+
+
 def screenshots(browser: Browser) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     popup = browser.context.new_page()
     popup.set_viewport_size({"width": 380, "height": 480})
     popup.goto(f"chrome-extension://{browser.id}/popup.html")
     popup.wait_for_selector("li.clip.saved")
-    popup.wait_for_function("document.querySelector('#brand').options.length > 1")
+    wait_until(popup, "() => document.querySelector('#brand').options.length > 1")
     popup.screenshot(path=str(ARTIFACTS / "popup.png"))
     options = browser.context.new_page()
     options.goto(f"chrome-extension://{browser.id}/options.html")
@@ -268,7 +277,7 @@ def test_a_bad_token_is_explained(workspace, extension_dir, playwright, tmp_path
         assert options.inner_text("#status") == "The token is not accepted: unknown API token."
         options.fill("#server", "http://127.0.0.1:9")
         options.click("#test")
-        options.wait_for_function("document.querySelector('#status').textContent.startsWith('Cannot reach')")
+        wait_until(options, "() => document.querySelector('#status').textContent.startsWith('Cannot reach')")
         assert comments(db_path) == []
     finally:
         browser.close()
