@@ -1,0 +1,27 @@
+"""``/api/brands/<brand>/gap``, ``/api/brands/<brand>/trends``, ``/api/competitors``: the
+perception figures, each with its interval and sample size (see ``server.perception``)."""
+
+from flask import jsonify, request
+
+from ..db import get_db
+from ..perception import Scope, brand_gap, brand_trends, competitors
+from . import bp
+
+
+def _scope() -> Scope:
+    return Scope.from_args(request.args, request.args.getlist("channel"))
+
+
+@bp.get("/brands/<brand>/gap")
+def gap(brand: str):
+    return jsonify(brand_gap(get_db(), brand, _scope()))
+
+
+@bp.get("/brands/<brand>/trends")
+def trends(brand: str):
+    return jsonify(brand_trends(get_db(), brand, _scope(), request.args.get("interval", "month")))
+
+
+@bp.get("/competitors")
+def competitors_view():
+    return jsonify(competitors(get_db(), _scope()))

@@ -1,0 +1,294 @@
+"""The metrics of SPEC §4, computed here and nowhere else.
+
+For a brand, a period and a channel filter, over the classified comments of one kind (customer
+words, or the brand's emitted content):
+
+- mention rate of *a*: share of comments tagged *a* (a comment may carry several attributes);
+- perception profile *q*: mention counts normalised to sum to 1 over attributes;
+- net sentiment of *a*: (positive − negative) / comments tagged *a*;
+- gap of *a*: *q_a − w_a*, *w* being the declared positioning;
+- gap score: total variation distance ½·Σ|q_a − w_a| (0 = customers say what you claim, 1 = nothing
+  in common); message gap: the same distance between *w* and the emitted-content profile;
+- ownership of *a*: the brand's share of all *a*-mentions among the brands compared.
+
+Every figure carries its sample size and a 95 % interval from a bootstrap over comments, seeded
+by the question asked, so a page shows the same numbers on every reload. A figure from fewer than
+``MIN_COMMENTS`` comments has no value: it says "too few".
+
+Loading (``load_sample``) and computing (the functions over a ``Sample``) are separate: the
+computations are pure and tested on hand-worked data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+from sqlite_utils import Database
+
+MIN_COMMENTS = 30  # below this a figure says "too few"
+BOOTSTRAP = 500  # resamples per interval
+CONFIDENCE = 0.95
+_SENTIMENT = {"positive": 1, "neutral": 0, "negative": -1}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number as the product shows it: value, 95 % interval, sample size."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    note: str | None = None  # why there is no value ("too few comments", "no declared positioning")
+
+    def as_dict(self) -> dict:
+        out = {"value": self.value, "low": self.low, "high": self.high, "n": self.n}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass
+class Sample:
+    """Classified comments as matrices: ``mentions[i, a]`` is 1 when comment i is tagged a;
+    ``sentiment[i, a]`` is +1/0/−1 for that attribute's sentiment (0 where not tagged)."""
+
+    attributes: list[str]
+    mentions: np.ndarray  # (n, k) float
+    sentiment: np.ndarray  # (n, k) float
+    dates: list[str] = field(default_factory=list)  # one per comment (published, else collected)
+
+    @property
+    def n(self) -> int:
+        return int(self.mentions.shape[0])
+
+    @classmethod
+    def build(cls, attributes: Sequence[str], rows: Sequence[dict], dates: Sequence[str] = ()) -> Sample:
+        """From rows ``{attribute: sentiment}`` (one dict per comment; {} = tagged with nothing)."""
+        index = {a: j for j, a in enumerate(attributes)}
+        mentions = np.zeros((len(rows), len(attributes)))
+        sentiment = np.zeros((len(rows), len(attributes)))
+        for i, row in enumerate(rows):
+            for attribute, feeling in row.items():
+                if attribute in index:
+                    mentions[i, index[attribute]] = 1
+                    sentiment[i, index[attribute]] = _SENTIMENT.get(feeling or "neutral", 0)
+        return cls(list(attributes), mentions, sentiment, list(dates))
+
+    def subset(self, rows: np.ndarray | list[int]) -> Sample:
+        picked = np.asarray(rows, dtype=int)
+        return Sample(self.attributes, self.mentions[picked], self.sentiment[picked],
+                      [self.dates[i] for i in picked] if self.dates else [])  # fmt: skip
+
+
+# --- point estimates over (possibly resampled) sums -------------------------------------------
+
+
+def _rates(m: np.ndarray, n: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return m / n[..., None]
+
+
+def _profile(m: np.ndarray) -> np.ndarray:
+    total = m.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, m / total, np.nan)
+
+
+def _net(m: np.ndarray, s: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(m > 0, s / m, np.nan)
+
+
+def _tvd(q: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return 0.5 * np.abs(q - w).sum(axis=-1)
+
+
+# --- the bootstrap ------------------------------------------------------------------------------
+
+
+def seed_for(*parts: object) -> int:
+    """A seed from the question asked: the same question, the same intervals."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def _resampled_sums(sample: Sample, rng: np.random.Generator, draws: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column sums of mentions and sentiment for ``draws`` resamples of the comments."""
+    n = sample.n
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=draws) if n else np.zeros((draws, 0))
+    return weights @ sample.mentions, weights @ sample.sentiment
+
+
+def _interval(values: np.ndarray) -> tuple[float | None, float | None]:
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None, None
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def _figure(point: float, draws: np.ndarray, n: int, min_comments: int) -> Figure:
+    if n < min_comments:
+        return Figure(None, None, None, n, f"too few comments ({n} < {min_comments})")
+    if np.isnan(point):
+        return Figure(None, None, None, n, "no mentions")
+    low, high = _interval(draws)
+    return Figure(float(point), low, high, n)
+
+
+# --- the metrics ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    """What is asked, for seeding; any stable description of brand, period and filters."""
+
+    key: str = ""
+    draws: int = BOOTSTRAP
+    min_comments: int = MIN_COMMENTS
+
+
+def attribute_figures(sample: Sample, question: Question = Question()) -> dict[str, dict[str, Figure]]:
+    """Mention rate, perceived share (profile) and net sentiment of every attribute."""
+    rng = np.random.default_rng(seed_for("attributes", question.key))
+    m, s = sample.mentions.sum(axis=0), sample.sentiment.sum(axis=0)
+    bm, bs = _resampled_sums(sample, rng, question.draws)
+    n = np.full(question.draws, sample.n)
+    rate, share, net = _rates(m, np.array(sample.n)), _profile(m), _net(m, s)
+    b_rate, b_share, b_net = _rates(bm, n), _profile(bm), _net(bm, bs)
+    out = {}
+    for j, attribute in enumerate(sample.attributes):
+        mentioned = int(m[j])
+        out[attribute] = {
+            "mention_rate": _figure(rate[j], b_rate[:, j], sample.n, question.min_comments),
+            "share": _figure(share[j], b_share[:, j], sample.n, question.min_comments),
+            "net_sentiment": _figure(net[j], b_net[:, j], mentioned, question.min_comments),
+        }
+    return out
+
+
+def gap_figures(
+    sample: Sample, positioning: dict[str, float], question: Question = Question()
+) -> tuple[Figure, dict[str, Figure]]:
+    """The gap score and each attribute's gap (perceived share − declared weight)."""
+    if not positioning:
+        empty = Figure(None, None, None, sample.n, "no declared positioning")
+        return empty, {a: empty for a in sample.attributes}
+    rng = np.random.default_rng(seed_for("gap", question.key))
+    w = np.array([positioning.get(a, 0.0) for a in sample.attributes])
+    q = _profile(sample.mentions.sum(axis=0))
+    bq = _profile(_resampled_sums(sample, rng, question.draws)[0])
+    score = _figure(_tvd(q, w), _tvd(bq, w), sample.n, question.min_comments)
+    gaps = {
+        a: _figure(q[j] - w[j], bq[:, j] - w[j], sample.n, question.min_comments)
+        for j, a in enumerate(sample.attributes)
+    }
+    return score, gaps
+
+
+def message_gap(emitted: Sample, positioning: dict[str, float], question: Question = Question()) -> Figure:
+    """Distance between what the brand declares and what it puts out (its emitted content)."""
+    return gap_figures(emitted, positioning, Question(f"message|{question.key}", question.draws,
+                                                      question.min_comments))[0]  # fmt: skip
+
+
+def ownership(samples: dict[str, Sample], question: Question = Question()) -> dict[str, dict[str, Figure]]:
+    """Per attribute, each brand's share of all mentions of it among the brands compared.
+
+    Each brand's comments are resampled on their own (they are independent samples)."""
+    brands = list(samples)
+    if not brands:
+        return {}
+    attributes = samples[brands[0]].attributes
+    rng = np.random.default_rng(seed_for("ownership", question.key))
+    sums = np.array([samples[b].mentions.sum(axis=0) for b in brands])  # (brands, k)
+    draws = np.array([_resampled_sums(samples[b], rng, question.draws)[0] for b in brands])  # (brands, B, k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = sums / sums.sum(axis=0)
+        b_share = draws / draws.sum(axis=0)
+    out: dict[str, dict[str, Figure]] = {a: {} for a in attributes}
+    for j, attribute in enumerate(attributes):
+        for i, brand in enumerate(brands):
+            out[attribute][brand] = _figure(
+                share[i, j], b_share[i, :, j], samples[brand].n, question.min_comments
+            )
+    return out
+
+
+# --- series -------------------------------------------------------------------------------------
+
+
+def period_start(day: str, interval: str) -> str:
+    """The week (Monday) or month a date (``YYYY-MM-DD…``) falls in."""
+    moment = date.fromisoformat(day[:10])
+    if interval == "week":
+        return (moment - timedelta(days=moment.weekday())).isoformat()
+    if interval == "month":
+        return moment.replace(day=1).isoformat()
+    raise ValueError(f"interval must be week or month, not {interval!r}")
+
+
+def series(
+    sample: Sample, interval: str, compute: Callable[[Sample, str], object]
+) -> list[tuple[str, object]]:
+    """``compute(sub-sample, period)`` for each week or month that has comments, in order."""
+    buckets: dict[str, list[int]] = {}
+    for i, day in enumerate(sample.dates):
+        buckets.setdefault(period_start(day, interval), []).append(i)
+    return [(start, compute(sample.subset(rows), start)) for start, rows in sorted(buckets.items())]
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def load_sample(
+    db: Database,
+    brand_id: int,
+    attributes: Sequence[str],
+    *,
+    kind: str = "customer",
+    start: str | None = None,
+    end: str | None = None,
+    channels: Sequence[str] = (),
+) -> Sample:
+    """The classified comments of a brand (``kind``: customer or emitted) in ``[start, end]``
+    (dates, inclusive; a comment's date is when it was published, else collected), optionally
+    from some channels only. A human correction replaces the model's attributes and sentiment."""
+    where = ["c.brand_id = ?", "c.kind = ?"]
+    args: list[object] = [brand_id, kind]
+    day = "substr(coalesce(c.published_at, c.collected_at), 1, 10)"
+    if start:
+        where.append(f"{day} >= ?")
+        args.append(start)
+    if end:
+        where.append(f"{day} <= ?")
+        args.append(end)
+    if channels:
+        where.append(f"c.channel IN ({', '.join('?' * len(channels))})")
+        args.extend(channels)
+    sql = f"""
+        SELECT c.id, {day} AS day, a.attribute,
+               coalesce(k.sentiment, ta.sentiment, t.sentiment) AS feeling
+        FROM comments c
+        JOIN tags t ON t.comment_id = c.id
+        LEFT JOIN corrections k ON k.comment_id = c.id
+        LEFT JOIN comment_attributes a ON a.comment_id = c.id
+        LEFT JOIN tag_attributes ta ON ta.comment_id = c.id AND ta.attribute = a.attribute
+        WHERE {" AND ".join(where)}
+        ORDER BY c.id
+    """
+    rows: dict[int, dict[str, str]] = {}
+    dates: dict[int, str] = {}
+    for comment_id, day_value, attribute, feeling in db.execute(sql, args):
+        rows.setdefault(comment_id, {})
+        dates[comment_id] = day_value
+        if attribute is not None:
+            rows[comment_id][attribute] = feeling
+    ids = list(rows)
+    return Sample.build(attributes, [rows[i] for i in ids], [dates[i] for i in ids])

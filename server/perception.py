@@ -1,0 +1,160 @@
+"""What the pages and the JSON API show about perception: the metrics of ``server.metrics``
+assembled for a brand (gap), over time (trends) and across brands (competitors).
+
+One function per view; the API answers their result as JSON and the pages will render the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlite_utils import Database
+
+from .brands import get_brand, list_brands
+from .errors import Invalid
+from .metrics import Question, attribute_figures, gap_figures, load_sample, message_gap, ownership, series
+from .taxonomy import current_attributes, get_positioning
+
+INTERVALS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A period (dates, inclusive) and a channel filter."""
+
+    start: str | None = None
+    end: str | None = None
+    channels: tuple[str, ...] = ()
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], channels: list[str] | None = None) -> Scope:
+        bounds = {}
+        for name in ("from", "to"):
+            value = (args.get(name) or "").strip()
+            if value:
+                try:
+                    bounds[name] = date.fromisoformat(value).isoformat()
+                except ValueError:
+                    raise Invalid(f"{name} must be a date like 2025-01-31, not {value[:40]!r}") from None
+        if "from" in bounds and "to" in bounds and bounds["from"] > bounds["to"]:
+            raise Invalid("from is after to")
+        return cls(bounds.get("from"), bounds.get("to"), tuple(c for c in (channels or []) if c))
+
+    def key(self, *parts: object) -> str:
+        return "|".join(map(str, (*parts, self.start, self.end, ",".join(self.channels))))
+
+    def as_dict(self) -> dict:
+        return {"from": self.start, "to": self.end, "channels": list(self.channels)}
+
+
+def _attributes(db: Database) -> list[str]:
+    return [a["key"] for a in current_attributes(db)]
+
+
+def _sample(db: Database, brand_id: int, attributes: list[str], scope: Scope, kind: str = "customer"):
+    return load_sample(
+        db, brand_id, attributes, kind=kind, start=scope.start, end=scope.end, channels=scope.channels
+    )
+
+
+def brand_gap(db: Database, brand_name: str, scope: Scope = Scope()) -> dict:
+    """Declared weight vs perceived share (and emitted share) per attribute, the gap score and
+    the message gap, each with its interval and sample size."""
+    brand = get_brand(db, brand_name)
+    attributes = _attributes(db)
+    positioning = get_positioning(db, brand["name"])
+    customers = _sample(db, brand["id"], attributes, scope)
+    emitted = _sample(db, brand["id"], attributes, scope, "emitted")
+    question = Question(scope.key("gap", brand["id"]))
+    figures = attribute_figures(customers, question)
+    emitted_figures = attribute_figures(emitted, Question(scope.key("emitted", brand["id"]), min_comments=5))
+    score, gaps = gap_figures(customers, positioning, question)
+    return {
+        "brand": brand["name"],
+        "scope": scope.as_dict(),
+        "comments": customers.n,
+        "emitted": emitted.n,
+        "gap_score": score.as_dict(),
+        "message_gap": message_gap(
+            emitted, positioning, Question(scope.key("message", brand["id"]), min_comments=5)
+        ).as_dict(),
+        "attributes": [
+            {
+                "attribute": a,
+                "declared": positioning.get(a, 0.0) if positioning else None,
+                "share": figures[a]["share"].as_dict(),
+                "gap": gaps[a].as_dict(),
+                "mention_rate": figures[a]["mention_rate"].as_dict(),
+                "net_sentiment": figures[a]["net_sentiment"].as_dict(),
+                "emitted_share": emitted_figures[a]["share"].as_dict(),
+            }
+            for a in attributes
+        ],
+    }
+
+
+def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval: str = "month") -> dict:
+    """Per week or month: each attribute's perceived share and net sentiment, and the gap score."""
+    if interval not in INTERVALS:
+        raise Invalid(f"interval must be one of {', '.join(INTERVALS)}, not {interval!r}")
+    brand = get_brand(db, brand_name)
+    attributes = _attributes(db)
+    positioning = get_positioning(db, brand["name"])
+    sample = _sample(db, brand["id"], attributes, scope)
+
+    def point(sub, start: str) -> dict:
+        question = Question(scope.key("trend", brand["id"], interval, start))
+        figures = attribute_figures(sub, question)
+        score, _gaps = gap_figures(sub, positioning, question)
+        return {
+            "comments": sub.n,
+            "gap_score": score.as_dict(),
+            "attributes": {
+                a: {
+                    "share": figures[a]["share"].as_dict(),
+                    "net_sentiment": figures[a]["net_sentiment"].as_dict(),
+                }
+                for a in attributes
+            },
+        }
+
+    return {
+        "brand": brand["name"],
+        "scope": scope.as_dict(),
+        "interval": interval,
+        "declared": positioning,
+        "periods": [{"start": start, **values} for start, values in series(sample, interval, point)],
+    }
+
+
+def competitors(db: Database, scope: Scope = Scope()) -> dict:
+    """Attributes × brands: perceived share, net sentiment and ownership."""
+    attributes = _attributes(db)
+    brands = list_brands(db)
+    samples = {b["name"]: _sample(db, b["id"], attributes, scope) for b in brands}
+    figures = {
+        name: attribute_figures(s, Question(scope.key("competitors", name))) for name, s in samples.items()
+    }
+    owned = ownership(samples, Question(scope.key("ownership")))
+    return {
+        "scope": scope.as_dict(),
+        "brands": [
+            {"name": b["name"], "is_ours": b["is_ours"], "comments": samples[b["name"]].n} for b in brands
+        ],
+        "attributes": [
+            {
+                "attribute": a,
+                "brands": {
+                    name: {
+                        "share": figures[name][a]["share"].as_dict(),
+                        "net_sentiment": figures[name][a]["net_sentiment"].as_dict(),
+                        "ownership": owned[a][name].as_dict() if a in owned else None,
+                    }
+                    for name in samples
+                },
+            }
+            for a in attributes
+        ],
+    }
