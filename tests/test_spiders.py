@@ -10,7 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.crawls import get_run, list_runs
-from spiders.parsers import ParseError, appstore, discourse, feed, hackernews, reddit, schemaorg
+from spiders.parsers import (
+    ParseError,
+    appstore,
+    discourse,
+    feed,
+    hackernews,
+    reddit,
+    schemaorg,
+    stackexchange,
+)
 from tests.conftest import count
 from tests.crawling import crawl, crawl_source, fast_crawls  # noqa: F401
 from tests.fixture_site import Answer, Site
@@ -224,6 +233,12 @@ def test_json_parsers_answer_a_page_or_a_parse_error_for_any_body(parse, body):
 @given(st.text(max_size=500))
 def test_html_parsers_never_crash(html):
     assert isinstance(schemaorg.parse(html, "https://example.com/").comments, list)
+
+
+def test_a_page_that_looks_like_json_is_still_read_as_html():
+    assert schemaorg.parse("{}", "https://example.com/").comments == []
+    with pytest.raises(ParseError, match="no Stack Exchange question"):
+        stackexchange.parse('{"a": 1}', "https://example.com/")
 
 
 # --- whole crawls that meet bad input -------------------------------------------------------

@@ -29,7 +29,7 @@ _NEXT_LINKS = (
 
 
 def parse(html: str, url: str) -> Page:
-    selector = Selector(text=html)
+    selector = Selector(text=html, type="html")  # never guessed as JSON
     items = list(_json_ld_reviews(selector, url)) or list(_microdata_reviews(selector, url))
     if not items:
         items = list(_trustpilot_cards(selector, url))

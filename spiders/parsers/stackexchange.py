@@ -10,7 +10,7 @@ from .common import Page, ParseError, comment
 
 
 def parse(html: str, url: str) -> Page:
-    selector = Selector(text=html)
+    selector = Selector(text=html, type="html")  # never guessed as JSON
     question = selector.css("#question")
     if not question:
         raise ParseError("no Stack Exchange question on this page (no #question element)")
