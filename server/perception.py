@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from .brands import get_brand, list_brands
+from .brands import get_brand, list_brands, our_brand
 from .errors import Invalid
 from .metrics import Question, attribute_figures, gap_figures, load_sample, message_gap, ownership, series
 from .taxonomy import current_attributes, get_positioning
@@ -158,3 +158,81 @@ def competitors(db: Database, scope: Scope = Scope()) -> dict:
             for a in attributes
         ],
     }
+
+
+OVERVIEW_DAYS = 90  # the overview's default period: the latest 90 days with data, against the 90 before
+
+
+def overview(
+    db: Database, brand_name: str | None = None, scope: Scope | None = None, today: date | None = None
+) -> dict:
+    """What the CMO opens: the gap now and its change since the previous period of equal length,
+    per attribute declared vs perceived (and emitted), and the gap in one plain sentence."""
+    if brand_name is None:
+        ours = our_brand(db)
+        if ours is None:
+            raise Invalid(
+                "this workspace has no brand of its own yet: add one with `gapwatch brands add NAME`"
+            )
+        brand_name = ours["name"]
+    if scope is None or (scope.start is None and scope.end is None):
+        end = _latest_day(db, brand_name) or today or date.today()
+        start = end - timedelta(days=OVERVIEW_DAYS - 1)
+        scope = Scope(start.isoformat(), end.isoformat(), scope.channels if scope else ())
+    current = brand_gap(db, brand_name, scope)
+    previous = None
+    if scope.start and scope.end:
+        first, last = date.fromisoformat(scope.start), date.fromisoformat(scope.end)
+        length = last - first + timedelta(days=1)
+        before = Scope((first - length).isoformat(), (first - timedelta(days=1)).isoformat(), scope.channels)
+        previous = brand_gap(db, brand_name, before)
+    now_value = current["gap_score"]["value"]
+    before_value = previous["gap_score"]["value"] if previous else None
+    change = now_value - before_value if now_value is not None and before_value is not None else None
+    return {
+        **current,
+        "previous": {"scope": previous["scope"], "gap_score": previous["gap_score"]} if previous else None,
+        "change": change,
+        "reading": reading(current["attributes"]),
+    }
+
+
+def _latest_day(db: Database, brand_name: str) -> date | None:
+    """The day of the brand's newest customer comment (the period shown ends there)."""
+    brand = get_brand(db, brand_name)
+    row = db.execute(
+        "SELECT max(substr(coalesce(published_at, collected_at), 1, 10)) FROM comments "
+        "WHERE brand_id = ? AND kind = 'customer'",
+        [brand["id"]],
+    ).fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
+
+
+def reading(attributes: list[dict]) -> str | None:
+    """The gap in one sentence, from the most over- and the most under-represented attribute."""
+    known = [a for a in attributes if a["declared"] is not None and a["share"]["value"] is not None]
+    if not known:
+        return None
+    over = max(known, key=lambda a: a["share"]["value"] - a["declared"])
+    under = min(known, key=lambda a: a["share"]["value"] - a["declared"])
+    parts = []
+    q, w = over["share"]["value"], over["declared"]
+    if q - w >= 0.02:
+        name = _label(over["attribute"])
+        if w > 0:
+            parts.append(f"Customers talk about {name} {q / w:.1f}× more than you claim")
+        else:
+            parts.append(f"Customers talk about {name} ({q:.0%} of what they say) though you do not claim it")
+    q, w = under["share"]["value"], under["declared"]
+    if w - q >= 0.02:
+        parts.append(
+            f"{_label(under['attribute'])} is {w:.0%} of your positioning and {q:.0%} of what they say"
+        )
+    if not parts:
+        return "Customers talk about what you claim, in about the proportions you claim it."
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 GAPWATCH = Path(sys.executable).with_name("gapwatch")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "pages"
 
 
 def free_port() -> int:
@@ -44,6 +45,7 @@ def server(tmp_path_factory):
         "GAPWATCH_SCHEDULER": "0",
     }
     subprocess.run([GAPWATCH, "demo"], env=env, check=True, capture_output=True)
+    subprocess.run([GAPWATCH, "classify"], env=env, check=True, capture_output=True)  # as `make run` does
     port = free_port()
     proc = subprocess.Popen(
         [GAPWATCH, "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -134,4 +136,37 @@ def test_person_browses_and_searches_the_demo(server):
         page.get_by_label("To", exact=True).fill("")
         page.get_by_role("button", name="Filter").click()
         expect(page.get_by_test_id("result-count")).to_have_text("0 comments")
+        browser.close()
+
+
+@pytest.mark.browser
+def test_the_overview_shows_the_gap_and_leads_to_the_quotes(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/")
+        page.get_by_role("link", name="Overview").click()
+        reading = page.get_by_test_id("reading").inner_text()
+        assert (
+            reading.startswith("Customers talk about reliability")
+            and "innovation is 45% of your positioning" in reading
+        )
+        assert page.get_by_test_id("gap-score").inner_text().endswith("]")  # a value with its interval
+        rows = page.locator("table.gap tbody tr")
+        assert rows.count() == 8
+        innovation = page.locator("tr[data-attribute=innovation]")
+        assert innovation.get_by_test_id("declared").inner_text() == "45 %"
+        # the bars are drawn with the figures: declared 45 wide, perceived as the perceived share
+        assert innovation.locator("rect.declared").get_attribute("width") == "45.0"
+        perceived = float(innovation.get_by_test_id("perceived").inner_text().split(" %")[0])
+        assert abs(float(innovation.locator("rect.perceived").get_attribute("width")) - perceived) < 0.6
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+        page.locator("tr[data-attribute=reliability]").get_by_role("link", name="quotes").click()
+        expect(page.get_by_test_id("result-count")).to_contain_text("comments")
+        assert page.get_by_label("Attribute").input_value() == "reliability"
+        assert all(b == "Lumio" for b in page.locator("li.comment .brand").all_inner_texts())
         browser.close()

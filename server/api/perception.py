@@ -4,7 +4,7 @@ perception figures, each with its interval and sample size (see ``server.percept
 from flask import jsonify, request
 
 from ..db import get_db
-from ..perception import Scope, brand_gap, brand_trends, competitors
+from ..perception import Scope, brand_gap, brand_trends, competitors, overview
 from . import bp
 
 
@@ -15,6 +15,11 @@ def _scope() -> Scope:
 @bp.get("/brands/<brand>/gap")
 def gap(brand: str):
     return jsonify(brand_gap(get_db(), brand, _scope()))
+
+
+@bp.get("/brands/<brand>/overview")
+def overview_view(brand: str):
+    return jsonify(overview(get_db(), brand, _scope()))
 
 
 @bp.get("/brands/<brand>/trends")

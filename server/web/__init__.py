@@ -7,7 +7,9 @@ from flask import Blueprint, current_app, render_template, request
 from ..brands import list_brands
 from ..comments import CommentQuery, comment_counts, search_comments
 from ..db import get_db
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
+from ..perception import Scope
+from ..perception import overview as overview_of
 from ..taxonomy import current_attributes
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -43,3 +45,18 @@ def comments():
         brands=list_brands(db),
         attributes=current_attributes(db),
     ), (400 if error else 200)
+
+
+@bp.get("/overview")
+def overview():
+    db = get_db()
+    brand = request.args.get("brand") or None
+    error, data = None, None
+    try:
+        scope = Scope.from_args(request.args, request.args.getlist("channel"))
+        data = overview_of(db, brand, scope)
+    except (Invalid, NotFound) as exc:
+        error = str(exc)
+    return render_template("overview.html", data=data, error=error, brands=list_brands(db)), (
+        400 if error else 200
+    )
