@@ -170,3 +170,59 @@ def test_the_overview_shows_the_gap_and_leads_to_the_quotes(server):
         assert page.get_by_label("Attribute").input_value() == "reliability"
         assert all(b == "Lumio" for b in page.locator("li.comment .brand").all_inner_texts())
         browser.close()
+
+
+@pytest.mark.browser
+def test_trends_draw_the_api_figures_and_a_point_leads_to_its_quotes(server):
+    from playwright.sync_api import sync_playwright
+
+    base, _env = server
+    with urllib.request.urlopen(base + "/api/brands/Lumio/trends?interval=month") as response:
+        api = json.load(response)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        external = []
+        page.on("request", lambda r: external.append(r.url) if not r.url.startswith(base) else None)
+        page.goto(base + "/trends?brand=Lumio&interval=month")
+        page.wait_for_selector("#trends[data-ready=true]", timeout=20000)
+        assert external == []  # plotly.js and the data come from the service itself
+        drawn = page.evaluate(
+            "() => document.getElementById('shares').data.filter(t => t.name === 'reliability')[0].y"
+        )
+        assert drawn == [p_["attributes"]["reliability"]["share"]["value"] for p_ in api["periods"]]
+        declared = page.evaluate(
+            "() => document.getElementById('shares').data.find(t => t.name === 'innovation (declared)').y"
+        )
+        assert declared == [0.45, 0.45]
+        status = page.get_by_test_id("chart-status").inner_text()
+        assert status.startswith(f"{len(api['periods'])} periods, 420 comments.")
+        errors = page.evaluate(
+            "() => document.getElementById('shares').data.find(t => t.name === 'reliability').error_y"
+        )
+        reliability = [p_["attributes"]["reliability"]["share"] for p_ in api["periods"]]
+        assert errors["array"] == [
+            None if f["value"] is None else f["high"] - f["value"] for f in reliability
+        ]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "trends.png"), full_page=True)
+        # click the last reliability point that has a value: its month's reliability quotes open
+        index = max(i for i, v in enumerate(drawn) if v is not None)
+        x, y = page.evaluate(
+            """index => {
+                const gd = document.getElementById('shares');
+                const trace = gd.data.find(t => t.name === 'reliability');
+                const layout = gd._fullLayout, box = gd.getBoundingClientRect();
+                return [box.left + layout._size.l + layout.xaxis.d2p(trace.x[index]),
+                        box.top + layout._size.t + layout.yaxis.d2p(trace.y[index])];
+            }""",
+            index,
+        )
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+        page.wait_for_url("**/comments?**")
+        assert page.get_by_label("Attribute").input_value() == "reliability"
+        start = api["periods"][index]["start"]
+        assert page.get_by_label("From", exact=True).input_value() == start
+        assert page.locator("li.comment").count() > 0
+        browser.close()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
 
 from ..brands import list_brands
 from ..comments import CommentQuery, comment_counts, search_comments
 from ..db import get_db
 from ..errors import Invalid, NotFound
-from ..perception import Scope
+from ..perception import INTERVALS, Scope
 from ..perception import overview as overview_of
 from ..taxonomy import current_attributes
 
@@ -60,3 +62,41 @@ def overview():
     return render_template("overview.html", data=data, error=error, brands=list_brands(db)), (
         400 if error else 200
     )
+
+
+@bp.get("/trends")
+def trends():
+    db = get_db()
+    brands = list_brands(db)
+    ours = next((b["name"] for b in brands if b["is_ours"]), brands[0]["name"] if brands else None)
+    args = {k: v for k, v in request.args.items() if v.strip()}
+    error = None
+    try:
+        Scope.from_args(args)
+        if args.get("interval", "month") not in INTERVALS:
+            raise Invalid(f"interval must be one of {', '.join(INTERVALS)}")
+    except Invalid as exc:
+        error = str(exc)
+    return render_template(
+        "trends.html", brands=brands, brand=args.get("brand", ours), args=args, error=error,
+        intervals=INTERVALS,
+    ), (400 if error else 200)  # fmt: skip
+
+
+@bp.get("/vendor/plotly.min.js")
+def plotly_js():
+    """plotly.js as the ``plotly`` package ships it: charts work offline, with no CDN."""
+    folder = _plotly_folder()
+    if folder is None:
+        abort(404)
+    response = send_from_directory(folder, "plotly.min.js", max_age=86400)
+    return response
+
+
+def _plotly_folder() -> Path | None:
+    try:
+        import plotly
+    except ImportError:
+        return None
+    folder = Path(plotly.__file__).parent / "package_data"
+    return folder if (folder / "plotly.min.js").is_file() else None

@@ -1,0 +1,83 @@
+// The Trends page: draws GET /api/brands/<brand>/trends with plotly.js (served locally).
+(function () {
+  "use strict";
+  const root = document.getElementById("trends");
+  if (!root || !window.Plotly) return;
+  const status = document.getElementById("chart-status");
+  const palette = ["#3856d6", "#bf3989", "#1a7f37", "#9a6700", "#8250df", "#cf222e", "#0a7ea4", "#57606a"];
+  const dashes = ["solid", "dot", "dash", "longdash", "dashdot", "longdashdot", "solid", "dot"];
+
+  const params = new URLSearchParams({ interval: root.dataset.interval });
+  if (root.dataset.from) params.set("from", root.dataset.from);
+  if (root.dataset.to) params.set("to", root.dataset.to);
+  const url = `/api/brands/${encodeURIComponent(root.dataset.brand)}/trends?${params}`;
+
+  function periodEnd(start, interval) {
+    const day = new Date(start + "T00:00:00Z");
+    if (interval === "week") day.setUTCDate(day.getUTCDate() + 6);
+    else { day.setUTCMonth(day.getUTCMonth() + 1); day.setUTCDate(0); }
+    return day.toISOString().slice(0, 10);
+  }
+
+  function evidence(attribute, start) {
+    const query = new URLSearchParams({ brand: root.dataset.brand, kind: "customer", from: start,
+      to: periodEnd(start, root.dataset.interval) });
+    if (attribute) query.set("attribute", attribute);
+    window.location.href = `${root.dataset.comments}?${query}`;
+  }
+
+  // The 95 % interval of each point, as an error bar (a period with too few comments has none).
+  function interval(figures, color) {
+    return { type: "data", symmetric: false, color: color + "99", thickness: 1.5, width: 3,
+      array: figures.map((f) => (f.value === null ? null : f.high - f.value)),
+      arrayminus: figures.map((f) => (f.value === null ? null : f.value - f.low)) };
+  }
+
+  function draw(data) {
+    const x = data.periods.map((p) => p.start);
+    const attributes = data.periods.length ? Object.keys(data.periods[0].attributes) : [];
+    const traces = [];
+    attributes.forEach((attribute, i) => {
+      const color = palette[i % palette.length];
+      const figures = data.periods.map((p) => p.attributes[attribute].share);
+      const y = figures.map((f) => f.value);
+      traces.push({ x, y, name: attribute, mode: "lines+markers", legendgroup: attribute, error_y: interval(figures, color),
+        line: { color, dash: dashes[i % dashes.length] }, customdata: data.periods.map((p) => [attribute, p.comments]),
+        hovertemplate: "%{x}: %{y:.0%} of mentions (%{customdata[1]} comments)<extra>" + attribute + "</extra>" });
+      if (data.declared && attribute in data.declared) {
+        traces.push({ x: [x[0], x[x.length - 1]], y: [data.declared[attribute], data.declared[attribute]],
+          mode: "lines", name: attribute + " (declared)", legendgroup: attribute, showlegend: false,
+          line: { color, width: 1, dash: "dash" }, hovertemplate: "declared %{y:.0%}<extra>" + attribute + "</extra>" });
+      }
+    });
+    const layout = { margin: { t: 10, r: 10, b: 40, l: 50 }, yaxis: { tickformat: ".0%", rangemode: "tozero" },
+      legend: { orientation: "h" }, hovermode: "closest" };
+    const config = { displaylogo: false, responsive: true };
+    Plotly.newPlot("shares", traces, layout, config);
+    const gap = data.periods.map((p) => p.gap_score);
+    Plotly.newPlot("gap", [
+      { x, y: gap.map((g) => g.value), name: "gap score", mode: "lines+markers", line: { color: "#cf222e" },
+        error_y: interval(gap, "#cf222e"),
+        customdata: data.periods.map((p) => [null, p.comments]),
+        hovertemplate: "%{x}: %{y:.0%} (%{customdata[1]} comments)<extra></extra>" },
+    ], { ...layout, yaxis: { tickformat: ".0%", range: [0, 1] } }, config);
+    for (const id of ["shares", "gap"]) {
+      document.getElementById(id).on("plotly_click", (event) => {
+        const point = event.points.find((p) => p.customdata);
+        if (point) evidence(point.customdata[0], point.x);
+      });
+    }
+    const few = gap.filter((g) => g.value === null).length;
+    status.textContent = `${data.periods.length} periods, ${data.periods.reduce((n, p) => n + p.comments, 0)} comments.` +
+      (few ? ` ${few} of them have fewer than 30 comments: no point is drawn for those (try a longer period per point).` : "");
+    root.dataset.ready = "true";
+  }
+
+  fetch(url)
+    .then((response) => response.json().then((body) => {
+      if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+      return body;
+    }))
+    .then(draw)
+    .catch((error) => { status.textContent = `Could not load the trends: ${error.message}`; });
+})();
