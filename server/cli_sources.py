@@ -189,11 +189,7 @@ def sources_run(source_id: int, allow_private_networks: bool) -> None:
 @friendly
 def sources_disable(source_id: int) -> None:
     """Stop scheduling a source (its comments and runs stay)."""
-    from .crawls import update_source
-
-    with workspace() as db:
-        update_source(db, source_id, {"enabled": False})
-    click.echo(f"Source {source_id} disabled.")
+    _set_enabled(source_id, False)
 
 
 @sources.command("enable")
@@ -201,11 +197,15 @@ def sources_disable(source_id: int) -> None:
 @friendly
 def sources_enable(source_id: int) -> None:
     """Schedule a disabled source again."""
+    _set_enabled(source_id, True)
+
+
+def _set_enabled(source_id: int, enabled: bool) -> None:
     from .crawls import update_source
 
     with workspace() as db:
-        update_source(db, source_id, {"enabled": True})
-    click.echo(f"Source {source_id} enabled.")
+        update_source(db, source_id, {"enabled": enabled})
+    click.echo(f"Source {source_id} {'enabled' if enabled else 'disabled'}.")
 
 
 @main.group()

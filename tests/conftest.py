@@ -50,5 +50,21 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.fixture
+def run(db_path, monkeypatch):
+    """Run ``gapwatch ARGS`` in-process against the test workspace."""
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    monkeypatch.setenv("GAPWATCH_DB", str(db_path))
+    runner = CliRunner()
+
+    def invoke(*args, **kwargs):
+        return runner.invoke(main, list(args), catch_exceptions=False, **kwargs)
+
+    return invoke
+
+
 def count(db, table: str = "comments") -> int:
     return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -1,23 +1,10 @@
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from server.cli import main
 
 from .conftest import count
-
-
-@pytest.fixture
-def run(db_path, monkeypatch):
-    """Run ``gapwatch ARGS`` in-process against the test workspace."""
-    monkeypatch.setenv("GAPWATCH_DB", str(db_path))
-    runner = CliRunner()
-
-    def invoke(*args, **kwargs):
-        return runner.invoke(main, list(args), catch_exceptions=False, **kwargs)
-
-    return invoke
 
 
 def test_import_jsonl_with_good_and_bad_lines(db, run, tmp_path):
