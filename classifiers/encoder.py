@@ -150,32 +150,32 @@ class Encoder:
         """Call after training: the next embedding compiles the new weights."""
         self._runner = None
 
-    def _hidden(self, batch: dict[str, Any]) -> np.ndarray:
-        """Last hidden states for a tokenised batch, by the chosen backend."""
-        if self.backend == "torch":
-            return self.model(**batch).last_hidden_state.float().numpy()
+    def _onnx_runner(self) -> Any:
+        """The compiled int8 encoder, exported once per set of weights (see onnx_int8)."""
         if self._runner is None:
             from .onnx_int8 import runner_for
 
             self._runner = runner_for(self.model, self.tokenizer, self.cache_dir)
-        return self._runner(batch)
+        return self._runner
 
     def _hidden_all(self, batches: list[tuple[dict[str, np.ndarray], np.ndarray]]) -> Iterator[np.ndarray]:
-        """Hidden states of each batch, in order. ONNX Runtime runs one single-threaded pass per
-        core at once: with small batches that beats one pass spread over the cores (less
-        synchronisation), and it releases the GIL, so pooling overlaps with inference."""
+        """Last hidden states of each batch, in order, by the chosen backend. ONNX Runtime runs
+        one single-threaded pass per core at once: with small batches that beats one pass spread
+        over the cores (less synchronisation), and it releases the GIL, so pooling overlaps."""
         import torch
 
         if self.backend == "torch":
             for batch, _offsets in batches:
-                yield self._hidden({n: torch.from_numpy(a) for n, a in batch.items()})
+                tensors = {n: torch.from_numpy(a) for n, a in batch.items()}
+                yield self.model(**tensors).last_hidden_state.float().numpy()
             return
-        self._hidden(batches[0][0]) if self._runner is None else None  # compile once, up front
+        runner = self._onnx_runner()
         workers = max(1, min(os.cpu_count() or 1, len(batches)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="encoder") as pool:
-            yield from pool.map(lambda b: self._runner(b[0]), batches)
+            yield from pool.map(lambda b: runner(b[0]), batches)
 
-    def tokenize(self, texts: list[str], *, offsets: bool = False) -> dict[str, Any]:
+    def tokenize(self, texts: list[str]) -> dict[str, Any]:
+        """A padded torch batch (training)."""
         cap = self.max_length * _CHARS_PER_TOKEN_CAP
         return self.tokenizer(
             [t[:cap] for t in texts],
@@ -183,7 +183,6 @@ class Encoder:
             truncation=True,
             max_length=self.max_length,
             return_tensors="pt",
-            return_offsets_mapping=offsets,
         )
 
     def pooled(self, batch: dict[str, Any]) -> torch.Tensor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -14,16 +15,45 @@ from .crawls import KINDS
 _KIND = click.Choice(KINDS)
 
 
-def _echo_run(run: dict) -> None:
-    from .crawls import summary
+def _crawl_now(db: Any, source_id: int, allow_private_networks: bool) -> None:
+    """Crawl a source in the foreground (its warnings and progress on stderr) and print the
+    summary; exit status 1 when the crawl failed."""
+    from .crawls import run_source, summary
 
+    values = settings.load()
+    run = run_source(
+        db,
+        source_id,
+        trigger="cli",
+        allow_private=allow_private_networks or bool(values["CRAWL_ALLOW_PRIVATE_NETWORKS"]),
+        time_limit=values["CRAWL_RUN_LIMIT"],
+        stderr=None,
+        progress=sys.stderr.isatty(),
+    )
     click.echo(json.dumps(summary(run), indent=2))
     if run["status"] == "failed":
         sys.exit(1)
 
 
-def _allow_private(flag: bool) -> bool:
-    return flag or bool(settings.load()["CRAWL_ALLOW_PRIVATE_NETWORKS"])
+def _source(
+    kind: str,
+    url: str,
+    brand: str,
+    comment_kind: str,
+    max_pages: int | None,
+    params: tuple[str, ...],
+    **more: Any,
+) -> dict:
+    """A source as `add_source` takes it, from the options `crawl` and `sources add` share."""
+    return {
+        "kind": kind,
+        "url": url,
+        "brand": brand,
+        "comment_kind": comment_kind,
+        "max_pages": max_pages,
+        "params": _params(params),
+        **more,
+    }
 
 
 @main.command()
@@ -53,32 +83,12 @@ def crawl(
     The way to try a source before scheduling it: comments go into the workspace like any
     crawl's (a second run stores only what is new). Exit status 1 when the crawl failed.
     """
-    from .crawls import add_source, run_source
+    from .crawls import add_source
 
     with workspace() as db:
-        source = add_source(
-            db,
-            {
-                "kind": kind,
-                "url": url,
-                "brand": brand,
-                "comment_kind": comment_kind,
-                "max_pages": max_pages,
-                "params": _params(params),
-            },
-            one_off=True,
-        )
+        source = add_source(db, _source(kind, url, brand, comment_kind, max_pages, params), one_off=True)
         click.echo(f"Crawling {url} ({kind}) …", err=True)
-        run = run_source(
-            db,
-            source["id"],
-            trigger="cli",
-            allow_private=_allow_private(allow_private_networks),
-            time_limit=settings.load()["CRAWL_RUN_LIMIT"],
-            stderr=None,
-            progress=sys.stderr.isatty(),
-        )
-    _echo_run(run)
+        _crawl_now(db, source["id"], allow_private_networks)
 
 
 def _params(pairs: tuple[str, ...]) -> dict:
@@ -123,17 +133,7 @@ def sources_add(
 
     with workspace() as db:
         source = add_source(
-            db,
-            {
-                "kind": kind,
-                "url": url,
-                "brand": brand,
-                "comment_kind": comment_kind,
-                "schedule": schedule,
-                "name": name,
-                "max_pages": max_pages,
-                "params": _params(params),
-            },
+            db, _source(kind, url, brand, comment_kind, max_pages, params, schedule=schedule, name=name)
         )
     click.echo(
         f"Added source {source['id']}: {source['name']} (schedule: {source['schedule'] or 'on demand'})"
@@ -169,19 +169,8 @@ def sources_list(as_json: bool, include_one_off: bool) -> None:
 @friendly
 def sources_run(source_id: int, allow_private_networks: bool) -> None:
     """Crawl a source now, in the foreground; print the run's summary."""
-    from .crawls import run_source
-
     with workspace() as db:
-        run = run_source(
-            db,
-            source_id,
-            trigger="cli",
-            allow_private=_allow_private(allow_private_networks),
-            time_limit=settings.load()["CRAWL_RUN_LIMIT"],
-            stderr=None,
-            progress=sys.stderr.isatty(),
-        )
-    _echo_run(run)
+        _crawl_now(db, source_id, allow_private_networks)
 
 
 @sources.command("disable")

@@ -29,16 +29,28 @@ LEFT JOIN corrections cr ON cr.comment_id = c.id
 """
 
 
+def _bad_date(name: str, value: str) -> Invalid:
+    return Invalid(f"{name} must be a date like 2025-01-31, not {value[:40]!r}")
+
+
+def parse_date(name: str, value: str) -> date:
+    """A ``from``/``to`` date from a request; ``Invalid`` naming the parameter otherwise."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise _bad_date(name, value) from None
+
+
 def _parse_day(name: str, value: str, *, end: bool) -> str:
     """A ``from``/``to`` bound as a stored timestamp; a bare date covers the whole day."""
     value = value.strip()
+    if len(value) == 10:
+        day = parse_date(name, value).isoformat()
+        return f"{day}T23:59:59Z" if end else f"{day}T00:00:00Z"
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            return f"{day.isoformat()}T23:59:59Z" if end else f"{day.isoformat()}T00:00:00Z"
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"{name} must be a date like 2025-01-31, not {value[:40]!r}") from None
+        raise _bad_date(name, value) from None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -200,7 +200,7 @@ def start_run(db: Database, source_id: int, trigger: str) -> int:
 
 def finish_run(db: Database, run_id: int, result: dict) -> None:
     """Write a run's outcome in one statement; counts not given are taken from the store."""
-    stored = _stored_counts(db, run_id)
+    new = result["new"] if "new" in result else _stored_counts(db, run_id)
     errors = list(result.get("errors") or [])
     with write_transaction(db):
         db.execute(
@@ -211,7 +211,7 @@ def finish_run(db: Database, run_id: int, result: dict) -> None:
                 result.get("status", "failed"),
                 utcnow(),
                 result.get("pages", 0),
-                result.get("new", stored),
+                new,
                 result.get("duplicates", 0),
                 result.get("rejected", 0),
                 result.get("skipped", 0),

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlite_utils import Database
 
 from .brands import get_brand, list_brands, our_brand
+from .comments import parse_date
 from .errors import Invalid
 from .metrics import Question, attribute_figures, gap_figures, load_sample, message_gap, ownership, series
 from .taxonomy import current_attributes, get_positioning
@@ -34,10 +35,7 @@ class Scope:
         for name in ("from", "to"):
             value = (args.get(name) or "").strip()
             if value:
-                try:
-                    bounds[name] = date.fromisoformat(value).isoformat()
-                except ValueError:
-                    raise Invalid(f"{name} must be a date like 2025-01-31, not {value[:40]!r}") from None
+                bounds[name] = parse_date(name, value).isoformat()
         if "from" in bounds and "to" in bounds and bounds["from"] > bounds["to"]:
             raise Invalid("from is after to")
         return cls(bounds.get("from"), bounds.get("to"), tuple(c for c in (channels or []) if c))

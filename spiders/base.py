@@ -39,7 +39,6 @@ class Report:
     requests: int = 0
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
-    stopped_early: bool = False  # pagination stopped at what was already stored
 
     def error(self, message: str) -> None:
         self.error_count += 1
@@ -119,7 +118,6 @@ class SourceSpider(scrapy.Spider):
             callback=self._handle,
             errback=self._failed,
             cb_kwargs={"parse": parse, "kwargs": kwargs},
-            dont_filter=False,
         )
 
     def emit(self, page: Page, *, paginate: bool = True) -> Iterator[Any]:
@@ -128,8 +126,7 @@ class SourceSpider(scrapy.Spider):
         yield from page.comments
         if paginate and page.next_page and not page.end:
             if page.comments and self.all_stored(page.comments):
-                self.report.stopped_early = True
-                return
+                return  # incremental: this page holds nothing new, nor will the older ones
             request = self.fetch(page.next_page, "parse_page", page=True)
             if request:
                 yield request

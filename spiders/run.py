@@ -21,14 +21,23 @@ from server import crawls
 from server import settings as gapwatch_settings
 from server.db import open_db
 
-from .spiders import appstore, discourse, feed, github, hackernews, reddit, schemaorg, stackexchange, youtube
+from .spiders.appstore import AppStoreSpider
+from .spiders.discourse import DiscourseSpider
+from .spiders.feed import FeedSpider
+from .spiders.github import GitHubSpider
+from .spiders.hackernews import HackerNewsSpider
+from .spiders.reddit import RedditSpider
+from .spiders.schemaorg import SchemaOrgSpider
+from .spiders.stackexchange import StackExchangeSpider
+from .spiders.youtube import YouTubeSpider
 
 SPIDERS = {
-    module.__name__.rsplit(".", 1)[-1]: cls
-    for module in (schemaorg, reddit, hackernews, discourse, appstore, feed, github, stackexchange, youtube)
-    for cls in vars(module).values()
-    if isinstance(cls, type) and getattr(cls, "name", None) == module.__name__.rsplit(".", 1)[-1]
-}
+    cls.name: cls
+    for cls in (
+        SchemaOrgSpider, RedditSpider, HackerNewsSpider, DiscourseSpider, AppStoreSpider, FeedSpider,
+        GitHubSpider, StackExchangeSpider, YouTubeSpider,
+    )
+}  # fmt: skip
 
 
 def scrapy_settings(config: dict[str, Any], allow_private: bool) -> Settings:

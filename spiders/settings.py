@@ -38,4 +38,3 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"spiders.pipelines.ingest.IngestPipeline": 300}
 
 GAPWATCH_ALLOW_PRIVATE_NETWORKS = False
-GAPWATCH_MAX_REQUESTS = 2000  # every fetch of one crawl, pagination and "load more" included

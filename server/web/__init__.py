@@ -89,8 +89,7 @@ def plotly_js():
     folder = _plotly_folder()
     if folder is None:
         abort(404)
-    response = send_from_directory(folder, "plotly.min.js", max_age=86400)
-    return response
+    return send_from_directory(folder, "plotly.min.js", max_age=86400)
 
 
 def _plotly_folder() -> Path | None:

@@ -83,7 +83,8 @@ def parse_listing(body: str | bytes, url: str) -> Page:
         if post.get("selftext") and post["selftext"] not in _GONE:
             text = f"{text}\n\n{post['selftext']}"
         item = _item(post, "t3", None, url, text=text)
-        page.comments.append(item) if item else None
+        if item:
+            page.comments.append(item)
     after = dig(data, "data", "after")
     if after:
         parts = urlsplit(url)

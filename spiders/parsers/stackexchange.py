@@ -28,7 +28,8 @@ def parse(html: str, url: str) -> Page:
             url=urljoin(url, f"/{kind}/{post_id}"),
             context=title,
         )
-        page.comments.append(item) if item else None
+        if item:
+            page.comments.append(item)
         for note in post.css("li.comment"):
             item = comment(
                 note.css(".comment-copy").get(),
@@ -38,7 +39,8 @@ def parse(html: str, url: str) -> Page:
                 url=urljoin(url, f"#comment{note.attrib.get('data-comment-id')}_{post_id}"),
                 context=title,
             )
-            page.comments.append(item) if item else None
+            if item:
+                page.comments.append(item)
     return page
 
 

@@ -45,7 +45,8 @@ def parse(body: str | bytes, url: str) -> Page:
                 url=f"https://www.youtube.com/watch?v={snippet.get('videoId')}&lc={dig(node, 'id')}",
                 channel="youtube",
             )
-            page.comments.append(item) if item else None
+            if item:
+                page.comments.append(item)
     token = data.get("nextPageToken")
     if token:
         parts = urlsplit(url)

@@ -31,8 +31,6 @@ class RedditSpider(SourceSpider):
         yield from self._expand(page, thread_url, title, permalink)
 
     def _expand(self, page, thread_url, title, permalink):
-        for item in page.comments:
-            item.setdefault("context", title)
         yield from self.emit(page, paginate=False)
         if not self.params.get("expand_more", True):
             return
