@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .api.cors import init_app as init_cors
     from .api.errors import init_app as init_errors
     from .web import bp as web_bp
+    from .web.security import init_app as init_security
 
     values = settings.load(config)
     app = Flask(__name__, static_folder=None)  # static files belong to the web blueprint
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     init_errors(app)
     init_cors(app)
+    init_security(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     return app

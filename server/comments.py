@@ -14,6 +14,13 @@ from .errors import Invalid
 from .ingest import KINDS
 
 MAX_PER_PAGE = 200
+SORTS = ("newest", "oldest", "confident", "uncertain")
+_ORDER = {
+    "newest": "coalesce(c.published_at, c.collected_at) DESC, c.id DESC",
+    "oldest": "coalesce(c.published_at, c.collected_at), c.id",
+    "confident": "confidence IS NULL, confidence DESC, c.id DESC",
+    "uncertain": "confidence IS NULL, confidence, c.id DESC",
+}
 
 _SELECT = """
 SELECT c.id, b.name AS brand, c.text, c.kind, c.origin, c.channel, c.url, c.title, c.context,
@@ -21,7 +28,10 @@ SELECT c.id, b.name AS brand, c.text, c.kind, c.origin, c.channel, c.url, c.titl
        c.duplicates, c.source_id, c.run_id,
        coalesce(cr.sentiment, t.sentiment) AS sentiment,
        t.model AS model, t.taxonomy_version AS taxonomy_version,
-       cr.comment_id IS NOT NULL AS corrected
+       CASE WHEN cr.sentiment IS NULL THEN t.sentiment_score END AS sentiment_confidence,
+       (SELECT max(ta.score) FROM tag_attributes ta
+        WHERE ta.comment_id = c.id AND ta.assigned = 1) AS confidence,
+       cr.comment_id IS NOT NULL AS corrected, cr.corrected_by, cr.created_at AS corrected_at
 FROM comments c
 JOIN brands b ON b.id = c.brand_id
 LEFT JOIN tags t ON t.comment_id = c.id
@@ -70,6 +80,8 @@ class CommentQuery:
     q: str | None = None
     attribute: str | None = None
     kind: str | None = None
+    channel: str | None = None
+    sort: str = "newest"
     date_from: str | None = None
     date_to: str | None = None
     page: int = 1
@@ -78,7 +90,7 @@ class CommentQuery:
     @classmethod
     def from_args(cls, args: Mapping[str, str], *, default_per_page: int = 50) -> CommentQuery:
         """Build from query-string arguments, refusing unknown or malformed ones."""
-        allowed = {"brand", "q", "attribute", "kind", "from", "to", "page", "per_page"}
+        allowed = {"brand", "q", "attribute", "kind", "channel", "sort", "from", "to", "page", "per_page"}
         unknown = sorted(set(args) - allowed)
         if unknown:
             raise Invalid(
@@ -100,11 +112,16 @@ class CommentQuery:
         kind = text("kind")
         if kind is not None and kind not in KINDS:
             raise Invalid(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        sort = text("sort") or "newest"
+        if sort not in SORTS:
+            raise Invalid(f"sort must be one of {', '.join(SORTS)}, not {sort[:40]!r}")
         return cls(
             brand=text("brand"),
             q=text("q"),
             attribute=text("attribute"),
             kind=kind,
+            channel=text("channel"),
+            sort=sort,
             date_from=_parse_day("from", text("from"), end=False) if text("from") else None,
             date_to=_parse_day("to", text("to"), end=True) if text("to") else None,
             page=number("page", 1, 1_000_000),
@@ -130,6 +147,9 @@ class CommentQuery:
         if self.kind:
             clauses.append("c.kind = ?")
             params.append(self.kind)
+        if self.channel:
+            clauses.append("c.channel = ?")
+            params.append(self.channel)
         if self.date_from:
             clauses.append("coalesce(c.published_at, c.collected_at) >= ?")
             params.append(self.date_from)
@@ -153,19 +173,20 @@ def _with_attributes(db: Database, rows: list[dict]) -> list[dict]:
     for row in rows:
         row["attributes"] = by_id[row["id"]]
         row["corrected"] = bool(row["corrected"])
+        for name in ("confidence", "sentiment_confidence"):
+            if row.get(name) is not None:
+                row[name] = round(row[name], 3)
     return rows
 
 
 def search_comments(db: Database, query: CommentQuery) -> dict:
-    """One page of comments matching ``query``, newest first, with the total count."""
+    """One page of comments matching ``query`` in its order (newest first by default), with the
+    total count. ``confidence`` is the model's highest score among the attributes it assigned."""
     where, params = query.where(db)
     total = db.execute(
         f"SELECT count(*) FROM comments c JOIN brands b ON b.id = c.brand_id {where}", params
     ).fetchone()[0]
-    sql = (
-        f"{_SELECT} {where} ORDER BY coalesce(c.published_at, c.collected_at) DESC, c.id DESC "
-        "LIMIT ? OFFSET ?"
-    )
+    sql = f"{_SELECT} {where} ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?"
     offset = (query.page - 1) * query.per_page
     rows = list(db.query(sql, [*params, query.per_page, offset]))
     return {

@@ -141,6 +141,35 @@ def _export_row(comment: dict) -> dict:
     return row
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (``=HYPERLINK(…)``) is kept as text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def evidence_csv(db: Database, query: CommentQuery) -> Iterator[str]:
+    """The comments matching ``query`` as CSV, a chunk of lines at a time (for a download).
+
+    Meant for spreadsheets: cells that would start a formula are prefixed with ``'``."""
+    columns = (*EXPORT_COLUMNS, "confidence")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for i, comment in enumerate(iter_comments(db, query), 1):
+        row = {**_export_row(comment), "confidence": comment.get("confidence")}
+        row["attributes"] = ";".join(row["attributes"])
+        writer.writerow({k: _spreadsheet_safe(v) for k, v in row.items()})
+        if i % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 def export_comments(db: Database, out: IO[str], query: CommentQuery, fmt: str = "jsonl") -> int:
     """Write every comment matching ``query`` with its tags to ``out``; answer how many."""
     rows: Iterable[dict] = (_export_row(c) for c in iter_comments(db, query))

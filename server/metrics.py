@@ -54,21 +54,37 @@ class Figure:
 
 @dataclass
 class Sample:
-    """Classified comments as matrices: ``mentions[i, a]`` is 1 when comment i is tagged a;
-    ``sentiment[i, a]`` is +1/0/−1 for that attribute's sentiment (0 where not tagged)."""
+    """Classified comments as matrices: ``mentions[i, a]`` is 1 when row i is tagged a;
+    ``sentiment[i, a]`` is +1/0/−1 for that attribute's sentiment (0 where not tagged).
+
+    A row stands for ``counts[i]`` comments that carry exactly those tags (1 per comment when
+    built from comments; many when read from ``server.rollups``): resampling comments is then
+    resampling rows in proportion to their counts, the same bootstrap."""
 
     attributes: list[str]
-    mentions: np.ndarray  # (n, k) float
-    sentiment: np.ndarray  # (n, k) float
-    dates: list[str] = field(default_factory=list)  # one per comment (published, else collected)
+    mentions: np.ndarray  # (rows, k) float
+    sentiment: np.ndarray  # (rows, k) float
+    dates: list[str] = field(default_factory=list)  # one per row (published, else collected)
+    counts: np.ndarray | None = None  # comments per row; None = one each
+
+    def __post_init__(self) -> None:
+        if self.counts is None:
+            self.counts = np.ones(self.mentions.shape[0])
 
     @property
     def n(self) -> int:
-        return int(self.mentions.shape[0])
+        return int(self.counts.sum())
 
     @classmethod
-    def build(cls, attributes: Sequence[str], rows: Sequence[dict], dates: Sequence[str] = ()) -> Sample:
-        """From rows ``{attribute: sentiment}`` (one dict per comment; {} = tagged with nothing)."""
+    def build(
+        cls,
+        attributes: Sequence[str],
+        rows: Sequence[dict],
+        dates: Sequence[str] = (),
+        counts: Sequence[int] | None = None,
+    ) -> Sample:
+        """From rows ``{attribute: sentiment}`` (one dict per comment, or per ``counts`` comments;
+        {} = tagged with nothing)."""
         index = {a: j for j, a in enumerate(attributes)}
         mentions = np.zeros((len(rows), len(attributes)))
         sentiment = np.zeros((len(rows), len(attributes)))
@@ -77,12 +93,17 @@ class Sample:
                 if attribute in index:
                     mentions[i, index[attribute]] = 1
                     sentiment[i, index[attribute]] = _SENTIMENT.get(feeling or "neutral", 0)
-        return cls(list(attributes), mentions, sentiment, list(dates))
+        weights = None if counts is None else np.asarray(counts, dtype=float)
+        return cls(list(attributes), mentions, sentiment, list(dates), weights)
 
     def subset(self, rows: np.ndarray | list[int]) -> Sample:
         picked = np.asarray(rows, dtype=int)
         return Sample(self.attributes, self.mentions[picked], self.sentiment[picked],
-                      [self.dates[i] for i in picked] if self.dates else [])  # fmt: skip
+                      [self.dates[i] for i in picked] if self.dates else [], self.counts[picked])  # fmt: skip
+
+    def totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mentions and sentiment summed over comments, per attribute."""
+        return self.counts @ self.mentions, self.counts @ self.sentiment
 
 
 # --- point estimates over (possibly resampled) sums -------------------------------------------
@@ -118,9 +139,11 @@ def seed_for(*parts: object) -> int:
 
 
 def _resampled_sums(sample: Sample, rng: np.random.Generator, draws: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column sums of mentions and sentiment for ``draws`` resamples of the comments."""
+    """Column sums of mentions and sentiment for ``draws`` resamples of the comments (n comments
+    drawn with replacement: how many of each row's comments were drawn is multinomial)."""
     n = sample.n
-    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=draws) if n else np.zeros((draws, 0))
+    rows = sample.mentions.shape[0]
+    weights = rng.multinomial(n, sample.counts / n, size=draws) if n else np.zeros((draws, rows))
     return weights @ sample.mentions, weights @ sample.sentiment
 
 
@@ -157,7 +180,7 @@ class Question:
 def attribute_figures(sample: Sample, question: Question = Question()) -> dict[str, dict[str, Figure]]:
     """Mention rate, perceived share (profile) and net sentiment of every attribute."""
     rng = np.random.default_rng(seed_for("attributes", question.key))
-    m, s = sample.mentions.sum(axis=0), sample.sentiment.sum(axis=0)
+    m, s = sample.totals()
     bm, bs = _resampled_sums(sample, rng, question.draws)
     n = np.full(question.draws, sample.n)
     rate, share, net = _rates(m, np.array(sample.n)), _profile(m), _net(m, s)
@@ -182,7 +205,7 @@ def gap_figures(
         return empty, {a: empty for a in sample.attributes}
     rng = np.random.default_rng(seed_for("gap", question.key))
     w = np.array([positioning.get(a, 0.0) for a in sample.attributes])
-    q = _profile(sample.mentions.sum(axis=0))
+    q = _profile(sample.totals()[0])
     bq = _profile(_resampled_sums(sample, rng, question.draws)[0])
     score = _figure(_tvd(q, w), _tvd(bq, w), sample.n, question.min_comments)
     gaps = {
@@ -207,7 +230,7 @@ def ownership(samples: dict[str, Sample], question: Question = Question()) -> di
         return {}
     attributes = samples[brands[0]].attributes
     rng = np.random.default_rng(seed_for("ownership", question.key))
-    sums = np.array([samples[b].mentions.sum(axis=0) for b in brands])  # (brands, k)
+    sums = np.array([samples[b].totals()[0] for b in brands])  # (brands, k)
     draws = np.array([_resampled_sums(samples[b], rng, question.draws)[0] for b in brands])  # (brands, B, k)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = sums / sums.sum(axis=0)
@@ -256,39 +279,20 @@ def load_sample(
     start: str | None = None,
     end: str | None = None,
     channels: Sequence[str] = (),
+    interval: str | None = None,
 ) -> Sample:
     """The classified comments of a brand (``kind``: customer or emitted) in ``[start, end]``
     (dates, inclusive; a comment's date is when it was published, else collected), optionally
-    from some channels only. A human correction replaces the model's attributes and sentiment."""
-    where = ["c.brand_id = ?", "c.kind = ?"]
-    args: list[object] = [brand_id, kind]
-    day = "substr(coalesce(c.published_at, c.collected_at), 1, 10)"
-    if start:
-        where.append(f"{day} >= ?")
-        args.append(start)
-    if end:
-        where.append(f"{day} <= ?")
-        args.append(end)
-    if channels:
-        where.append(f"c.channel IN ({', '.join('?' * len(channels))})")
-        args.extend(channels)
-    sql = f"""
-        SELECT c.id, {day} AS day, a.attribute,
-               coalesce(k.sentiment, ta.sentiment, t.sentiment) AS feeling
-        FROM comments c
-        JOIN tags t ON t.comment_id = c.id
-        LEFT JOIN corrections k ON k.comment_id = c.id
-        LEFT JOIN comment_attributes a ON a.comment_id = c.id
-        LEFT JOIN tag_attributes ta ON ta.comment_id = c.id AND ta.attribute = a.attribute
-        WHERE {" AND ".join(where)}
-        ORDER BY c.id
-    """
-    rows: dict[int, dict[str, str]] = {}
-    dates: dict[int, str] = {}
-    for comment_id, day_value, attribute, feeling in db.execute(sql, args):
-        rows.setdefault(comment_id, {})
-        dates[comment_id] = day_value
-        if attribute is not None:
-            rows[comment_id][attribute] = feeling
-    ids = list(rows)
-    return Sample.build(attributes, [rows[i] for i in ids], [dates[i] for i in ids])
+    from some channels only. A human correction replaces the model's attributes and sentiment.
+
+    Read from the pre-aggregated counts of ``server.rollups``: one row per tag pattern (and per
+    week or month when ``interval`` is given, as the row's date, for ``series``)."""
+    from .rollups import decode, pattern_rows
+
+    rows = pattern_rows(db, brand_id, kind=kind, start=start, end=end, channels=channels, interval=interval)
+    return Sample.build(
+        attributes,
+        [decode(pattern) for _bucket, pattern, _n in rows],
+        [bucket for bucket, _pattern, _n in rows] if interval else (),
+        [n for _bucket, _pattern, n in rows],
+    )

@@ -239,6 +239,75 @@ def m0005_comments_collected_by(db: Database) -> None:
     db.execute("ALTER TABLE comments ADD COLUMN collected_by TEXT")
 
 
+_DAY = "substr(coalesce({row}.published_at, {row}.collected_at), 1, 10)"
+
+
+@migration
+def m0006_pattern_counts(db: Database) -> None:
+    """Pre-aggregated tag patterns, so that figures over a million comments answer quickly.
+
+    ``pattern_counts`` holds, per brand, kind, channel ('' = all channels) and day, week or month,
+    how many classified comments carry each *pattern* (their attributes with their sentiment,
+    see ``server.rollups``). Triggers note the (brand, day) of every change to comments, tags and
+    corrections in ``pattern_dirty``; ``server.rollups.refresh`` recomputes those days before
+    figures are read, so figures always match the comments.
+    """
+    _execute_all(
+        db,
+        """
+        CREATE TABLE pattern_counts (
+            brand_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            grain TEXT NOT NULL CHECK (grain IN ('day', 'week', 'month')),
+            channel TEXT NOT NULL,
+            period TEXT NOT NULL,
+            pattern TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (brand_id, kind, grain, channel, period, pattern)
+        ) WITHOUT ROWID;
+        CREATE TABLE pattern_dirty (
+            brand_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            PRIMARY KEY (brand_id, day)
+        ) WITHOUT ROWID
+        """,
+    )
+    db.execute("CREATE INDEX comments_brand_day ON comments "
+               "(brand_id, substr(coalesce(published_at, collected_at), 1, 10))")  # fmt: skip
+    mark = (
+        "INSERT OR IGNORE INTO pattern_dirty (brand_id, day) "
+        "SELECT brand_id, {day} FROM comments WHERE id = {ref}"
+    )
+    for table, ref in (
+        ("tags", "comment_id"),
+        ("tag_attributes", "comment_id"),
+        ("corrections", "comment_id"),
+    ):
+        for event, rows in (("INSERT", ("new",)), ("UPDATE", ("old", "new")), ("DELETE", ("old",))):
+            body = ";\n".join(
+                mark.format(day=_DAY.format(row="comments"), ref=f"{row}.{ref}") for row in rows
+            )
+            db.execute(
+                f"CREATE TRIGGER {table}_{event.lower()}_marks_days AFTER {event} ON {table} "
+                f"BEGIN {body}; END"
+            )
+    own = "INSERT OR IGNORE INTO pattern_dirty (brand_id, day) VALUES ({row}.brand_id, {day})"
+    db.execute(
+        "CREATE TRIGGER comments_update_marks_days AFTER UPDATE OF brand_id, kind, channel, published_at, "
+        f"collected_at ON comments BEGIN {own.format(row='old', day=_DAY.format(row='old'))}; "
+        f"{own.format(row='new', day=_DAY.format(row='new'))}; END"
+    )
+    db.execute(
+        "CREATE TRIGGER comments_delete_marks_days AFTER DELETE ON comments "
+        f"BEGIN {own.format(row='old', day=_DAY.format(row='old'))}; END"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO pattern_dirty (brand_id, day) "
+        f"SELECT DISTINCT c.brand_id, {_DAY.format(row='c')} "
+        "FROM comments c JOIN tags t ON t.comment_id = c.id"
+    )
+
+
 def apply(db: Database, *, stop_before: str | None = None) -> None:
     MIGRATIONS.apply(db, stop_before=stop_before)
 

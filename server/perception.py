@@ -16,6 +16,7 @@ from .brands import get_brand, list_brands, our_brand
 from .comments import parse_date
 from .errors import Invalid
 from .metrics import Question, attribute_figures, gap_figures, load_sample, message_gap, ownership, series
+from .rollups import latest_day
 from .taxonomy import current_attributes, get_positioning
 
 INTERVALS = ("week", "month")
@@ -51,10 +52,14 @@ def _attributes(db: Database) -> list[str]:
     return [a["key"] for a in current_attributes(db)]
 
 
-def _sample(db: Database, brand_id: int, attributes: list[str], scope: Scope, kind: str = "customer"):
+def _sample(
+    db: Database, brand_id: int, attributes: list[str], scope: Scope, kind: str = "customer",
+    interval: str | None = None,
+):  # fmt: skip
     return load_sample(
-        db, brand_id, attributes, kind=kind, start=scope.start, end=scope.end, channels=scope.channels
-    )
+        db, brand_id, attributes, kind=kind, start=scope.start, end=scope.end, channels=scope.channels,
+        interval=interval,
+    )  # fmt: skip
 
 
 def brand_gap(db: Database, brand_name: str, scope: Scope = Scope()) -> dict:
@@ -100,7 +105,7 @@ def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval
     brand = get_brand(db, brand_name)
     attributes = _attributes(db)
     positioning = get_positioning(db, brand["name"])
-    sample = _sample(db, brand["id"], attributes, scope)
+    sample = _sample(db, brand["id"], attributes, scope, interval=interval)
 
     def point(sub, start: str) -> dict:
         question = Question(scope.key("trend", brand["id"], interval, start))
@@ -196,14 +201,9 @@ def overview(
 
 
 def _latest_day(db: Database, brand_name: str) -> date | None:
-    """The day of the brand's newest customer comment (the period shown ends there)."""
-    brand = get_brand(db, brand_name)
-    row = db.execute(
-        "SELECT max(substr(coalesce(published_at, collected_at), 1, 10)) FROM comments "
-        "WHERE brand_id = ? AND kind = 'customer'",
-        [brand["id"]],
-    ).fetchone()
-    return date.fromisoformat(row[0]) if row and row[0] else None
+    """The day of the brand's newest classified customer comment (the period shown ends there)."""
+    day = latest_day(db, get_brand(db, brand_name)["id"])
+    return date.fromisoformat(day) if day else None
 
 
 def reading(attributes: list[dict]) -> str | None:

@@ -150,11 +150,14 @@ def test_load_sample_reads_tags_and_lets_corrections_win(db):
     db.conn.commit()
     sample = load_sample(db, 1, ATTRS)
     assert sample.n == 3
-    rows = {
-        i: {a: sample.sentiment[i, j] for j, a in enumerate(ATTRS) if sample.mentions[i, j]} for i in range(3)
-    }
-    assert rows[0] == {"reliability": -1.0}
-    assert rows[1] == {"support": 1.0}
-    assert rows[2] == {"price": -1.0}  # the correction, not the model
+    rows = [
+        {a: sample.sentiment[i, j] for j, a in enumerate(ATTRS) if sample.mentions[i, j]}
+        for i in range(len(sample.counts))
+    ]
+    assert list(sample.counts) == [1, 1, 1]
+    assert {"reliability": -1.0} in rows
+    assert {"support": 1.0} in rows
+    assert {"price": -1.0} in rows  # the correction, not the model
+    assert {} not in rows  # the picnic comment counts as price, as corrected
     set_positioning(db, "Acme", {"reliability": 1.0})
     assert load_sample(db, 1, ATTRS, start="2099-01-01").n == 0

@@ -1,12 +1,16 @@
-"""``POST /api/comments`` (bulk, per-item outcomes) and ``GET /api/comments`` (search)."""
+"""``POST /api/comments`` (bulk, per-item outcomes), ``GET /api/comments`` (search),
+``GET /api/comments.csv`` (the same search as a CSV download) and
+``PUT``/``DELETE /api/comments/<id>/correction`` (a person's correction of the tags)."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, g, jsonify, request, stream_with_context
 
 from ..comments import CommentQuery, search_comments
-from ..db import get_db
+from ..corrections import correct, get_correction, remove_correction
+from ..db import get_db, open_db
 from ..errors import Invalid
+from ..files import evidence_csv
 from ..ingest import Context, ingest, summarise
 from ..schema import json_type
 from . import bp
@@ -40,3 +44,51 @@ def post_comments():
 def get_comments():
     query = CommentQuery.from_args(request.args, default_per_page=current_app.config["PAGE_SIZE"])
     return jsonify(search_comments(get_db(), query))
+
+
+@bp.get("/comments.csv")
+def get_comments_csv():
+    """Every comment matching the filters (pagination ignored, oldest first) for a spreadsheet."""
+    args = {k: v for k, v in request.args.items() if k not in ("page", "per_page", "sort")}
+    query = CommentQuery.from_args(args)
+    query.where(get_db())  # refuse an unknown brand or attribute before the download starts
+
+    def lines():
+        db = open_db(current_app.config["DB"], migrate=False)  # outlives the request's connection
+        try:
+            yield from evidence_csv(db, query)
+        finally:
+            db.close()
+
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="gapwatch-evidence.csv"'},
+    )
+
+
+@bp.get("/comments/<int:comment_id>/correction")
+def get_comment_correction(comment_id: int):
+    return jsonify(get_correction(get_db(), comment_id))
+
+
+@bp.put("/comments/<int:comment_id>/correction")
+@token_required
+def put_correction(comment_id: int):
+    body = json_body()
+    if not isinstance(body, dict):
+        raise Invalid(f"the body must be a JSON object, not {json_type(body)}")
+    unknown = sorted(set(body) - {"attributes", "sentiment"})
+    if unknown:
+        raise Invalid(f"unknown field(s) {', '.join(unknown)} (allowed: attributes, sentiment)")
+    fields = {k: body[k] for k in ("attributes", "sentiment") if k in body}
+    if not fields:
+        raise Invalid("say what to correct: attributes, sentiment or both")
+    return jsonify(correct(get_db(), comment_id, by=f"token:{g.token['name']}", **fields))
+
+
+@bp.delete("/comments/<int:comment_id>/correction")
+@token_required
+def delete_correction(comment_id: int):
+    remove_correction(get_db(), comment_id)
+    return jsonify(get_correction(get_db(), comment_id))

@@ -3,19 +3,49 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)  # fmt: skip
 
 from ..brands import list_brands
-from ..comments import CommentQuery, comment_counts, search_comments
+from ..comments import SORTS, CommentQuery, comment_counts, search_comments
+from ..corrections import SENTIMENTS, correct, remove_correction
 from ..db import get_db
 from ..errors import Invalid, NotFound
 from ..perception import INTERVALS, Scope
+from ..perception import competitors as competitors_of
 from ..perception import overview as overview_of
 from ..taxonomy import current_attributes
+from .security import check_csrf
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")  # fmt: skip
+bp.before_request(check_csrf)
+
+
+def _channels(db) -> list[str]:
+    return [
+        r[0] for r in db.execute("SELECT DISTINCT channel FROM comments WHERE channel IS NOT NULL ORDER BY 1")
+    ]
+
+
+def _back(default: str) -> str:
+    """Where a form returns to: the page it came from (same site only)."""
+    target = request.form.get("next", "")
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 @bp.get("/")
@@ -46,7 +76,30 @@ def comments():
         error=error,
         brands=list_brands(db),
         attributes=current_attributes(db),
+        channels=_channels(db),
+        sorts=SORTS,
+        sentiments=SENTIMENTS,
+        here=request.full_path,
     ), (400 if error else 200)
+
+
+@bp.post("/comments/<int:comment_id>/correction")
+def correct_comment(comment_id: int):
+    """The evidence list's in-place correction: attributes (checkboxes) and sentiment."""
+    db = get_db()
+    back = _back(url_for("web.comments"))
+    try:
+        if request.form.get("action") == "undo":
+            remove_correction(db, comment_id)
+            flash(f"Comment {comment_id}: back to the model's tags.", "ok")
+        else:
+            sentiment = request.form.get("sentiment") or None
+            correct(db, comment_id, attributes=request.form.getlist("attribute"), sentiment=sentiment,
+                    by="web")  # fmt: skip
+            flash(f"Comment {comment_id} corrected; the figures and the next training use it.", "ok")
+    except (Invalid, NotFound) as exc:
+        flash(f"Comment {comment_id} was not corrected: {exc}", "error")
+    return redirect(f"{back}#comment-{comment_id}", code=303)
 
 
 @bp.get("/overview")
@@ -62,6 +115,40 @@ def overview():
     return render_template("overview.html", data=data, error=error, brands=list_brands(db)), (
         400 if error else 200
     )
+
+
+@bp.get("/competitors")
+def competitors():
+    db = get_db()
+    error, data = None, None
+    try:
+        scope = Scope.from_args(request.args, request.args.getlist("channel"))
+        data = competitors_of(db, scope)
+    except Invalid as exc:
+        error = str(exc)
+    return render_template(
+        "competitors.html", data=data, error=error, leaders=_leaders(data) if data else {},
+        channels=_channels(db), args=request.args,
+        scope_args={k: v for k, v in (data["scope"] if data else {}).items() if k in ("from", "to") and v},
+    ), (400 if error else 200)  # fmt: skip
+
+
+def _leaders(data: dict) -> dict[str, dict]:
+    """Per attribute, the brand with the largest ownership and whether its lead is clear (its
+    interval lies above every other brand's)."""
+    out = {}
+    for row in data["attributes"]:
+        known = {
+            n: f["ownership"]
+            for n, f in row["brands"].items()
+            if f["ownership"] and f["ownership"]["value"] is not None
+        }
+        if not known:
+            continue
+        name = max(known, key=lambda n: known[n]["value"])
+        others = [f["high"] for n, f in known.items() if n != name]
+        out[row["attribute"]] = {"brand": name, "clear": bool(others) and known[name]["low"] > max(others)}
+    return out
 
 
 @bp.get("/trends")

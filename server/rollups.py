@@ -1,0 +1,255 @@
+"""Tag patterns counted per day, week and month: what the figures read instead of every comment.
+
+A comment's *pattern* is what the figures need of it: the attributes it is tagged with (a human
+correction wins over the model), each with its sentiment, e.g. ``innovation=+;price=-`` (``''``
+when it is tagged with none). The bootstrap over comments only needs how many comments carry each
+pattern, so a million comments become a few thousand rows (see ``server.metrics``).
+
+``pattern_counts`` holds those counts per brand, kind, channel (``''`` = all channels) and day,
+week (starting Monday) or month. Triggers (migration m0006) note each (brand, day) whose comments,
+tags or corrections change; ``refresh`` recomputes exactly those days, then their weeks and
+months, in one transaction, before any figure is read. Figures are therefore the same as if
+computed from the comments themselves (tests/test_rollups.py checks it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from sqlite_utils import Database
+
+from .db import write_transaction
+
+ALL = ""  # the channel value of rows over all channels
+SYMBOL = {"positive": "+", "neutral": "0", "negative": "-", None: "0"}
+FEELING = {"+": "positive", "0": "neutral", "-": "negative"}
+FULL_REBUILD = 3000  # dirty days beyond which one pass over every comment is quicker
+_DAY = "substr(coalesce(c.published_at, c.collected_at), 1, 10)"
+
+_PATTERNS_SQL = f"""
+    SELECT c.id, c.brand_id, c.kind, c.channel, {_DAY} AS day, a.attribute,
+           coalesce(k.sentiment, ta.sentiment, t.sentiment) AS feeling
+    FROM comments c
+    JOIN tags t ON t.comment_id = c.id
+    LEFT JOIN corrections k ON k.comment_id = c.id
+    LEFT JOIN comment_attributes a ON a.comment_id = c.id
+    LEFT JOIN tag_attributes ta ON ta.comment_id = c.id AND ta.attribute = a.attribute
+"""
+
+
+def encode(tags: dict[str, str | None]) -> str:
+    """``{attribute: sentiment}`` as a pattern string (attributes sorted)."""
+    return ";".join(f"{a}={SYMBOL.get(f, '0')}" for a, f in sorted(tags.items()))
+
+
+def decode(pattern: str) -> dict[str, str]:
+    if not pattern:
+        return {}
+    return {a: FEELING[s] for a, _, s in (part.rpartition("=") for part in pattern.split(";"))}
+
+
+def week_start(day: str) -> str:
+    moment = date.fromisoformat(day)
+    return (moment - timedelta(days=moment.weekday())).isoformat()
+
+
+def month_start(day: str) -> str:
+    return day[:8] + "01"
+
+
+def _count(rows: Iterable[tuple]) -> Counter:
+    """(brand, kind, channel, day, pattern) → comments, from rows ordered by comment id."""
+    counts: Counter = Counter()
+    current, key, tags = None, None, {}
+    for comment_id, brand_id, kind, channel, day, attribute, feeling in rows:
+        if comment_id != current:
+            if current is not None:
+                _add(counts, key, encode(tags))
+            current, key, tags = comment_id, (brand_id, kind, channel, day), {}
+        if attribute is not None:
+            tags[attribute] = feeling
+    if current is not None:
+        _add(counts, key, encode(tags))
+    return counts
+
+
+def _add(counts: Counter, key: tuple, pattern: str) -> None:
+    brand_id, kind, channel, day = key
+    counts[(brand_id, kind, ALL, day, pattern)] += 1
+    if channel is not None:
+        counts[(brand_id, kind, channel, day, pattern)] += 1
+
+
+def pending(db: Database) -> int:
+    return db.execute("SELECT count(*) FROM pattern_dirty").fetchone()[0]
+
+
+def refresh(db: Database) -> int:
+    """Recompute the counts of every day noted as changed; answer how many days were."""
+    if not db.execute("SELECT 1 FROM pattern_dirty LIMIT 1").fetchone():
+        return 0
+    with write_transaction(db):
+        dirty = db.execute("SELECT brand_id, day FROM pattern_dirty").fetchall()
+        if not dirty:  # another process refreshed meanwhile
+            return 0
+        if len(dirty) > FULL_REBUILD:
+            _rebuild(db)
+        else:
+            _refresh_days(db, dirty)
+        db.execute("DELETE FROM pattern_dirty")
+    return len(dirty)
+
+
+def rebuild(db: Database) -> None:
+    """Recompute every count from the comments (after a bulk load, or to check)."""
+    with write_transaction(db):
+        _rebuild(db)
+        db.execute("DELETE FROM pattern_dirty")
+
+
+def _rebuild(db: Database) -> None:
+    db.execute("DELETE FROM pattern_counts")
+    counts = _count(db.execute(_PATTERNS_SQL + " ORDER BY c.id"))
+    _insert_days(db, counts)
+    for grain in ("week", "month"):
+        _roll_up(db, grain, None)
+
+
+def _refresh_days(db: Database, dirty: Sequence[tuple[int, str]]) -> None:
+    counts: Counter = Counter()
+    for brand_id, day in dirty:
+        db.execute("DELETE FROM pattern_counts WHERE grain = 'day' AND brand_id = ? AND period = ?",
+                   [brand_id, day])  # fmt: skip
+        sql = _PATTERNS_SQL + f" WHERE c.brand_id = ? AND {_DAY} = ? ORDER BY c.id"
+        counts.update(_count(db.execute(sql, [brand_id, day])))
+    _insert_days(db, counts)
+    for grain, start in (("week", week_start), ("month", month_start)):
+        _roll_up(db, grain, {(brand_id, start(day)) for brand_id, day in dirty if day})
+
+
+def _insert_days(db: Database, counts: Counter) -> None:
+    db.conn.executemany(
+        "INSERT INTO pattern_counts (brand_id, kind, grain, channel, period, pattern, n) "
+        "VALUES (?, ?, 'day', ?, ?, ?, ?)",
+        ((b, k, ch, day, p, n) for (b, k, ch, day, p), n in counts.items() if day),
+    )
+
+
+def _roll_up(db: Database, grain: str, periods: set[tuple[int, str]] | None) -> None:
+    """Sum day rows into week or month rows: all of them, or the (brand, period) given."""
+    if grain == "week":  # the Monday on or before the day
+        bucket = "date(period, '-' || ((cast(strftime('%w', period) AS integer) + 6) % 7) || ' days')"
+    else:
+        bucket = "substr(period, 1, 8) || '01'"
+    insert = (
+        "INSERT INTO pattern_counts (brand_id, kind, grain, channel, period, pattern, n) "
+        f"SELECT brand_id, kind, '{grain}', channel, {bucket}, pattern, sum(n) FROM pattern_counts "
+        f"WHERE grain = 'day' {{where}} GROUP BY brand_id, kind, channel, {bucket}, pattern"
+    )
+    if periods is None:
+        db.execute("DELETE FROM pattern_counts WHERE grain = ?", [grain])
+        db.execute(insert.format(where=""))
+        return
+    for brand_id, start in sorted(periods):
+        db.execute("DELETE FROM pattern_counts WHERE grain = ? AND brand_id = ? AND period = ?",
+                   [grain, brand_id, start])  # fmt: skip
+        db.execute(insert.format(where="AND brand_id = ? AND period BETWEEN ? AND ?"),
+                   [brand_id, start, _period_end(grain, start)])  # fmt: skip
+
+
+def _period_end(grain: str, start: str) -> str:
+    first = date.fromisoformat(start)
+    if grain == "week":
+        return (first + timedelta(days=6)).isoformat()
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (following - timedelta(days=1)).isoformat()
+
+
+def _next(day: str, step: int = 1) -> str:
+    return (date.fromisoformat(day) + timedelta(days=step)).isoformat()
+
+
+def segments(start: str | None, end: str | None, grain: str) -> list[tuple[str, str | None, str | None]]:
+    """Cover the days ``[start, end]`` with the whole weeks or months (``grain``) inside it and
+    single days at the edges: ``(grain, first period, last period)``, ``None`` = unbounded."""
+    if start is None and end is None:
+        return [(grain, None, None)]
+    starter = week_start if grain == "week" else month_start
+    first = None  # the first whole period starting on or after ``start``
+    if start is not None:
+        first = start if starter(start) == start else _next(_period_end(grain, starter(start)))
+    last = None  # the last whole period ending on or before ``end``
+    if end is not None:
+        last = starter(end)
+        if _period_end(grain, last) != end:
+            last = starter(_next(last, -1))
+    if first is not None and last is not None and first > last:
+        return [("day", start, end)]
+    out: list[tuple[str, str | None, str | None]] = [(grain, first, last)]
+    if start is not None and first != start:
+        out.append(("day", start, _next(first, -1)))
+    if end is not None and last is not None and _period_end(grain, last) != end:
+        out.append(("day", _next(_period_end(grain, last)), end))
+    return out
+
+
+def pattern_rows(
+    db: Database,
+    brand_id: int,
+    *,
+    kind: str,
+    start: str | None,
+    end: str | None,
+    channels: Sequence[str] = (),
+    interval: str | None = None,
+) -> list[tuple[str | None, str, int]]:
+    """``(bucket, pattern, comments)`` for a brand's classified comments of ``kind`` in the days
+    ``[start, end]``: bucket is the week or month for ``interval``, ``None`` without one."""
+    refresh(db)
+    grain = interval or "month"
+    bucketer = {"week": week_start, "month": month_start, None: lambda day: None}[interval]
+    where_channels = "channel = ?" if not channels else f"channel IN ({', '.join('?' * len(channels))})"
+    channel_args = [ALL] if not channels else list(channels)
+    totals: Counter = Counter()
+    for seg_grain, first, last in segments(start, end, grain):
+        where = ["brand_id = ?", "kind = ?", "grain = ?", where_channels]
+        args: list[object] = [brand_id, kind, seg_grain, *channel_args]
+        if first is not None:
+            where.append("period >= ?")
+            args.append(first)
+        if last is not None:
+            where.append("period <= ?")
+            args.append(last)
+        if interval is None:
+            sql = (
+                f"SELECT NULL, pattern, sum(n) FROM pattern_counts WHERE {' AND '.join(where)} "
+                "GROUP BY pattern"
+            )
+            for _bucket, pattern, n in db.execute(sql, args):
+                totals[(None, pattern)] += n
+        else:
+            sql = (
+                f"SELECT period, pattern, sum(n) FROM pattern_counts WHERE {' AND '.join(where)} "
+                "GROUP BY period, pattern"
+            )
+            for period, pattern, n in db.execute(sql, args):
+                totals[(bucketer(period), pattern)] += n
+    return [(bucket, pattern, n) for (bucket, pattern), n in sorted(totals.items(), key=_order)]
+
+
+def _order(item):
+    (bucket, pattern), _n = item
+    return (bucket or "", pattern)
+
+
+def latest_day(db: Database, brand_id: int, kind: str = "customer") -> str | None:
+    """The newest day with a classified comment of the brand."""
+    refresh(db)
+    row = db.execute(
+        "SELECT max(period) FROM pattern_counts WHERE brand_id = ? AND kind = ? AND grain = 'day' "
+        "AND channel = ''",
+        [brand_id, kind],
+    ).fetchone()
+    return row[0] if row else None
