@@ -31,6 +31,10 @@ from sqlite_utils import Database
 
 MIN_COMMENTS = 30  # below this a figure says "too few"
 BOOTSTRAP = 500  # resamples per interval
+# The bootstrap resamples comments exactly for fewer than EXACT_COMMENTS comments or up to
+# EXACT_ROWS distinct tag patterns (cheap either way); beyond, see _resampled_sums.
+EXACT_COMMENTS = 1000
+EXACT_ROWS = 64
 CONFIDENCE = 0.95
 _SENTIMENT = {"positive": 1, "neutral": 0, "negative": -1}
 
@@ -66,6 +70,7 @@ class Sample:
     sentiment: np.ndarray  # (rows, k) float
     dates: list[str] = field(default_factory=list)  # one per row (published, else collected)
     counts: np.ndarray | None = None  # comments per row; None = one each
+    resamples: dict = field(default_factory=dict, repr=False, compare=False)  # see _draws
 
     def __post_init__(self) -> None:
         if self.counts is None:
@@ -100,6 +105,14 @@ class Sample:
         picked = np.asarray(rows, dtype=int)
         return Sample(self.attributes, self.mentions[picked], self.sentiment[picked],
                       [self.dates[i] for i in picked] if self.dates else [], self.counts[picked])  # fmt: skip
+
+    def fingerprint(self) -> str:
+        """A digest of the sample's content (attributes, rows, counts): equal samples, equal digest."""
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update("|".join(self.attributes).encode())
+        for part in (self.mentions, self.sentiment, self.counts):
+            digest.update(np.ascontiguousarray(part, dtype=float).tobytes())
+        return digest.hexdigest()
 
     def totals(self) -> tuple[np.ndarray, np.ndarray]:
         """Mentions and sentiment summed over comments, per attribute."""
@@ -140,29 +153,78 @@ def seed_for(*parts: object) -> int:
 
 def _resampled_sums(sample: Sample, rng: np.random.Generator, draws: int) -> tuple[np.ndarray, np.ndarray]:
     """Column sums of mentions and sentiment for ``draws`` resamples of the comments (n comments
-    drawn with replacement: how many of each row's comments were drawn is multinomial)."""
+    drawn with replacement: how many of each row's comments were drawn is multinomial).
+
+    From ``EXACT_COMMENTS`` comments in more than ``EXACT_ROWS`` distinct rows, the resampled
+    sums are drawn from their normal limit instead, with the same mean and covariance: the same
+    bootstrap distribution to within the central limit theorem (sums of a thousand or more
+    bounded values), at a cost that does not grow with the rows."""
     n = sample.n
     rows = sample.mentions.shape[0]
-    weights = rng.multinomial(n, sample.counts / n, size=draws) if n else np.zeros((draws, rows))
-    return weights @ sample.mentions, weights @ sample.sentiment
+    if n == 0:
+        return np.zeros((draws, len(sample.attributes))), np.zeros((draws, len(sample.attributes)))
+    if n < EXACT_COMMENTS or rows <= EXACT_ROWS:
+        weights = rng.multinomial(n, sample.counts / n, size=draws)
+        return weights @ sample.mentions, weights @ sample.sentiment
+    k = len(sample.attributes)
+    x = np.hstack([sample.mentions, sample.sentiment])
+    p = sample.counts / n
+    mean = p @ x
+    centred = x - mean
+    cov = (centred * p[:, None]).T @ centred
+    sums = rng.multivariate_normal(n * mean, n * cov, size=draws, method="eigh")
+    mentions = np.clip(sums[:, :k], 0, n)
+    return mentions, np.clip(sums[:, k:], -mentions, mentions)
 
 
-def _interval(values: np.ndarray) -> tuple[float | None, float | None]:
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return None, None
-    tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = np.percentile(values, [tail, 100 - tail])
-    return float(low), float(high)
+def _draws(sample: Sample, question: Question) -> tuple[np.ndarray, np.ndarray]:
+    """The resampled sums for a question, drawn once per sample and shared by its figures."""
+    key = (question.key, question.draws)
+    if key not in sample.resamples:
+        rng = np.random.default_rng(seed_for("resample", question.key))
+        sample.resamples[key] = _resampled_sums(sample, rng, question.draws)
+    return sample.resamples[key]
+
+
+def _intervals(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The central 95 % of each column of ``values`` (draws × figures), ignoring NaN (a resample
+    in which the figure is undefined); NaN where a column has no value at all. Percentiles are
+    interpolated linearly, as ``np.percentile`` does, for all columns at once."""
+    values = values.reshape(values.shape[0], -1)
+    ordered = np.sort(values, axis=0)  # NaN sort last
+    valid = (~np.isnan(values)).sum(axis=0)
+    columns = np.arange(values.shape[1])
+    tail = (1 - CONFIDENCE) / 2
+    out = []
+    for q in (tail, 1 - tail):
+        position = np.maximum(valid - 1, 0) * q
+        below = np.floor(position).astype(int)
+        above = np.ceil(position).astype(int)
+        a, b = ordered[below, columns], ordered[above, columns]
+        out.append(np.where(valid > 0, a + (b - a) * (position - below), np.nan))
+    return out[0], out[1]
+
+
+def _figures(points: np.ndarray, draws: np.ndarray, ns: np.ndarray | int, min_comments: int) -> list[Figure]:
+    """One figure per column: the point value with the interval of its resampled values."""
+    points = np.atleast_1d(points)
+    lows, highs = _intervals(draws)
+    ns = np.broadcast_to(np.asarray(ns), points.shape)
+    out = []
+    for point, low, high, n in zip(points, lows, highs, ns, strict=True):
+        n = int(n)
+        if n < min_comments:
+            out.append(Figure(None, None, None, n, f"too few comments ({n} < {min_comments})"))
+        elif np.isnan(point):
+            out.append(Figure(None, None, None, n, "no mentions"))
+        else:
+            out.append(Figure(float(point), None if np.isnan(low) else float(low),
+                              None if np.isnan(high) else float(high), n))  # fmt: skip
+    return out
 
 
 def _figure(point: float, draws: np.ndarray, n: int, min_comments: int) -> Figure:
-    if n < min_comments:
-        return Figure(None, None, None, n, f"too few comments ({n} < {min_comments})")
-    if np.isnan(point):
-        return Figure(None, None, None, n, "no mentions")
-    low, high = _interval(draws)
-    return Figure(float(point), low, high, n)
+    return _figures(np.array([point]), draws.reshape(-1, 1), n, min_comments)[0]
 
 
 # --- the metrics ----------------------------------------------------------------------------------
@@ -179,21 +241,18 @@ class Question:
 
 def attribute_figures(sample: Sample, question: Question = Question()) -> dict[str, dict[str, Figure]]:
     """Mention rate, perceived share (profile) and net sentiment of every attribute."""
-    rng = np.random.default_rng(seed_for("attributes", question.key))
     m, s = sample.totals()
-    bm, bs = _resampled_sums(sample, rng, question.draws)
+    bm, bs = _draws(sample, question)
     n = np.full(question.draws, sample.n)
     rate, share, net = _rates(m, np.array(sample.n)), _profile(m), _net(m, s)
     b_rate, b_share, b_net = _rates(bm, n), _profile(bm), _net(bm, bs)
-    out = {}
-    for j, attribute in enumerate(sample.attributes):
-        mentioned = int(m[j])
-        out[attribute] = {
-            "mention_rate": _figure(rate[j], b_rate[:, j], sample.n, question.min_comments),
-            "share": _figure(share[j], b_share[:, j], sample.n, question.min_comments),
-            "net_sentiment": _figure(net[j], b_net[:, j], mentioned, question.min_comments),
-        }
-    return out
+    rates = _figures(rate, b_rate, sample.n, question.min_comments)
+    shares = _figures(share, b_share, sample.n, question.min_comments)
+    nets = _figures(net, b_net, m.astype(int), question.min_comments)
+    return {
+        a: {"mention_rate": rates[j], "share": shares[j], "net_sentiment": nets[j]}
+        for j, a in enumerate(sample.attributes)
+    }
 
 
 def gap_figures(
@@ -203,16 +262,12 @@ def gap_figures(
     if not positioning:
         empty = Figure(None, None, None, sample.n, "no declared positioning")
         return empty, {a: empty for a in sample.attributes}
-    rng = np.random.default_rng(seed_for("gap", question.key))
     w = np.array([positioning.get(a, 0.0) for a in sample.attributes])
     q = _profile(sample.totals()[0])
-    bq = _profile(_resampled_sums(sample, rng, question.draws)[0])
+    bq = _profile(_draws(sample, question)[0])
     score = _figure(_tvd(q, w), _tvd(bq, w), sample.n, question.min_comments)
-    gaps = {
-        a: _figure(q[j] - w[j], bq[:, j] - w[j], sample.n, question.min_comments)
-        for j, a in enumerate(sample.attributes)
-    }
-    return score, gaps
+    gaps = _figures(q - w, bq - w, sample.n, question.min_comments)
+    return score, dict(zip(sample.attributes, gaps, strict=True))
 
 
 def message_gap(emitted: Sample, positioning: dict[str, float], question: Question = Question()) -> Figure:

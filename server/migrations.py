@@ -278,11 +278,8 @@ def m0006_pattern_counts(db: Database) -> None:
         "INSERT OR IGNORE INTO pattern_dirty (brand_id, day) "
         "SELECT brand_id, {day} FROM comments WHERE id = {ref}"
     )
-    for table, ref in (
-        ("tags", "comment_id"),
-        ("tag_attributes", "comment_id"),
-        ("corrections", "comment_id"),
-    ):
+    # tag_attributes rows are only ever written together with their comment's tags row
+    for table, ref in (("tags", "comment_id"), ("corrections", "comment_id")):
         for event, rows in (("INSERT", ("new",)), ("UPDATE", ("old", "new")), ("DELETE", ("old",))):
             body = ";\n".join(
                 mark.format(day=_DAY.format(row="comments"), ref=f"{row}.{ref}") for row in rows

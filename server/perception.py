@@ -6,6 +6,8 @@ One function per view; the API answers their result as JSON and the pages will r
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,6 +22,34 @@ from .rollups import latest_day
 from .taxonomy import current_attributes, get_positioning
 
 INTERVALS = ("week", "month")
+
+
+class _Memo:
+    """A small thread-safe LRU of computed figures, keyed by everything they depend on (the data
+    itself by fingerprint), so a hit is always the same answer as a fresh computation."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+_POINTS = _Memo(4096)  # trend points: a few kB each
 
 
 @dataclass(frozen=True)
@@ -108,10 +138,16 @@ def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval
     sample = _sample(db, brand["id"], attributes, scope, interval=interval)
 
     def point(sub, start: str) -> dict:
-        question = Question(scope.key("trend", brand["id"], interval, start))
+        # seeded by the period itself, not the window asked for: a week shows the same figures
+        # in every window that holds all of it, and is computed once (see _POINTS)
+        question = Question("|".join(map(str, ("trend", brand["id"], interval, start, *scope.channels))))
+        key = (question.key, tuple(sorted(positioning.items())), sub.fingerprint())
+        cached = _POINTS.get(key)
+        if cached is not None:
+            return cached
         figures = attribute_figures(sub, question)
         score, _gaps = gap_figures(sub, positioning, question)
-        return {
+        return _POINTS.put(key, {
             "comments": sub.n,
             "gap_score": score.as_dict(),
             "attributes": {
@@ -121,7 +157,7 @@ def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval
                 }
                 for a in attributes
             },
-        }
+        })  # fmt: skip
 
     return {
         "brand": brand["name"],

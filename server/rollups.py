@@ -14,6 +14,7 @@ computed from the comments themselves (tests/test_rollups.py checks it).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -28,14 +29,15 @@ FEELING = {"+": "positive", "0": "neutral", "-": "negative"}
 FULL_REBUILD = 3000  # dirty days beyond which one pass over every comment is quicker
 _DAY = "substr(coalesce(c.published_at, c.collected_at), 1, 10)"
 
+# One row per comment and model attribute that matters: those the model assigned, or all of them
+# when a person's correction names the attributes (the model's sentiment for one still counts).
 _PATTERNS_SQL = f"""
-    SELECT c.id, c.brand_id, c.kind, c.channel, {_DAY} AS day, a.attribute,
-           coalesce(k.sentiment, ta.sentiment, t.sentiment) AS feeling
+    SELECT c.id, c.brand_id, c.kind, c.channel, {_DAY} AS day, t.sentiment, k.attributes, k.sentiment,
+           ta.attribute, ta.assigned, ta.sentiment
     FROM comments c
     JOIN tags t ON t.comment_id = c.id
     LEFT JOIN corrections k ON k.comment_id = c.id
-    LEFT JOIN comment_attributes a ON a.comment_id = c.id
-    LEFT JOIN tag_attributes ta ON ta.comment_id = c.id AND ta.attribute = a.attribute
+    LEFT JOIN tag_attributes ta ON ta.comment_id = c.id AND (ta.assigned = 1 OR k.attributes IS NOT NULL)
 """
 
 
@@ -60,19 +62,47 @@ def month_start(day: str) -> str:
 
 
 def _count(rows: Iterable[tuple]) -> Counter:
-    """(brand, kind, channel, day, pattern) → comments, from rows ordered by comment id."""
+    """(brand, kind, channel, day, pattern) → comments, from ``_PATTERNS_SQL`` rows ordered by
+    comment id. A correction's attributes replace the model's; a correction's sentiment replaces
+    every sentiment; otherwise an attribute's own sentiment, else the comment's."""
     counts: Counter = Counter()
-    current, key, tags = None, None, {}
-    for comment_id, brand_id, kind, channel, day, attribute, feeling in rows:
-        if comment_id != current:
+    current = None
+    key: tuple = ()
+    model: dict[str, str | None] = {}
+    scored: dict[str, str | None] = {}
+    corrected: str | None = None
+    overall: str | None = None
+    for (
+        cid,
+        brand_id,
+        kind,
+        channel,
+        day,
+        sentiment,
+        k_attrs,
+        k_sentiment,
+        attribute,
+        assigned,
+        feeling,
+    ) in rows:
+        if cid != current:
             if current is not None:
-                _add(counts, key, encode(tags))
-            current, key, tags = comment_id, (brand_id, kind, channel, day), {}
+                _add(counts, key, _pattern(model, scored, corrected, overall))
+            current, key, model, scored = cid, (brand_id, kind, channel, day), {}, {}
+            corrected, overall = k_attrs, k_sentiment or sentiment
         if attribute is not None:
-            tags[attribute] = feeling
+            scored[attribute] = k_sentiment or feeling or sentiment
+            if assigned:
+                model[attribute] = scored[attribute]
     if current is not None:
-        _add(counts, key, encode(tags))
+        _add(counts, key, _pattern(model, scored, corrected, overall))
     return counts
+
+
+def _pattern(model: dict, scored: dict, corrected: str | None, overall: str | None) -> str:
+    if corrected is None:
+        return encode(model)
+    return encode({a: scored.get(a, overall) for a in json.loads(corrected)})
 
 
 def _add(counts: Counter, key: tuple, pattern: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from server.classify import classify_pending
@@ -161,3 +162,39 @@ def test_load_sample_reads_tags_and_lets_corrections_win(db):
     assert {} not in rows  # the picnic comment counts as price, as corrected
     set_positioning(db, "Acme", {"reliability": 1.0})
     assert load_sample(db, 1, ATTRS, start="2099-01-01").n == 0
+
+
+def test_large_samples_draw_the_resampled_sums_from_their_normal_limit(monkeypatch):
+    import server.metrics as metrics
+
+    rng = np.random.default_rng(4)
+    feelings = ["positive", "neutral", "negative"]
+    rows = [
+        {a: feelings[rng.integers(3)] for a in ATTRS if rng.random() < (0.5 if a == "reliability" else 0.2)}
+        for _ in range(3000)
+    ]
+    sample = Sample.build(ATTRS, rows)
+    assert sample.n >= metrics.EXACT_COMMENTS and sample.mentions.shape[0] > metrics.EXACT_ROWS
+    approx = attribute_figures(sample, Question("big"))  # the normal path
+    monkeypatch.setattr(metrics, "EXACT_ROWS", 10_000)
+    exact = attribute_figures(Sample.build(ATTRS, rows), Question("big"))
+    for a in ATTRS:
+        for name in ("share", "mention_rate", "net_sentiment"):
+            f, g = approx[a][name], exact[a][name]
+            assert f.value == g.value
+            width = g.high - g.low
+            assert abs(f.low - g.low) < 0.15 * width and abs(f.high - g.high) < 0.15 * width, (a, name)
+
+
+def test_intervals_match_numpy_percentiles_and_skip_undefined_resamples():
+    from server.metrics import _intervals
+
+    rng = np.random.default_rng(0)
+    values = rng.random((500, 3))
+    values[:100, 1] = np.nan  # undefined in 100 resamples
+    values[:, 2] = np.nan  # never defined
+    lows, highs = _intervals(values)
+    assert lows[0] == pytest.approx(np.percentile(values[:, 0], 2.5))
+    assert highs[0] == pytest.approx(np.percentile(values[:, 0], 97.5))
+    assert lows[1] == pytest.approx(np.percentile(values[100:, 1], 2.5))
+    assert np.isnan(lows[2]) and np.isnan(highs[2])
