@@ -257,6 +257,30 @@ def _run_row(row: tuple, names: list[str]) -> dict:
     return run
 
 
+def health(db: Database, source: dict) -> dict:
+    """How a source is doing, in a word and a sentence, from its latest runs."""
+    runs = list_runs(db, source_id=source["id"], limit=10)
+    if not source["enabled"]:
+        return {"state": "disabled", "text": "disabled: not crawled on schedule", "runs": runs}
+    if not runs:
+        return {"state": "new", "text": "never crawled yet", "runs": runs}
+    if runs[0]["status"] == "running":
+        return {"state": "running", "text": f"crawling since {runs[0]['started_at']}", "runs": runs}
+    failed = 0
+    for run in runs:
+        if run["status"] != "failed":
+            break
+        failed += 1
+    if failed:
+        reason = (runs[0]["errors"] or ["no reason recorded"])[0]
+        plural = "s" if failed > 1 else ""
+        return {"state": "failing", "text": f"the last {failed} run{plural} failed: {reason}", "runs": runs}
+    if runs[0]["status"] == "partial":
+        return {"state": "partial", "text": f"last run partly failed ({runs[0]['error_count']} errors)",
+                "runs": runs}  # fmt: skip
+    return {"state": "ok", "text": f"last run ok, {runs[0]['new_count']} new comments", "runs": runs}
+
+
 def summary(run: dict) -> dict:
     """What ``gapwatch crawl`` prints: the run in the issue's words."""
     return {

@@ -317,8 +317,10 @@ def series(
 ) -> list[tuple[str, object]]:
     """``compute(sub-sample, period)`` for each week or month that has comments, in order."""
     buckets: dict[str, list[int]] = {}
+    starts: dict[str, str] = {}
     for i, day in enumerate(sample.dates):
-        buckets.setdefault(period_start(day, interval), []).append(i)
+        start = starts.get(day) or starts.setdefault(day, period_start(day, interval))
+        buckets.setdefault(start, []).append(i)
     return [(start, compute(sample.subset(rows), start)) for start, rows in sorted(buckets.items())]
 
 
@@ -345,9 +347,16 @@ def load_sample(
     from .rollups import decode, pattern_rows
 
     rows = pattern_rows(db, brand_id, kind=kind, start=start, end=end, channels=channels, interval=interval)
-    return Sample.build(
-        attributes,
-        [decode(pattern) for _bucket, pattern, _n in rows],
-        [bucket for bucket, _pattern, _n in rows] if interval else (),
-        [n for _bucket, _pattern, n in rows],
+    # each distinct pattern is decoded once; rows index into them
+    index: dict[str, int] = {}
+    picks = np.fromiter(
+        (index.setdefault(p, len(index)) for _b, p, _n in rows), dtype=np.intp, count=len(rows)
+    )
+    distinct = Sample.build(attributes, [decode(p) for p in index])
+    return Sample(
+        list(attributes),
+        distinct.mentions[picks],
+        distinct.sentiment[picks],
+        [bucket for bucket, _p, _n in rows] if interval else [],
+        np.fromiter((n for _b, _p, n in rows), dtype=float, count=len(rows)),
     )

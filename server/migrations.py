@@ -274,9 +274,12 @@ def m0006_pattern_counts(db: Database) -> None:
     )
     db.execute("CREATE INDEX comments_brand_day ON comments "
                "(brand_id, substr(coalesce(published_at, collected_at), 1, 10))")  # fmt: skip
+    # Not "INSERT OR IGNORE": the conflict clause of the statement that fires a trigger (an
+    # upsert, INSERT OR REPLACE) overrides the trigger's own, so duplicates are skipped explicitly.
     mark = (
-        "INSERT OR IGNORE INTO pattern_dirty (brand_id, day) "
-        "SELECT brand_id, {day} FROM comments WHERE id = {ref}"
+        "INSERT INTO pattern_dirty (brand_id, day) SELECT brand_id, {day} FROM comments "
+        "WHERE id = {ref} AND NOT EXISTS "
+        "(SELECT 1 FROM pattern_dirty d WHERE d.brand_id = comments.brand_id AND d.day = {day})"
     )
     # tag_attributes rows are only ever written together with their comment's tags row
     for table, ref in (("tags", "comment_id"), ("corrections", "comment_id")):
@@ -288,7 +291,10 @@ def m0006_pattern_counts(db: Database) -> None:
                 f"CREATE TRIGGER {table}_{event.lower()}_marks_days AFTER {event} ON {table} "
                 f"BEGIN {body}; END"
             )
-    own = "INSERT OR IGNORE INTO pattern_dirty (brand_id, day) VALUES ({row}.brand_id, {day})"
+    own = (
+        "INSERT INTO pattern_dirty (brand_id, day) SELECT {row}.brand_id, {day} WHERE NOT EXISTS "
+        "(SELECT 1 FROM pattern_dirty d WHERE d.brand_id = {row}.brand_id AND d.day = {day})"
+    )
     db.execute(
         "CREATE TRIGGER comments_update_marks_days AFTER UPDATE OF brand_id, kind, channel, published_at, "
         f"collected_at ON comments BEGIN {own.format(row='old', day=_DAY.format(row='old'))}; "
@@ -303,6 +309,39 @@ def m0006_pattern_counts(db: Database) -> None:
         f"SELECT DISTINCT c.brand_id, {_DAY.format(row='c')} "
         "FROM comments c JOIN tags t ON t.comment_id = c.id"
     )
+
+
+@migration
+def m0007_positioning_versions(db: Database) -> None:
+    """Every declared positioning is kept: ``positioning`` holds the current weights,
+    ``positioning_versions`` each saved version (weights, statement, note, when, by whom)."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE positioning_versions (
+            id INTEGER PRIMARY KEY,
+            brand_id INTEGER NOT NULL REFERENCES brands(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            weights TEXT NOT NULL,
+            statement TEXT,
+            note TEXT,
+            saved_by TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (brand_id, version)
+        );
+        ALTER TABLE taxonomy_versions ADD COLUMN saved_by TEXT
+        """,
+    )
+    rows = db.execute(
+        "SELECT b.id, b.positioning_statement, json_group_object(p.attribute, p.weight), b.created_at "
+        "FROM brands b JOIN positioning p ON p.brand_id = b.id GROUP BY b.id"
+    ).fetchall()
+    for brand_id, statement, weights, created in rows:
+        db.execute(
+            "INSERT INTO positioning_versions (brand_id, version, weights, statement, note, created_at) "
+            "VALUES (?, 1, ?, ?, 'positioning before versions were kept', ?)",
+            [brand_id, weights, statement, created],
+        )
 
 
 def apply(db: Database, *, stop_before: str | None = None) -> None:

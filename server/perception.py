@@ -171,7 +171,7 @@ def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval
 def competitors(db: Database, scope: Scope = Scope()) -> dict:
     """Attributes × brands: perceived share, net sentiment and ownership."""
     attributes = _attributes(db)
-    brands = list_brands(db)
+    brands = list_brands(db, counts=False)
     samples = {b["name"]: _sample(db, b["id"], attributes, scope) for b in brands}
     figures = {
         name: attribute_figures(s, Question(scope.key("competitors", name))) for name, s in samples.items()

@@ -236,13 +236,15 @@ def pattern_rows(
     interval: str | None = None,
 ) -> list[tuple[str | None, str, int]]:
     """``(bucket, pattern, comments)`` for a brand's classified comments of ``kind`` in the days
-    ``[start, end]``: bucket is the week or month for ``interval``, ``None`` without one."""
+    ``[start, end]``: bucket is the week or month for ``interval``, ``None`` without one. Rows come
+    in a stable order (by bucket, then pattern), so equal data gives equal samples."""
     refresh(db)
     grain = interval or "month"
-    bucketer = {"week": week_start, "month": month_start, None: lambda day: None}[interval]
+    bucketer = {"week": week_start, "month": month_start}.get(interval or "")
     where_channels = "channel = ?" if not channels else f"channel IN ({', '.join('?' * len(channels))})"
     channel_args = [ALL] if not channels else list(channels)
-    totals: Counter = Counter()
+    totals: dict[tuple[str | None, str], int] = {}
+    buckets: dict[str, str] = {}  # day → its week or month, for the days at the edges
     for seg_grain, first, last in segments(start, end, grain):
         where = ["brand_id = ?", "kind = ?", "grain = ?", where_channels]
         args: list[object] = [brand_id, kind, seg_grain, *channel_args]
@@ -252,26 +254,20 @@ def pattern_rows(
         if last is not None:
             where.append("period <= ?")
             args.append(last)
-        if interval is None:
-            sql = (
-                f"SELECT NULL, pattern, sum(n) FROM pattern_counts WHERE {' AND '.join(where)} "
-                "GROUP BY pattern"
-            )
-            for _bucket, pattern, n in db.execute(sql, args):
-                totals[(None, pattern)] += n
-        else:
-            sql = (
-                f"SELECT period, pattern, sum(n) FROM pattern_counts WHERE {' AND '.join(where)} "
-                "GROUP BY period, pattern"
-            )
-            for period, pattern, n in db.execute(sql, args):
-                totals[(bucketer(period), pattern)] += n
-    return [(bucket, pattern, n) for (bucket, pattern), n in sorted(totals.items(), key=_order)]
-
-
-def _order(item):
-    (bucket, pattern), _n = item
-    return (bucket or "", pattern)
+        group = "pattern" if interval is None else "period, pattern"
+        sql = (
+            f"SELECT {'NULL' if interval is None else 'period'}, pattern, sum(n) FROM pattern_counts "
+            f"WHERE {' AND '.join(where)} GROUP BY {group} ORDER BY {group}"
+        )
+        for period, pattern, n in db.execute(sql, args):
+            if bucketer is not None and seg_grain != interval:
+                period = buckets.get(period) or buckets.setdefault(period, bucketer(period))
+            key = (period, pattern)
+            totals[key] = totals.get(key, 0) + n
+    rows = [(bucket, pattern, n) for (bucket, pattern), n in totals.items()]
+    if len(segments(start, end, grain)) > 1:  # edge days were merged in: restore the order
+        rows.sort(key=lambda row: (row[0] or "", row[1]))
+    return rows
 
 
 def latest_day(db: Database, brand_id: int, kind: str = "customer") -> str | None:

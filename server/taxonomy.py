@@ -208,21 +208,40 @@ def ensure_taxonomy(db: Database) -> int:
     return 1
 
 
-def save_taxonomy(db: Database, attributes: list[dict], note: str | None = None) -> int:
+def save_taxonomy(
+    db: Database, attributes: list[dict], note: str | None = None, by: str | None = None
+) -> int:
     """Store an edited taxonomy as a new version (old tags keep theirs); answer the version.
 
-    Each attribute needs a key or name and a definition. Comments tagged under an older version
-    are re-tagged by the next classification run.
+    Each attribute needs a key or name and a definition. An attribute that a brand's declared
+    positioning weighs cannot be removed (change the positioning first). Comments tagged under an
+    older version are re-tagged by the next classification run.
     """
     from classifiers.taxonomy import TaxonomyError, parse_taxonomy
 
+    if not isinstance(attributes, list):
+        raise Invalid("the taxonomy must be a list of attributes")
     try:
         parsed = parse_taxonomy(attributes)
     except TaxonomyError as exc:
         raise Invalid(str(exc)) from None
+    kept = {a.key for a in parsed}
+    declared = db.execute(
+        "SELECT b.name, p.attribute, p.weight FROM positioning p JOIN brands b ON b.id = p.brand_id "
+        "WHERE p.weight > 0 ORDER BY b.name, p.attribute"
+    ).fetchall()
+    lost = [f"{name} declares {weight:.0%} {attribute}" for name, attribute, weight in declared
+            if attribute not in kept]  # fmt: skip
+    if lost:
+        raise Invalid(
+            f"cannot remove an attribute that a positioning weighs ({'; '.join(lost)}): "
+            "change the positioning first"
+        )
     version = (current_version(db) or 0) + 1
     with db.atomic():
-        db["taxonomy_versions"].insert({"version": version, "note": note, "created_at": utcnow()})
+        db["taxonomy_versions"].insert(
+            {"version": version, "note": note, "created_at": utcnow(), "saved_by": by}
+        )
         db["attributes"].insert_all(
             {
                 "taxonomy_version": version,
@@ -246,11 +265,34 @@ def current_attributes(db: Database) -> list[dict]:
     return [{**row, "examples": json.loads(row["examples"])} for row in rows]
 
 
+def taxonomy_versions(db: Database) -> list[dict]:
+    """Every taxonomy version, newest first, with its attribute keys."""
+    rows = db.query(
+        "SELECT v.version, v.note, v.created_at, v.saved_by, json_group_array(a.key) AS keys "
+        "FROM taxonomy_versions v LEFT JOIN attributes a ON a.taxonomy_version = v.version "
+        "GROUP BY v.version ORDER BY v.version DESC"
+    )
+    return [{**row, "keys": [k for k in json.loads(row["keys"]) if k]} for row in rows]
+
+
 def set_positioning(
-    db: Database, brand: str, weights: dict[str, float], statement: str | None = None
-) -> None:
-    """Declare what ``brand`` claims to stand for: weights over current attributes, summing to 1."""
+    db: Database,
+    brand: str,
+    weights: dict[str, float],
+    statement: str | None = None,
+    *,
+    note: str | None = None,
+    by: str | None = None,
+) -> int:
+    """Declare what ``brand`` claims to stand for: weights over current attributes, summing to 1.
+    Saved as a new version (the earlier ones are kept); answers the version."""
     brand_row = get_brand(db, brand)
+    if not isinstance(weights, dict) or not weights:
+        raise Invalid("weights must be an object of attribute: weight, summing to 1")
+    if any(isinstance(w, bool) or not isinstance(w, (int, float)) for w in weights.values()):
+        raise Invalid("each weight must be a number between 0 and 1")
+    if statement is not None and not isinstance(statement, str):
+        raise Invalid("the statement must be text")
     known = {a["key"] for a in current_attributes(db)}
     unknown = sorted(set(weights) - known)
     if unknown:
@@ -260,16 +302,41 @@ def set_positioning(
     total = sum(weights.values())
     if abs(total - 1) > 0.001:
         raise Invalid(f"weights must sum to 1, not {total:.3f}")
+    if statement is None:
+        statement = brand_row.get("positioning_statement")
     with db.atomic():
         db.execute("DELETE FROM positioning WHERE brand_id = ?", [brand_row["id"]])
         db["positioning"].insert_all(
             {"brand_id": brand_row["id"], "attribute": k, "weight": w} for k, w in weights.items()
         )
-        if statement is not None:
-            db.execute(
-                "UPDATE brands SET positioning_statement = ? WHERE id = ?",
-                [statement, brand_row["id"]],
-            )
+        db.execute("UPDATE brands SET positioning_statement = ? WHERE id = ?", [statement, brand_row["id"]])
+        version = db.execute(
+            "SELECT coalesce(max(version), 0) + 1 FROM positioning_versions WHERE brand_id = ?",
+            [brand_row["id"]],
+        ).fetchone()[0]
+        db["positioning_versions"].insert(
+            {
+                "brand_id": brand_row["id"],
+                "version": version,
+                "weights": json.dumps(weights),
+                "statement": statement,
+                "note": note,
+                "saved_by": by,
+                "created_at": utcnow(),
+            }
+        )
+    return version
+
+
+def positioning_history(db: Database, brand: str) -> list[dict]:
+    """The brand's declared positionings, newest first."""
+    brand_row = get_brand(db, brand)
+    rows = db.query(
+        "SELECT version, weights, statement, note, saved_by, created_at FROM positioning_versions "
+        "WHERE brand_id = ? ORDER BY version DESC",
+        [brand_row["id"]],
+    )
+    return [{**row, "weights": json.loads(row["weights"])} for row in rows]
 
 
 def get_positioning(db: Database, brand: str) -> dict[str, float]:

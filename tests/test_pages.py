@@ -29,7 +29,7 @@ def test_comments_page_filters_like_the_api(tmp_path):
     api = client.get("/api/comments", query_string=query).get_json()
     page = client.get("/comments", query_string=query).get_data(as_text=True)
     assert f"{api['total']} comments" in page
-    assert page.count('<li class="comment">') == len(api["comments"]) == api["total"]
+    assert page.count('<li class="comment" id="comment-') == len(api["comments"]) == api["total"]
 
 
 def test_comments_page_shows_a_bad_filter_as_a_message(client):

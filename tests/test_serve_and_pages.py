@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def test_person_browses_and_searches_the_demo(server):
         expect(page.locator("table.brands")).to_contain_text("Lumio")
         expect(page.locator("table.brands")).to_contain_text("competitor")
         assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "1120px"
-        page.get_by_role("link", name="Comments").click()
+        page.get_by_role("link", name="Evidence").click()
         page.get_by_label("Search").fill("support")
         page.get_by_label("Brand").select_option("Lumio")
         page.get_by_role("button", name="Filter").click()
@@ -225,4 +226,215 @@ def test_trends_draw_the_api_figures_and_a_point_leads_to_its_quotes(server):
         start = api["periods"][index]["start"]
         assert page.get_by_label("From", exact=True).input_value() == start
         assert page.locator("li.comment").count() > 0
+        browser.close()
+
+
+def _browser(p):
+    return p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+
+
+def _api(base: str, path: str) -> dict:
+    with urllib.request.urlopen(base + path) as response:
+        return json.load(response)
+
+
+@pytest.mark.browser
+def test_competitors_show_who_owns_what_and_a_bar_opens_its_quotes(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    api = _api(base, "/api/competitors")
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/")
+        page.get_by_role("link", name="Competitors").click()
+        table = page.get_by_test_id("competitors")
+        expect(table).to_be_visible()
+        assert table.locator("tbody tr").count() == len(api["attributes"])
+        for row in api["attributes"]:
+            owners = {n: f["ownership"]["value"] for n, f in row["brands"].items() if f["ownership"]["value"]}
+            leader = max(owners, key=owners.get)
+            cell = page.locator(f"tr[data-attribute={row['attribute']}] td[data-brand='{leader}']")
+            assert "★ leads" in cell.get_by_test_id("leader").inner_text()
+            drawn = float(cell.locator("rect.owned").get_attribute("width"))
+            assert abs(drawn - owners[leader] * 100) < 0.06  # the bar is the API's figure
+            shown = cell.get_by_test_id("ownership").inner_text()
+            assert shown.startswith(f"{owners[leader] * 100:.0f} %")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "competitors.png"), full_page=True)
+        page.locator("tr[data-attribute=price] td[data-brand=Driftbox]").get_by_test_id("bar").click()
+        page.wait_for_url("**/comments?**")
+        assert page.get_by_label("Attribute").input_value() == "price"
+        brands = page.locator("li.comment .brand").all_inner_texts()
+        assert brands and set(brands) == {"Driftbox"}
+        browser.close()
+
+
+@pytest.mark.browser
+def test_a_bar_opens_its_evidence_where_a_tag_is_corrected_in_place(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/overview")
+        page.locator("tr[data-attribute=innovation]").get_by_test_id("bar").click()
+        page.wait_for_url("**/comments?**")
+        assert page.get_by_label("Attribute").input_value() == "innovation"
+        page.get_by_label("Order").select_option("confident")
+        page.get_by_role("button", name="Filter").click()
+        first = page.locator("li.comment").first
+        comment_id = first.get_attribute("data-id")
+        text = first.locator("blockquote").inner_text()
+        assert "innovation" in first.get_by_test_id("attributes").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "evidence.png"), full_page=False)
+        # a person reads it and decides it is about ease of use, negatively
+        first.locator("summary", has_text="Correct").click()
+        first.get_by_label("Innovation").uncheck()
+        first.get_by_label("Ease of use").check()
+        first.get_by_label("Sentiment").select_option("negative")
+        first.get_by_role("button", name="Save correction").click()
+        expect(page.locator("p.flash")).to_contain_text(f"Comment {comment_id} corrected")
+        corrected = page.locator(f"#comment-{comment_id}")
+        if corrected.count():  # still in the innovation list? it must not be
+            raise AssertionError("the corrected comment still counts as innovation")
+        page.goto(base + "/comments?" + urllib.parse.urlencode({"q": text[:60]}))
+        fixed = page.locator(f"#comment-{comment_id}")
+        expect(fixed.get_by_test_id("attributes")).to_have_text("ease_of_use")
+        expect(fixed.get_by_test_id("sentiment")).to_have_text("negative")
+        expect(fixed.get_by_test_id("corrected")).to_contain_text("corrected by web")
+        browser.close()
+    found = _api(base, f"/api/comments/{comment_id}/correction")
+    assert found["attributes"] == ["ease_of_use"] and found["sentiment"] == "negative"
+
+
+@pytest.mark.browser
+def test_hostile_comment_text_shows_as_text_and_runs_nothing(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, env = server
+    token = subprocess.run(
+        [GAPWATCH, "tokens", "create", "--name", "xss"], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    payloads = [
+        "xsscheck one &lt;script&gt;window.__owned = 1&lt;/script&gt;",
+        "xsscheck two &lt;img src=x onerror=&quot;window.__owned = 2&quot;&gt;",
+    ]
+    for text in payloads:
+        request = urllib.request.Request(
+            base + "/api/clips",
+            data=json.dumps({"text": text, "url": "https://a.example.com/x", "brand": "Lumio"}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        urllib.request.urlopen(request).close()
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page()
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(base + "/comments?q=xsscheck")
+        quotes = page.locator("li.comment blockquote")
+        expect(quotes).to_have_count(2)
+        shown = sorted(quotes.all_inner_texts())
+        assert "<script>window.__owned = 1</script>" in shown[0]
+        assert '<img src=x onerror="window.__owned = 2">' in shown[1]
+        assert page.evaluate("() => window.__owned") is None
+        assert page.locator("li.comment img").count() == 0 and dialogs == []
+        browser.close()
+
+
+@pytest.mark.browser
+def test_sources_page_adds_a_source_and_queues_a_run(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/sources")
+        expect(page.get_by_test_id("scheduler")).to_contain_text("Scheduler: off")
+        page.get_by_label("Kind").select_option("feed")
+        page.get_by_label("Address").fill("https://example.com/feed.xml")
+        page.get_by_label("Brand").select_option("Lumio")
+        page.get_by_label("Name").fill("Lumio blog comments")
+        page.get_by_label("Schedule").fill("every someday")
+        page.get_by_role("button", name="Add source").click()
+        expect(page.get_by_role("alert")).to_contain_text("is not understood")
+        page.get_by_label("Schedule").fill("every 12h")
+        page.get_by_role("button", name="Add source").click()
+        row = page.locator("tr", has_text="Lumio blog comments")
+        expect(row.get_by_test_id("health")).to_contain_text("never crawled yet")
+        expect(row).to_contain_text("every 12h")
+        row.get_by_role("button", name="Run now").click()
+        expect(page.locator("p.flash")).to_contain_text("is queued")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "sources.png"), full_page=True)
+        browser.close()
+    sources = _api(base, "/api/sources")["sources"]
+    added = next(s for s in sources if s["name"] == "Lumio blog comments")
+    assert added["schedule"] == "every 12h" and added["run_requested_at"] is not None
+
+
+@pytest.mark.browser
+def test_positioning_and_taxonomy_editors(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    before = _api(base, "/api/brands/Lumio/positioning")
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(base + "/positioning")
+        expect(page.get_by_test_id("weight-total")).to_have_text("100 % ✓")
+        page.get_by_label("Innovation").fill("30")
+        expect(page.get_by_test_id("weight-total")).to_have_text("85 % (must be 100 %)")
+        page.get_by_role("button", name="Save as a new version").click()
+        expect(page.get_by_role("alert")).to_contain_text("must sum to 100 %, not 85 %")
+        page.get_by_label("Innovation").fill("30")
+        page.get_by_label("Reliability").fill("25")
+        page.get_by_label("Note for the history").fill("after the gap review")
+        page.get_by_role("button", name="Save as a new version").click()
+        expect(page.locator("p.flash")).to_contain_text("saved as version")
+        history = page.get_by_test_id("positioning-history")
+        expect(history.locator("tbody tr").first).to_contain_text("after the gap review")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "positioning.png"), full_page=True)
+        gap = _api(base, "/api/brands/Lumio/gap")
+        assert {a["attribute"]: a["declared"] for a in gap["attributes"]}["innovation"] == 0.3
+        page.goto(base + "/taxonomy")
+        expect(page.locator("fieldset.attribute")).to_have_count(
+            len(_api(base, "/api/taxonomy")["attributes"]) + 2
+        )
+        expect(page.get_by_test_id("taxonomy-history")).to_contain_text("default taxonomy")
+        page.screenshot(path=str(ARTIFACTS / "taxonomy.png"), full_page=True)
+        browser.close()
+    # put the demo's positioning back for the other pages' tests
+    from server.db import open_db
+    from server.taxonomy import set_positioning
+
+    db = open_db(_env["GAPWATCH_DB"])
+    set_positioning(db, "Lumio", before["weights"], before["statement"], note="restored by the test")
+    db.close()
+
+
+@pytest.mark.browser
+def test_pages_fit_a_phone(server):
+    from playwright.sync_api import sync_playwright
+
+    base, _env = server
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for name, path in (("overview", "/overview"), ("evidence", "/comments?brand=Lumio"),
+                           ("competitors", "/competitors"), ("sources", "/sources")):  # fmt: skip
+            page.goto(base + path)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow}px wider than a phone"
+            page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=False)
+        assert page.get_by_role("link", name="Overview").is_visible()
         browser.close()

@@ -74,7 +74,7 @@ def comments():
         args=args,
         result=result,
         error=error,
-        brands=list_brands(db),
+        brands=list_brands(db, counts=False),
         attributes=current_attributes(db),
         channels=_channels(db),
         sorts=SORTS,
@@ -112,7 +112,7 @@ def overview():
         data = overview_of(db, brand, scope)
     except (Invalid, NotFound) as exc:
         error = str(exc)
-    return render_template("overview.html", data=data, error=error, brands=list_brands(db)), (
+    return render_template("overview.html", data=data, error=error, brands=list_brands(db, counts=False)), (
         400 if error else 200
     )
 
@@ -154,7 +154,7 @@ def _leaders(data: dict) -> dict[str, dict]:
 @bp.get("/trends")
 def trends():
     db = get_db()
-    brands = list_brands(db)
+    brands = list_brands(db, counts=False)
     ours = next((b["name"] for b in brands if b["is_ours"]), brands[0]["name"] if brands else None)
     args = {k: v for k, v in request.args.items() if v.strip()}
     error = None
@@ -186,3 +186,6 @@ def _plotly_folder() -> Path | None:
         return None
     folder = Path(plotly.__file__).parent / "package_data"
     return folder if (folder / "plotly.min.js").is_file() else None
+
+
+from . import sources, vocabulary  # noqa: E402,F401  (their routes register on the blueprint)

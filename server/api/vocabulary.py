@@ -1,0 +1,96 @@
+"""The shared vocabulary and the declared positioning, both versioned:
+
+- ``GET /api/taxonomy``: the current attributes and every version;
+  ``POST /api/taxonomy``: ``{"attributes": [...], "note": "..."}`` saves a new version (the
+  classifier job re-tags in the background);
+- ``GET /api/brands/<brand>/positioning``: current weights, statement and every version;
+  ``PUT /api/brands/<brand>/positioning``: ``{"weights": {...}, "statement": "...", "note": "..."}``
+  saves a new version (weights between 0 and 1, summing to 1).
+"""
+
+from flask import g, jsonify
+
+from ..brands import get_brand
+from ..db import get_db
+from ..errors import Invalid
+from ..schema import json_type
+from ..taxonomy import (
+    current_attributes,
+    current_version,
+    get_positioning,
+    positioning_history,
+    save_taxonomy,
+    set_positioning,
+    taxonomy_versions,
+)  # fmt: skip
+from . import bp
+from .auth import token_required
+from .body import json_body
+
+
+def _object(allowed: set[str]) -> dict:
+    body = json_body()
+    if not isinstance(body, dict):
+        raise Invalid(f"the body must be a JSON object, not {json_type(body)}")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise Invalid(f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+    return body
+
+
+def _note(body: dict) -> str | None:
+    note = body.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 500):
+        raise Invalid("note must be text of at most 500 characters")
+    return note
+
+
+def taxonomy_body(db) -> dict:
+    return {
+        "version": current_version(db),
+        "attributes": current_attributes(db),
+        "versions": taxonomy_versions(db),
+    }
+
+
+@bp.get("/taxonomy")
+def taxonomy_show():
+    return jsonify(taxonomy_body(get_db()))
+
+
+@bp.post("/taxonomy")
+@token_required
+def taxonomy_save():
+    body = _object({"attributes", "note"})
+    if "attributes" not in body:
+        raise Invalid("attributes is required: the full list of attributes of the new version")
+    db = get_db()
+    save_taxonomy(db, body["attributes"], _note(body), by=f"token:{g.token['name']}")
+    return jsonify(taxonomy_body(db)), 201
+
+
+def positioning_body(db, brand: str) -> dict:
+    row = get_brand(db, brand)
+    return {
+        "brand": row["name"],
+        "weights": get_positioning(db, row["name"]),
+        "statement": row["positioning_statement"],
+        "versions": positioning_history(db, row["name"]),
+    }
+
+
+@bp.get("/brands/<brand>/positioning")
+def positioning_show(brand: str):
+    return jsonify(positioning_body(get_db(), brand))
+
+
+@bp.put("/brands/<brand>/positioning")
+@token_required
+def positioning_save(brand: str):
+    body = _object({"weights", "statement", "note"})
+    if "weights" not in body:
+        raise Invalid("weights is required: {attribute: weight}, summing to 1")
+    db = get_db()
+    set_positioning(db, brand, body["weights"], body.get("statement"), note=_note(body),
+                    by=f"token:{g.token['name']}")  # fmt: skip
+    return jsonify(positioning_body(db, brand))

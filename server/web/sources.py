@@ -1,0 +1,103 @@
+"""The Sources & crawls page: every source with its schedule, last run, health and errors; add,
+edit, enable or disable, and "run now" (queued for the scheduler, as ``POST /api/sources/<id>/run``)."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+
+from ..brands import list_brands
+from ..crawls import KINDS, add_source, get_source, health, list_sources, request_run, update_source
+from ..db import get_db
+from ..errors import Invalid, NotFound
+from ..scheduler import heartbeat
+from . import bp
+
+
+def _scheduler() -> str:
+    scheduler = current_app.extensions.get("gapwatch_scheduler")
+    return "off" if scheduler is None else ("active" if scheduler.active else "standby")
+
+
+def _form_source(form, *, adding: bool) -> dict:
+    """A source (or a change) from the form, in the API's shape."""
+    data: dict = {}
+    for name in ("name", "schedule"):
+        data[name] = form.get(name, "").strip() or None
+    pages = form.get("max_pages", "").strip()
+    if pages and not pages.isdigit():
+        raise Invalid(f"max pages must be a whole number, not {pages[:20]!r}")
+    data["max_pages"] = int(pages) if pages else None
+    if adding:
+        for name in ("kind", "url", "brand", "comment_kind"):
+            data[name] = form.get(name, "").strip() or None
+        if data["name"] is None:
+            del data["name"]
+    else:
+        data["enabled"] = form.get("enabled") == "on"
+        if data["name"] is None:
+            del data["name"]
+    return data
+
+
+def _render(status: int = 200, form=None, error: str | None = None):
+    db = get_db()
+    sources = [{**s, "health": health(db, s)} for s in list_sources(db)]
+    return render_template(
+        "sources.html", sources=sources, brands=list_brands(db, counts=False), kinds=KINDS, form=form or {},
+        error=error, scheduler=_scheduler(), heartbeat=heartbeat(db),
+    ), status  # fmt: skip
+
+
+@bp.get("/sources")
+def sources():
+    return _render()
+
+
+@bp.post("/sources")
+def sources_add():
+    try:
+        source = add_source(get_db(), _form_source(request.form, adding=True))
+    except Invalid as exc:
+        return _render(400, request.form, f"The source was not added: {exc}")
+    flash(f"Source {source['name']!r} added.", "ok")
+    return redirect(url_for("web.sources") + f"#source-{source['id']}", code=303)
+
+
+@bp.get("/sources/<int:source_id>")
+def source_page(source_id: int):
+    db = get_db()
+    try:
+        source = get_source(db, source_id)
+    except NotFound as exc:
+        return render_template("error.html", message=str(exc)), 404
+    return render_template("source.html", source=source, health=health(db, source), error=None,
+                           scheduler=_scheduler())  # fmt: skip
+
+
+@bp.post("/sources/<int:source_id>")
+def source_edit(source_id: int):
+    db = get_db()
+    try:
+        source = update_source(db, source_id, _form_source(request.form, adding=False))
+    except NotFound as exc:
+        return render_template("error.html", message=str(exc)), 404
+    except Invalid as exc:
+        source = get_source(db, source_id)
+        return render_template("source.html", source=source, health=health(db, source),
+                               error=f"Not saved: {exc}", scheduler=_scheduler()), 400  # fmt: skip
+    flash(f"Source {source['name']!r} saved.", "ok")
+    return redirect(url_for("web.source_page", source_id=source_id), code=303)
+
+
+@bp.post("/sources/<int:source_id>/run")
+def source_run(source_id: int):
+    try:
+        source = request_run(get_db(), source_id)
+    except NotFound as exc:
+        return render_template("error.html", message=str(exc)), 404
+    if _scheduler() == "off" and heartbeat(get_db()) is None:
+        flash(f"{source['name']!r} is queued, but no scheduler is running: start `gapwatch serve` "
+              "with the scheduler on, or run `gapwatch sources run ID`.", "error")  # fmt: skip
+    else:
+        flash(f"{source['name']!r} is queued; the crawl starts within seconds.", "ok")
+    return redirect(url_for("web.sources") + f"#source-{source_id}", code=303)
