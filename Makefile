@@ -7,13 +7,14 @@ PORT   ?= 5000
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test bench bench-accuracy extension lint format clean
+.PHONY: help install run serve test bench bench-pages bench-accuracy extension lint format clean
 
 help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
 	@echo "make serve  serve the workspace named by GAPWATCH_DB (default instance/gapwatch.db)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make bench  import, tagging and crawl speed (bench/ingest.py, bench/classify.py, bench/crawl.py)"
+	@echo "make bench-pages  page and API speed with 1,000,000 comments (bench/pages.py, about 10 minutes)"
 	@echo "make bench-accuracy  classifier accuracy on ../shared/eval (about 15 minutes)"
 	@echo "make extension  build dist/gapwatch-chrome.zip and dist/gapwatch-firefox.zip"
 	@echo "make lint   ruff check and format check"
@@ -48,6 +49,9 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/crawl.py
+
+bench-pages: $(VENV)/.installed
+	$(BIN)/python bench/pages.py
 
 extension: | $(BIN)/python
 	$(BIN)/python scripts/build_extension.py

@@ -50,9 +50,8 @@ BRANDS = {"Lumio": 0.5, "Driftbox": 0.3, "Nimbus Vault": 0.2}
 CHANNELS = ("Reddit", "G2", "Trustpilot", "App Store", "Hacker News", "Community forum")
 DAYS = 730
 FIRST_DAY = date.today() - timedelta(days=DAYS)  # two years up to yesterday
-WORDS = (
-    "sync support price fast slow reliable never lost file team app update backup folder share easy".split()
-)
+WORDS = ("sync", "support", "price", "fast", "slow", "reliable", "never", "lost", "file", "team", "app",
+         "update", "backup", "folder", "share", "easy")  # fmt: skip
 GAPWATCH = Path(sys.executable).with_name("gapwatch")
 
 
@@ -137,12 +136,13 @@ def tag_untagged(db, keys: list[str], rng: np.random.Generator) -> int:
                     for j, key in enumerate(keys)
                 )
             db.conn.executemany(
-                "INSERT OR REPLACE INTO tags (comment_id, model, taxonomy_version, sentiment, sentiment_score, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO tags (comment_id, model, taxonomy_version, sentiment, "
+                "sentiment_score, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 tags,
             )
             db.conn.executemany(
-                "INSERT INTO tag_attributes (comment_id, attribute, score, assigned, sentiment) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO tag_attributes (comment_id, attribute, score, assigned, sentiment) "
+                "VALUES (?, ?, ?, ?, ?)",
                 attrs,
             )
         _progress("tagging", start + chunk, len(rows))
@@ -283,7 +283,8 @@ def main() -> None:
         # freshness: new comments, tagged while the server runs, count in the next answer
         before = json.loads(_get(base + "/api/brands/Lumio/gap")[1])["comments"]
         last = (FIRST_DAY + timedelta(days=DAYS - 1)).isoformat()
-        items = [{"text": f"fresh comment number {i} about sync", "published_at": f"{last}T18:00:00Z"}
+        run = time.time_ns()
+        items = [{"text": f"fresh comment {i} of run {run} about sync", "published_at": f"{last}T18:00:00Z"}
                  for i in range(1000)]  # fmt: skip
         if any(o.status != "new" for o in ingest(db, items, Context(origin="api", brand="Lumio"))):
             raise SystemExit("the fresh comments were not all stored as new")

@@ -55,7 +55,7 @@ POSITIVE = {
                      "performance": 0.6, "innovation": 0.85},
 }  # fmt: skip
 
-COUNTS = {"Lumio": 420, "Driftbox": 150, "Nimbus Vault": 150}
+COUNTS = {"Lumio": 1000, "Driftbox": 300, "Nimbus Vault": 300}
 
 CHANNELS = (
     # (channel, weight, URL pattern; {slug} is the brand, {n} a number)

@@ -101,10 +101,16 @@ class Sample:
         weights = None if counts is None else np.asarray(counts, dtype=float)
         return cls(list(attributes), mentions, sentiment, list(dates), weights)
 
-    def subset(self, rows: np.ndarray | list[int]) -> Sample:
-        picked = np.asarray(rows, dtype=int)
-        return Sample(self.attributes, self.mentions[picked], self.sentiment[picked],
-                      [self.dates[i] for i in picked] if self.dates else [], self.counts[picked])  # fmt: skip
+    def subset(self, rows: np.ndarray | list[int] | slice) -> Sample:
+        picked = rows if isinstance(rows, slice) else np.asarray(rows, dtype=int)
+        dates = (
+            (self.dates[picked] if isinstance(picked, slice) else [self.dates[i] for i in picked])
+            if self.dates
+            else []
+        )
+        return Sample(
+            self.attributes, self.mentions[picked], self.sentiment[picked], dates, self.counts[picked]
+        )
 
     def fingerprint(self) -> str:
         """A digest of the sample's content (attributes, rows, counts): equal samples, equal digest."""
@@ -321,7 +327,13 @@ def series(
     for i, day in enumerate(sample.dates):
         start = starts.get(day) or starts.setdefault(day, period_start(day, interval))
         buckets.setdefault(start, []).append(i)
-    return [(start, compute(sample.subset(rows), start)) for start, rows in sorted(buckets.items())]
+    out = []
+    for start, rows in sorted(buckets.items()):
+        contiguous = rows[-1] - rows[0] + 1 == len(rows)  # rows of a period usually lie together
+        out.append(
+            (start, compute(sample.subset(slice(rows[0], rows[-1] + 1) if contiguous else rows), start))
+        )
+    return out
 
 
 # --- loading ------------------------------------------------------------------------------------

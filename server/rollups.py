@@ -243,8 +243,8 @@ def pattern_rows(
     bucketer = {"week": week_start, "month": month_start}.get(interval or "")
     where_channels = "channel = ?" if not channels else f"channel IN ({', '.join('?' * len(channels))})"
     channel_args = [ALL] if not channels else list(channels)
-    totals: dict[tuple[str | None, str], int] = {}
-    buckets: dict[str, str] = {}  # day → its week or month, for the days at the edges
+    group = "pattern" if interval is None else "period, pattern"
+    parts: dict[str, list] = {}
     for seg_grain, first, last in segments(start, end, grain):
         where = ["brand_id = ?", "kind = ?", "grain = ?", where_channels]
         args: list[object] = [brand_id, kind, seg_grain, *channel_args]
@@ -254,20 +254,31 @@ def pattern_rows(
         if last is not None:
             where.append("period <= ?")
             args.append(last)
-        group = "pattern" if interval is None else "period, pattern"
         sql = (
             f"SELECT {'NULL' if interval is None else 'period'}, pattern, sum(n) FROM pattern_counts "
             f"WHERE {' AND '.join(where)} GROUP BY {group} ORDER BY {group}"
         )
-        for period, pattern, n in db.execute(sql, args):
-            if bucketer is not None and seg_grain != interval:
-                period = buckets.get(period) or buckets.setdefault(period, bucketer(period))
-            key = (period, pattern)
-            totals[key] = totals.get(key, 0) + n
-    rows = [(bucket, pattern, n) for (bucket, pattern), n in totals.items()]
-    if len(segments(start, end, grain)) > 1:  # edge days were merged in: restore the order
-        rows.sort(key=lambda row: (row[0] or "", row[1]))
-    return rows
+        rows = db.execute(sql, args).fetchall()
+        if bucketer is not None and seg_grain != interval:  # edge days: into their (partial) period
+            rows = _merge((bucketer(day), pattern, n) for day, pattern, n in rows)
+        position = "main" if seg_grain == grain else ("before" if first == start else "after")
+        parts[position] = rows
+    if interval is None:  # one sample: the same pattern from every segment together
+        return _merge(row for rows in parts.values() for row in rows)
+    # the edge days' periods lie before and after every whole period: no sort needed
+    return [*parts.get("before", []), *parts.get("main", []), *parts.get("after", [])]
+
+
+def _merge(rows: Iterable[tuple[str | None, str, int]]) -> list[tuple[str | None, str, int]]:
+    totals: dict[tuple[str | None, str], int] = {}
+    for bucket, pattern, n in rows:
+        totals[(bucket, pattern)] = totals.get((bucket, pattern), 0) + n
+    return [(bucket, pattern, n) for (bucket, pattern), n in sorted(totals.items(), key=_key)]
+
+
+def _key(item):
+    (bucket, pattern), _n = item
+    return (bucket or "", pattern)
 
 
 def latest_day(db: Database, brand_id: int, kind: str = "customer") -> str | None:

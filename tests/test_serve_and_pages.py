@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from server.demo_data import COUNTS
+
 GAPWATCH = Path(sys.executable).with_name("gapwatch")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "pages"
 
@@ -197,7 +199,7 @@ def test_trends_draw_the_api_figures_and_a_point_leads_to_its_quotes(server):
         )
         assert declared == [0.45, 0.45]
         status = page.get_by_test_id("chart-status").inner_text()
-        assert status.startswith(f"{len(api['periods'])} periods, 420 comments.")
+        assert status.startswith(f"{len(api['periods'])} periods, {COUNTS['Lumio']} comments.")
         errors = page.evaluate(
             "() => document.getElementById('shares').data.find(t => t.name === 'reliability').error_y"
         )
