@@ -155,7 +155,8 @@ def classify_pending(
     options: EncoderOptions | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ClassifyReport:
-    """Tag what is pending with the current model, one transaction per batch."""
+    """Tag what is pending with the current model, one transaction per batch; then update the
+    pre-aggregated counts the figures read (``server.rollups``)."""
     tagger, version = current_tagger(db, options)
     done = 0
     while limit is None or done < limit:
@@ -168,6 +169,10 @@ def classify_pending(
         done += len(rows)
         if progress is not None:
             progress(len(rows))
+    if done:
+        from .rollups import refresh
+
+        refresh(db)  # bring the figures' counts up to date now, not on the next page view
     return ClassifyReport(done, tagger.model_id, version)
 
 

@@ -265,6 +265,7 @@ def m0006_pattern_counts(db: Database) -> None:
             n INTEGER NOT NULL,
             PRIMARY KEY (brand_id, kind, grain, channel, period, pattern)
         ) WITHOUT ROWID;
+        CREATE INDEX pattern_counts_by_day ON pattern_counts (brand_id, grain, period);
         CREATE TABLE pattern_dirty (
             brand_id INTEGER NOT NULL,
             day TEXT NOT NULL,

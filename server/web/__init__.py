@@ -34,9 +34,23 @@ bp.before_request(check_csrf)
 
 
 def _channels(db) -> list[str]:
-    return [
-        r[0] for r in db.execute("SELECT DISTINCT channel FROM comments WHERE channel IS NOT NULL ORDER BY 1")
-    ]
+    """The channels of classified comments, for filter menus (from the pre-aggregated counts:
+    listing them from the comments would read every comment)."""
+    rows = db.execute(
+        "SELECT DISTINCT channel FROM pattern_counts WHERE grain = 'month' AND channel != '' ORDER BY 1"
+    )
+    return [r[0] for r in rows]
+
+
+def _evidence_args(data: dict | None) -> dict:
+    """The evidence list's filters for a figure's scope (brand, customers, period, channel)."""
+    if not data:
+        return {}
+    scope = data["scope"]
+    args = {"brand": data["brand"], "kind": "customer", "from": scope["from"], "to": scope["to"]}
+    if len(scope["channels"]) == 1:
+        args["channel"] = scope["channels"][0]
+    return {k: v for k, v in args.items() if v}
 
 
 def _back(default: str) -> str:
@@ -112,9 +126,14 @@ def overview():
         data = overview_of(db, brand, scope)
     except (Invalid, NotFound) as exc:
         error = str(exc)
-    return render_template("overview.html", data=data, error=error, brands=list_brands(db, counts=False)), (
-        400 if error else 200
-    )
+    return render_template(
+        "overview.html",
+        data=data,
+        error=error,
+        brands=list_brands(db, counts=False),
+        channels=_channels(db),
+        evidence=_evidence_args(data),
+    ), (400 if error else 200)
 
 
 @bp.get("/competitors")
@@ -166,7 +185,7 @@ def trends():
         error = str(exc)
     return render_template(
         "trends.html", brands=brands, brand=args.get("brand", ours), args=args, error=error,
-        intervals=INTERVALS,
+        intervals=INTERVALS, channels=_channels(db),
     ), (400 if error else 200)  # fmt: skip
 
 

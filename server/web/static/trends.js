@@ -10,6 +10,7 @@
   const params = new URLSearchParams({ interval: root.dataset.interval });
   if (root.dataset.from) params.set("from", root.dataset.from);
   if (root.dataset.to) params.set("to", root.dataset.to);
+  if (root.dataset.channel) params.set("channel", root.dataset.channel);
   const url = `/api/brands/${encodeURIComponent(root.dataset.brand)}/trends?${params}`;
 
   function periodEnd(start, interval) {
@@ -22,6 +23,7 @@
   function evidence(attribute, start) {
     const query = new URLSearchParams({ brand: root.dataset.brand, kind: "customer", from: start,
       to: periodEnd(start, root.dataset.interval) });
+    if (root.dataset.channel) query.set("channel", root.dataset.channel);
     if (attribute) query.set("attribute", attribute);
     window.location.href = `${root.dataset.comments}?${query}`;
   }
@@ -54,14 +56,25 @@
       legend: { orientation: "h" }, hovermode: "closest" };
     const config = { displaylogo: false, responsive: true };
     Plotly.newPlot("shares", traces, layout, config);
+    const sentiments = attributes.map((attribute, i) => {
+      const color = palette[i % palette.length];
+      const figures = data.periods.map((p) => p.attributes[attribute].net_sentiment);
+      return { x, y: figures.map((f) => f.value), name: attribute, mode: "lines+markers", error_y: interval(figures, color),
+        line: { color, dash: dashes[i % dashes.length] }, customdata: data.periods.map((p) => [attribute, p.comments]),
+        hovertemplate: "%{x}: net sentiment %{y:+.2f}<extra>" + attribute + "</extra>" };
+    });
+    Plotly.newPlot("sentiment", sentiments, { ...layout, yaxis: { range: [-1, 1], zeroline: true, tickformat: "+.1f" } }, config);
     const gap = data.periods.map((p) => p.gap_score);
+    const band = (key) => gap.map((g) => (g.value === null ? null : g[key]));
     Plotly.newPlot("gap", [
+      { x, y: band("high"), mode: "lines", line: { width: 0 }, hoverinfo: "skip", showlegend: false, name: "95 % high" },
+      { x, y: band("low"), mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(207,34,46,0.15)",
+        hoverinfo: "skip", showlegend: false, name: "95 % low" },
       { x, y: gap.map((g) => g.value), name: "gap score", mode: "lines+markers", line: { color: "#cf222e" },
-        error_y: interval(gap, "#cf222e"),
         customdata: data.periods.map((p) => [null, p.comments]),
         hovertemplate: "%{x}: %{y:.0%} (%{customdata[1]} comments)<extra></extra>" },
     ], { ...layout, yaxis: { tickformat: ".0%", range: [0, 1] } }, config);
-    for (const id of ["shares", "gap"]) {
+    for (const id of ["shares", "sentiment", "gap"]) {
       document.getElementById(id).on("plotly_click", (event) => {
         const point = event.points.find((p) => p.customdata);
         if (point) evidence(point.customdata[0], point.x);
