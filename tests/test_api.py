@@ -216,7 +216,8 @@ def test_get_comments_by_attribute_uses_tags_and_corrections(client, db, auth):
         ("brand=Ghost", "unknown brand"),
         ("attribute=vibes", "unknown attribute"),
         ("kind=tweet", "kind must be"),
-        ("sort=asc", "unknown parameter"),
+        ("sort=asc", "sort must be one of newest"),
+        ("order=asc", "unknown parameter"),
     ],
 )
 def test_get_comments_bad_parameters_are_400(client, query, message):

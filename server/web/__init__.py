@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -196,6 +198,46 @@ def plotly_js():
     if folder is None:
         abort(404)
     return send_from_directory(folder, "plotly.min.js", max_age=86400)
+
+
+@bp.get("/vendor/plotly.css")
+def plotly_css():
+    """plotly.js's own style rules as a stylesheet. plotly.js inserts them into an inline <style>
+    element, which the Content-Security-Policy forbids; this file carries the same rules, and
+    the page's <link id="plotly.js-style-global" class="no-inline-styles"> tells plotly.js so."""
+    folder = _plotly_folder()
+    if folder is None:
+        abort(404)
+    response = current_app.response_class(_plotly_rules(str(folder / "plotly.min.js")), mimetype="text/css")
+    response.cache_control.max_age = 86400
+    return response
+
+
+_RULE = re.compile(r"""\s*"((?:[^"\\]|\\.)*)"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*([,}])""")
+
+
+@functools.lru_cache(maxsize=1)
+def _plotly_rules(path: str) -> str:
+    """The rules object plotly.js adds at load (selectors with X for the plot and Y for the
+    notifier, as plotly.js itself expands them)."""
+    source = Path(path).read_text(encoding="utf-8")
+    position = source.find('{"X,X div":')
+    if position < 0:
+        return "/* plotly.js style rules not found in this plotly.js version */\n"
+    position += 1
+    lines = []
+    while True:
+        match = _RULE.match(source, position)
+        if match is None:
+            break
+        selector = match.group(1).replace(",", " ,") if match.group(1).startswith(",") else match.group(1)
+        selector = selector.replace("X", ".js-plotly-plot .plotly").replace("Y", ".plotly-notifier")
+        body = match.group(2) if match.group(2) is not None else match.group(3)
+        lines.append(f"{selector}{{{body}}}")
+        position = match.end()
+        if match.group(4) == "}":
+            break
+    return "\n".join(lines) + "\n"
 
 
 def _plotly_folder() -> Path | None:

@@ -54,7 +54,8 @@
     });
     const layout = { margin: { t: 10, r: 10, b: 40, l: 50 }, yaxis: { tickformat: ".0%", rangemode: "tozero" },
       legend: { orientation: "h" }, hovermode: "closest" };
-    const config = { displaylogo: false, responsive: true };
+    // no mode bar: its hover styles need inline CSS, which the page's Content-Security-Policy refuses
+    const config = { displaylogo: false, responsive: true, displayModeBar: false };
     Plotly.newPlot("shares", traces, layout, config);
     const sentiments = attributes.map((attribute, i) => {
       const color = palette[i % palette.length];
@@ -64,6 +65,12 @@
         hovertemplate: "%{x}: net sentiment %{y:+.2f}<extra>" + attribute + "</extra>" };
     });
     Plotly.newPlot("sentiment", sentiments, { ...layout, yaxis: { range: [-1, 1], zeroline: true, tickformat: "+.1f" } }, config);
+    const drawnSentiment = sentiments.reduce((n, t) => n + t.y.filter((v) => v !== null).length, 0);
+    const possible = sentiments.length * data.periods.length;
+    document.getElementById("sentiment-status").textContent = drawnSentiment < possible
+      ? `${drawnSentiment} of ${possible} points drawn: net sentiment needs 30 comments on the attribute in a period; ` +
+        "choose weeks with more comments, or months over a longer span, to see more."
+      : "";
     const gap = data.periods.map((p) => p.gap_score);
     const band = (key) => gap.map((g) => (g.value === null ? null : g[key]));
     Plotly.newPlot("gap", [
