@@ -47,3 +47,14 @@ def test_comment_text_is_escaped(client, auth):
     page = client.get("/comments").get_data(as_text=True)
     assert "<img" not in page  # ingestion turned the markup into text…
     assert "<blockquote>&lt;b&gt;</blockquote>" in page  # …and the page escapes what remains
+
+
+def test_plotly_style_rules_are_served_as_a_stylesheet(client):
+    response = client.get("/vendor/plotly.css")
+    assert response.status_code == 200 and response.mimetype == "text/css"
+    css = response.get_data(as_text=True)
+    # the rule that stacks the chart's layers, without which clicks never reach a point
+    assert ".js-plotly-plot .plotly .main-svg{position:absolute;" in css
+    assert "X" not in css.replace(".js-plotly-plot", "")  # placeholders expanded
+    page = client.get("/trends").get_data(as_text=True)
+    assert 'id="plotly.js-style-global" class="no-inline-styles" rel="stylesheet" href="/vendor/plotly.css"' in page
