@@ -22,3 +22,16 @@ def json_body() -> Any:
         return json.loads(raw, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
         raise Invalid(f"the body is not valid JSON: {str(exc)[:200]}") from None
+
+
+def json_object(allowed: set[str]) -> dict:
+    """A JSON object body whose fields are all among ``allowed`` (400 naming the others)."""
+    from ..schema import json_type
+
+    body = json_body()
+    if not isinstance(body, dict):
+        raise Invalid(f"the body must be a JSON object, not {json_type(body)}")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise Invalid(f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+    return body

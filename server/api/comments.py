@@ -15,7 +15,7 @@ from ..ingest import Context, ingest, summarise
 from ..schema import json_type
 from . import bp
 from .auth import token_required
-from .body import json_body
+from .body import json_body, json_object
 
 
 @bp.post("/comments")
@@ -75,12 +75,7 @@ def get_comment_correction(comment_id: int):
 @bp.put("/comments/<int:comment_id>/correction")
 @token_required
 def put_correction(comment_id: int):
-    body = json_body()
-    if not isinstance(body, dict):
-        raise Invalid(f"the body must be a JSON object, not {json_type(body)}")
-    unknown = sorted(set(body) - {"attributes", "sentiment"})
-    if unknown:
-        raise Invalid(f"unknown field(s) {', '.join(unknown)} (allowed: attributes, sentiment)")
+    body = json_object({"attributes", "sentiment"})
     fields = {k: body[k] for k in ("attributes", "sentiment") if k in body}
     if not fields:
         raise Invalid("say what to correct: attributes, sentiment or both")

@@ -13,7 +13,6 @@ from flask import g, jsonify
 from ..brands import get_brand
 from ..db import get_db
 from ..errors import Invalid
-from ..schema import json_type
 from ..taxonomy import (
     current_attributes,
     current_version,
@@ -25,17 +24,7 @@ from ..taxonomy import (
 )  # fmt: skip
 from . import bp
 from .auth import token_required
-from .body import json_body
-
-
-def _object(allowed: set[str]) -> dict:
-    body = json_body()
-    if not isinstance(body, dict):
-        raise Invalid(f"the body must be a JSON object, not {json_type(body)}")
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise Invalid(f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
-    return body
+from .body import json_object
 
 
 def _note(body: dict) -> str | None:
@@ -61,7 +50,7 @@ def taxonomy_show():
 @bp.post("/taxonomy")
 @token_required
 def taxonomy_save():
-    body = _object({"attributes", "note"})
+    body = json_object({"attributes", "note"})
     if "attributes" not in body:
         raise Invalid("attributes is required: the full list of attributes of the new version")
     db = get_db()
@@ -87,7 +76,7 @@ def positioning_show(brand: str):
 @bp.put("/brands/<brand>/positioning")
 @token_required
 def positioning_save(brand: str):
-    body = _object({"weights", "statement", "note"})
+    body = json_object({"weights", "statement", "note"})
     if "weights" not in body:
         raise Invalid("weights is required: {attribute: weight}, summing to 1")
     db = get_db()
