@@ -281,6 +281,24 @@ def _key(item):
     return (bucket or "", pattern)
 
 
+def channels(db: Database) -> list[str]:
+    """The channels that classified comments come from, for filter menus. A loose index scan
+    (one seek per channel) over the month counts: reading the comments, or every count row,
+    would take long in a large store."""
+    found: set[str] = set()
+    seek = (
+        "SELECT min(channel) FROM pattern_counts WHERE brand_id = ? AND kind = ? AND grain = 'month' "
+        "AND channel > ?"
+    )
+    for (brand_id,) in db.execute("SELECT id FROM brands").fetchall():
+        for kind in ("customer", "emitted"):
+            channel = db.execute(seek, [brand_id, kind, ALL]).fetchone()[0]
+            while channel is not None:
+                found.add(channel)
+                channel = db.execute(seek, [brand_id, kind, channel]).fetchone()[0]
+    return sorted(found)
+
+
 def latest_day(db: Database, brand_id: int, kind: str = "customer") -> str | None:
     """The newest day with a classified comment of the brand."""
     refresh(db)

@@ -27,6 +27,7 @@ from ..errors import Invalid, NotFound
 from ..perception import INTERVALS, Scope
 from ..perception import competitors as competitors_of
 from ..perception import overview as overview_of
+from ..rollups import channels
 from ..taxonomy import current_attributes
 from .security import check_csrf
 
@@ -36,12 +37,8 @@ bp.before_request(check_csrf)
 
 
 def _channels(db) -> list[str]:
-    """The channels of classified comments, for filter menus (from the pre-aggregated counts:
-    listing them from the comments would read every comment)."""
-    rows = db.execute(
-        "SELECT DISTINCT channel FROM pattern_counts WHERE grain = 'month' AND channel != '' ORDER BY 1"
-    )
-    return [r[0] for r in rows]
+    """The channels of classified comments, for filter menus."""
+    return channels(db)
 
 
 def _evidence_args(data: dict | None) -> dict:
