@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web application with settings resolved once (see ``server.settings``)."""
     from . import db, settings
+    from .access import init_app as init_access
     from .api import bp as api_bp
     from .api.cors import init_app as init_cors
     from .api.errors import init_app as init_errors
@@ -26,13 +27,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     values = settings.load(config)
     app = Flask(__name__, static_folder=None)  # static files belong to the web blueprint
     app.config.update(values)
-    app.config["SECRET_KEY"] = values["SECRET_KEY"] or secrets.token_hex(32)
+    app.config["SECRET_KEY"] = values["SECRET_KEY"] or db.workspace_secret(values["DB"])
+    app.config["SESSION_COOKIE_SECURE"] = bool(values["SECURE_COOKIES"])
+    app.config["SESSION_COOKIE_NAME"] = "gapwatch_session"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=values["SESSION_HOURS"])
     app.config["MAX_CONTENT_LENGTH"] = values["MAX_REQUEST_BYTES"]
     app.json.sort_keys = False
     db.init_app(app)
     init_errors(app)
     init_cors(app)
     init_security(app)
+    init_access(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     return app

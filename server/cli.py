@@ -92,19 +92,21 @@ def init() -> None:
 @friendly
 def demo() -> None:
     """Load the demo workspace (Lumio and two competitors) into an empty database."""
-    from .demo import is_loaded, load_demo
+    from .demo import DEMO_ADMIN, demo_admin, is_loaded, load_demo
 
     with workspace() as db:
         if is_loaded(db):
             click.echo(f"The demo workspace is already loaded in {settings.load()['DB']}.")
-            return
-        with progress(900, "Loading demo comments") as bar:
-            counts = load_demo(db, progress=bar.update)
-        click.echo(
-            f"Demo workspace loaded into {settings.load()['DB']}: "
-            f"{counts['new']} comments ({counts['duplicate']} duplicates, "
-            f"{counts['rejected']} rejected)."
-        )
+        else:
+            with progress(1700, "Loading demo comments") as bar:
+                counts = load_demo(db, progress=bar.update)
+            click.echo(
+                f"Demo workspace loaded into {settings.load()['DB']}: "
+                f"{counts['new']} comments ({counts['duplicate']} duplicates, "
+                f"{counts['rejected']} rejected)."
+            )
+        password = demo_admin(db)
+    click.echo(f"Log in as {DEMO_ADMIN!r} with the password {password} (an admin; a new password each time).")
 
 
 def _is_loopback(host: str) -> bool:
@@ -197,15 +199,21 @@ def tokens() -> None:
 
 @tokens.command("create")
 @click.option("--name", required=True, help="Who or what uses the token, e.g. 'Maria's extension'.")
+@click.option("--user", "user", required=True, help="The user it acts for; it has at most their rights.")
+@click.option(
+    "--scope", type=click.Choice(["full", "clip"]), default="full", show_default=True,
+    help="full: the user's rights; clip: only sending clips (for the browser extension).",
+)  # fmt: skip
 @friendly
-def tokens_create(name: str) -> None:
+def tokens_create(name: str, user: str, scope: str) -> None:
     """Create a token and print it, alone, on stdout. It is shown only this once."""
     from .tokens import create_token
 
     with workspace() as db:
-        record, token = create_token(db, name)
+        record, token = create_token(db, name, user, scope)
     click.echo(
-        f"Created token {record['id']} ({record['name']}); store it now, it is not shown again.\n"
+        f"Created token {record['id']} ({record['name']}, {record['user']}, scope {record['scope']}); "
+        "store it now, it is not shown again.\n"
         "For the browser extension: open its Options, enter this server's address (e.g. "
         "http://127.0.0.1:5000) and paste the token, then press Test connection.",
         err=True,
@@ -222,11 +230,13 @@ def tokens_list() -> None:
     with workspace() as db:
         rows = list_tokens(db)
     if not rows:
-        click.echo("No tokens yet: create one with `gapwatch tokens create --name NAME`.")
+        click.echo("No tokens yet: create one with `gapwatch tokens create --name NAME --user USER`.")
     for row in rows:
         state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
         used = row["last_used_at"] or "never used"
-        click.echo(f"{row['id']:>4}  {row['prefix']}…  {row['name']:<30} {state:<28} {used}")
+        owner = row["user"] or "(no user: refused)"
+        line = f"{row['id']:>4}  {row['prefix']}…  {row['name']:<30} {owner:<16} {row['scope']:<5}"
+        click.echo(f"{line} {state:<28} {used}")
 
 
 @tokens.command("revoke")
@@ -375,7 +385,7 @@ def eval_(taxonomy_file: str, train_file: str | None, mode: str, epochs: int, as
     click.echo(f"speed {result['comments_per_second']:.0f} comments/s")
 
 
-from . import cli_sources  # noqa: E402,F401  (registers crawl, sources and runs on main)
+from . import cli_sources, cli_users  # noqa: E402,F401  (register crawl, sources, runs and users on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -67,6 +67,25 @@ def close_db(_exc: BaseException | None = None) -> None:
         db.close()
 
 
+def workspace_secret(path: str | Path) -> str:
+    """The workspace's own signing key (made once, kept in ``meta``), used when no
+    GAPWATCH_SECRET_KEY is set: logins survive a restart and hold across serve processes."""
+    import secrets
+
+    db = open_db(path)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'secret_key'").fetchone()
+        if row:
+            return row[0]
+        with write_transaction(db):
+            db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('secret_key', ?)", [secrets.token_hex(32)]
+            )
+        return db.execute("SELECT value FROM meta WHERE key = 'secret_key'").fetchone()[0]
+    finally:
+        db.close()
+
+
 def init_app(app: Flask) -> None:
     db = open_db(app.config["DB"])  # applies pending migrations once, at start-up
     db.close()

@@ -130,3 +130,20 @@ def load_demo(db: Database, *, progress: Callable[[int], None] | None = None) ->
     with db.atomic():
         db["meta"].upsert({"key": "demo", "value": "loaded"}, pk="key")
     return summarise(outcomes)
+
+
+DEMO_ADMIN = "demo"
+
+
+def demo_admin(db: Database) -> str:
+    """Create the demo's admin (or give it a new password); answer the password."""
+    import secrets
+
+    from .accounts import add_user, find_user, set_password
+
+    password = secrets.token_urlsafe(12)
+    if find_user(db, DEMO_ADMIN) is None:
+        add_user(db, DEMO_ADMIN, password, "admin")
+    else:
+        set_password(db, DEMO_ADMIN, password)
+    return password

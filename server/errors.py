@@ -27,3 +27,7 @@ class Unauthorized(GapwatchError):
 
 class UnsupportedMediaType(GapwatchError):
     status = 415
+
+
+class Forbidden(GapwatchError):
+    status = 403

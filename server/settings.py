@@ -64,7 +64,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECRET_KEY",
         None,
-        "Key that signs session cookies. A random one is made per process when unset.",
+        "Key that signs login cookies and form tokens. When unset, a random one is made once and kept "
+        "in the workspace; `gapwatch serve` on a non-loopback address requires it to be set.",
+    ),
+    Setting(
+        "SECURE_COOKIES",
+        0,
+        "1: the login cookie is sent over HTTPS only (set it when Gapwatch is served behind HTTPS).",
+        _to_int,
+    ),
+    Setting(
+        "SESSION_HOURS",
+        12,
+        "How long a login lasts.",
+        _to_int,
     ),
     Setting(
         "MAX_REQUEST_BYTES",

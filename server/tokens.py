@@ -23,13 +23,19 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(db: Database, name: str) -> tuple[dict, str]:
-    """Create a token; answer its record and the token itself (never stored, never shown again)."""
+def create_token(db: Database, name: str, user: str, scope: str = "full") -> tuple[dict, str]:
+    """Create a token for ``user`` with ``scope`` ("full": the user's rights; "clip": sending
+    clips only); answer its record and the token itself (never stored, never shown again)."""
+    from .accounts import SCOPES, get_user
+
     clean = normalise_line(name)
     if not clean:
         raise Invalid("a token needs a name (what or who uses it)")
     if len(clean) > 100:
         raise Invalid("a token name is at most 100 characters")
+    if scope not in SCOPES:
+        raise Invalid(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+    owner = get_user(db, user)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with db.atomic():
         db["api_tokens"].insert(
@@ -37,20 +43,29 @@ def create_token(db: Database, name: str) -> tuple[dict, str]:
                 "name": clean,
                 "token_hash": _hash(token),
                 "prefix": token[:10],
-                "scope": "write",
+                "scope": scope,
+                "user_id": owner["id"],
                 "created_at": utcnow(),
             }
         )
-    record = next(db.query("SELECT * FROM api_tokens WHERE token_hash = ?", [_hash(token)]))
+    record = next(db.query(f"{_SELECT} WHERE t.token_hash = ?", [_hash(token)]))
     return _public(record), token
 
 
+_COLUMNS = ("id", "name", "prefix", "scope", "user_id", "created_at", "last_used_at", "revoked_at")
+
+
 def _public(row: dict) -> dict:
-    return {k: row[k] for k in ("id", "name", "prefix", "scope", "created_at", "last_used_at", "revoked_at")}
+    out = {k: row[k] for k in _COLUMNS}
+    out["user"] = row.get("username")
+    return out
+
+
+_SELECT = "SELECT t.*, u.username FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id"
 
 
 def list_tokens(db: Database) -> list[dict]:
-    return [_public(row) for row in db.query("SELECT * FROM api_tokens ORDER BY id")]
+    return [_public(row) for row in db.query(f"{_SELECT} ORDER BY t.id")]
 
 
 def revoke_token(db: Database, ident: str) -> dict:
@@ -67,18 +82,23 @@ def revoke_token(db: Database, ident: str) -> dict:
     if row["revoked_at"] is None:
         with db.atomic():
             db.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", [utcnow(), row["id"]])
-    return _public(next(db.query("SELECT * FROM api_tokens WHERE id = ?", [row["id"]])))
+    return _public(next(db.query(f"{_SELECT} WHERE t.id = ?", [row["id"]])))
 
 
 def verify_token(db: Database, token: str) -> dict:
     """The active token record for ``token``; raises ``Unauthorized`` saying why not."""
     digest = _hash(token)
-    rows = list(db.query("SELECT * FROM api_tokens WHERE token_hash = ?", [digest]))
+    rows = list(db.query(f"{_SELECT} WHERE t.token_hash = ?", [digest]))
     if not token.startswith(TOKEN_PREFIX) or not rows:
         raise Unauthorized("unknown API token")
     row = rows[0]
     if row["revoked_at"] is not None:
         raise Unauthorized(f"this API token was revoked at {row['revoked_at']}")
+    if row["user_id"] is None:
+        raise Unauthorized(
+            "this API token was made before accounts existed: create a new one with "
+            "`gapwatch tokens create --name NAME --user USER`"
+        )
     now = utcnow()
     if row["last_used_at"] is None or row["last_used_at"][:16] != now[:16]:
         with db.atomic():  # at most one write a minute per token

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from server import create_app
+from server.accounts import add_user
 from server.brands import add_brand
 from server.db import open_db
 from server.taxonomy import ensure_taxonomy
@@ -18,13 +20,31 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "workspace.db"
 
 
+PASSWORD = "correct horse battery"  # every test user's password
+USERS = {"admin": "admin", "ed": "editor", "vi": "viewer"}
+
+
+def add_test_users(database) -> None:
+    for name, role in USERS.items():
+        add_user(database, name, PASSWORD, role)
+
+
+def log_in(client, username: str = "admin", password: str = PASSWORD):
+    """Log ``client`` in through the login form (with its CSRF token); answer the response."""
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"csrf_token": csrf, "username": username, "password": password})
+
+
 @pytest.fixture
 def db(db_path: Path):
-    """A workspace with a taxonomy, our brand 'Acme' and a competitor 'Rival'."""
+    """A workspace with a taxonomy, our brand 'Acme', a competitor 'Rival', and the users of
+    ``USERS`` (admin, ed the editor, vi the viewer)."""
     database = open_db(db_path)
     ensure_taxonomy(database)
     add_brand(database, "Acme")
     add_brand(database, "Rival", competitor=True)
+    add_test_users(database)
     yield database
     database.close()
 
@@ -36,12 +56,22 @@ def app(db, db_path: Path):
 
 @pytest.fixture
 def client(app):
+    """A browser logged in as the admin."""
+    test_client = app.test_client()
+    assert log_in(test_client).status_code == 303
+    return test_client
+
+
+@pytest.fixture
+def anon(app):
+    """A client that has not logged in."""
     return app.test_client()
 
 
 @pytest.fixture
 def token(db) -> str:
-    _record, value = create_token(db, "tests")
+    """An API token of the editor 'ed', full scope."""
+    _record, value = create_token(db, "tests", "ed")
     return value
 
 

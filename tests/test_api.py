@@ -11,10 +11,13 @@ def post(client, path, body, auth=None, **kwargs):
 
 
 @pytest.mark.parametrize("path", ["/api/comments", "/api/clips"])
-def test_writes_without_a_token_are_401_json(client, db, path):
-    response = post(client, path, [{"text": "x", "brand": "Acme"}])
+def test_writes_without_a_token_are_401_json(client, anon, db, path):
+    response = post(anon, path, [{"text": "x", "brand": "Acme"}])
     assert response.status_code == 401
-    assert "API token is required" in response.get_json()["error"]
+    assert "send an API token" in response.get_json()["error"]
+    response = post(client, path, [{"text": "x", "brand": "Acme"}])  # logged in, but no token
+    assert response.status_code == 401
+    assert "the API takes changes with an API token, not a login cookie" in response.get_json()["error"]
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     bad = post(client, path, {"text": "x"}, {"Authorization": "Bearer gw_not-a-real-token"})
     assert bad.status_code == 401 and bad.get_json()["error"] == "unknown API token"
@@ -140,11 +143,13 @@ def test_bad_clips_are_400_with_a_reason(client, db, auth, clip, message):
 
 
 def test_clip_without_our_brand_explains(tmp_path, auth):
+    from server.accounts import add_user
     from server.db import open_db
     from server.tokens import create_token
 
     path = tmp_path / "empty.db"
-    _rec, value = create_token(open_db(path), "t")
+    add_user(open_db(path), "solo", "a long enough password", "editor")
+    _rec, value = create_token(open_db(path), "t", "solo")
     client = create_app({"DB": str(path)}).test_client()
     response = post(
         client,
@@ -290,7 +295,9 @@ def test_cors_answers_extension_origins_only(client, auth):
 
 
 def test_me_names_the_token_or_says_what_is_wrong(client, auth):
-    assert client.get("/api/me", headers=auth).get_json() == {"service": "gapwatch", "token": "tests"}
+    me = client.get("/api/me", headers=auth).get_json()
+    assert me == {"service": "gapwatch", "token": "tests", "user": "ed", "role": "editor",
+                  "rights": ["clip", "read", "write"]}  # fmt: skip
     bad = client.get("/api/me", headers={"Authorization": "Bearer gw_nope"})
     assert bad.status_code == 401 and bad.get_json()["error"] == "unknown API token"
 

@@ -74,7 +74,7 @@ def test_a_correction_from_the_evidence_page_changes_figures_and_training(client
     assert client.get("/api/comments?attribute=support").get_json()["total"] == before + 1
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "corrected; the figures and the next training use it" in page
-    assert "corrected by web" in page
+    assert "corrected by admin" in page
     examples = correction_examples(db)
     assert {e.text for e in examples} == {"Cheap enough for us."}
     assert set(examples[0].attributes) == {"support", "price"} and examples[0].sentiment == "negative"
@@ -279,7 +279,7 @@ def test_the_taxonomy_editor_adds_an_attribute_as_a_new_version(client, db):
     data = client.get("/api/taxonomy").get_json()
     assert data["version"] == 2 and data["attributes"][-1]["key"] == "onboarding"
     assert data["attributes"][-1]["examples"] == ["setup took minutes", "migration help"]
-    assert data["versions"][0]["note"] == "onboarding matters" and data["versions"][0]["saved_by"] == "web"
+    assert data["versions"][0]["note"] == "onboarding matters" and data["versions"][0]["saved_by"] == "admin"
 
 
 def test_an_attribute_a_positioning_weighs_cannot_be_removed(client, db, auth):

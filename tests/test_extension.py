@@ -73,8 +73,12 @@ def workspace(tmp_path):
     subprocess.run(
         [GAPWATCH, "brands", "add", "Driftbox", "--competitor"], env=env, check=True, capture_output=True
     )
+    subprocess.run(
+        [GAPWATCH, "users", "add", "maria", "--role", "editor", "--password-stdin"],
+        env=env, input="maria's long password\n", check=True, capture_output=True, text=True,
+    )  # fmt: skip
     token = subprocess.run(
-        [GAPWATCH, "tokens", "create", "--name", "Maria's browser"],
+        [GAPWATCH, "tokens", "create", "--name", "Maria's browser", "--user", "maria", "--scope", "clip"],
         env=env,
         check=True,
         capture_output=True,

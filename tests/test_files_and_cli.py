@@ -125,7 +125,9 @@ def test_brands_commands(tmp_path, run):
 
 
 def test_tokens_create_list_revoke(client, run):
-    created = run("tokens", "create", "--name", "extension")
+    assert run("tokens", "create", "--name", "x").exit_code == 2  # --user is required
+    assert "no user 'nobody'" in run("tokens", "create", "--name", "x", "--user", "nobody").output
+    created = run("tokens", "create", "--name", "extension", "--user", "ed", "--scope", "clip")
     token = created.stdout.strip()
     assert token.startswith("gw_") and "\n" not in token
     assert (
@@ -138,6 +140,7 @@ def test_tokens_create_list_revoke(client, run):
     )
     listing = run("tokens", "list").output
     assert "extension" in listing and "active" in listing and token not in listing
+    assert " ed " in listing and " clip " in listing
     assert "Revoked" in run("tokens", "revoke", "extension").output
     assert "revoked" in run("tokens", "list").output
     assert (

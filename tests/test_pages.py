@@ -1,6 +1,7 @@
 """Server-rendered pages: they use the same query functions as the API."""
 
 from server.demo import load_demo
+from tests.conftest import PASSWORD, add_test_users, log_in
 
 
 def test_home_lists_brands_and_the_vocabulary(client):
@@ -11,10 +12,19 @@ def test_home_lists_brands_and_the_vocabulary(client):
     assert response.status_code == 200 and b"--accent" in response.data
 
 
-def test_empty_workspace_home_says_what_to_do(tmp_path):
+def test_empty_workspace_says_what_to_do(tmp_path):
     from server import create_app
+    from server.accounts import add_user
+    from server.db import open_db
 
-    page = create_app({"DB": str(tmp_path / "e.db")}).test_client().get("/").get_data(as_text=True)
+    client = create_app({"DB": str(tmp_path / "e.db")}).test_client()
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/login?next=/"
+    page = client.get("/login").get_data(as_text=True)  # nobody can log in yet: it says how
+    assert "gapwatch users add NAME --role admin" in page and "gapwatch demo" in page
+    add_user(open_db(tmp_path / "e.db"), "first", PASSWORD, "admin")
+    assert log_in(client, "first").status_code == 303
+    page = client.get("/").get_data(as_text=True)
     assert "gapwatch brands add NAME" in page and "gapwatch demo" in page
 
 
@@ -24,7 +34,9 @@ def test_comments_page_filters_like_the_api(tmp_path):
 
     path = tmp_path / "demo.db"
     load_demo(open_db(path))
+    add_test_users(open_db(path))
     client = create_app({"DB": str(path)}).test_client()
+    log_in(client, "vi")  # a viewer reads everything
     query = {"q": "support", "brand": "Lumio", "per_page": "200"}
     api = client.get("/api/comments", query_string=query).get_json()
     page = client.get("/comments", query_string=query).get_data(as_text=True)
@@ -57,4 +69,7 @@ def test_plotly_style_rules_are_served_as_a_stylesheet(client):
     assert ".js-plotly-plot .plotly .main-svg{position:absolute;" in css
     assert "X" not in css.replace(".js-plotly-plot", "")  # placeholders expanded
     page = client.get("/trends").get_data(as_text=True)
-    assert 'id="plotly.js-style-global" class="no-inline-styles" rel="stylesheet" href="/vendor/plotly.css"' in page
+    assert (
+        'id="plotly.js-style-global" class="no-inline-styles" rel="stylesheet" href="/vendor/plotly.css"'
+        in page
+    )

@@ -13,6 +13,7 @@ from server.db import open_db
 from server.ingest import COMMENT_FIELDS
 from server.taxonomy import ensure_taxonomy
 from server.tokens import create_token
+from tests.conftest import add_test_users
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
 json_values = st.recursive(
@@ -42,7 +43,8 @@ def service(tmp_path_factory):
     ensure_taxonomy(db)
     add_brand(db, "Acme")
     add_brand(db, "Rival", competitor=True)
-    _rec, token = create_token(db, "prop")
+    add_test_users(db)
+    _rec, token = create_token(db, "prop", "ed")
     app = create_app({"DB": str(path), "MAX_BATCH": 6})
     yield app.test_client(), db, {"Authorization": f"Bearer {token}"}
     db.close()
@@ -107,6 +109,6 @@ def test_arbitrary_bytes_never_500(service, raw):
     )
 )
 def test_get_comments_never_500(service, args):
-    client, _db, _auth = service
-    response = client.get("/api/comments", query_string=args)
+    client, _db, auth = service
+    response = client.get("/api/comments", query_string=args, headers=auth)
     assert response.status_code in (200, 400), response.get_data(as_text=True)

@@ -19,6 +19,25 @@ from server.demo_data import COUNTS
 
 GAPWATCH = Path(sys.executable).with_name("gapwatch")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "pages"
+USER, PASSWORD = "tester", "a long test password"
+TOKEN: dict[str, str] = {}  # the API token of USER, made by the server fixture
+
+
+def _get(url: str):
+    """GET with the test user's API token (every endpoint but /api/health needs one or a login)."""
+    headers = {"Authorization": f"Bearer {TOKEN['value']}"}
+    return urllib.request.urlopen(urllib.request.Request(url, headers=headers))
+
+
+def _page(browser, base: str, **options):
+    """A new browser page, logged in through the login form as USER."""
+    page = browser.new_page(**options)
+    page.goto(base + "/login")
+    page.get_by_label("User name").fill(USER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("[data-testid=who]")
+    return page
 
 
 def free_port() -> int:
@@ -49,6 +68,12 @@ def server(tmp_path_factory):
     }
     subprocess.run([GAPWATCH, "demo"], env=env, check=True, capture_output=True)
     subprocess.run([GAPWATCH, "classify"], env=env, check=True, capture_output=True)  # as `make run` does
+    subprocess.run([GAPWATCH, "users", "add", USER, "--role", "admin", "--password-stdin"], env=env,
+                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)  # fmt: skip
+    TOKEN["value"] = subprocess.run(
+        [GAPWATCH, "tokens", "create", "--name", "pages", "--user", USER], env=env, check=True,
+        capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
     port = free_port()
     proc = subprocess.Popen(
         [GAPWATCH, "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -79,14 +104,14 @@ def test_serve_uses_the_production_server_and_answers(server):
         assert response.headers["Server"] == "gapwatch"  # waitress' ident, not Werkzeug
         health = json.load(response)
     assert health["status"] == "ok" and health["comments"] >= 600
-    with urllib.request.urlopen(base + "/api/brands") as response:
+    with _get(base + "/api/brands") as response:
         assert json.load(response)["ours"] == "Lumio"
 
 
 def test_clip_over_http_with_a_token_made_by_the_cli(server):
     base, env = server
     token = subprocess.run(
-        [GAPWATCH, "tokens", "create", "--name", "http"],
+        [GAPWATCH, "tokens", "create", "--name", "http", "--user", USER],
         env=env,
         check=True,
         capture_output=True,
@@ -120,7 +145,7 @@ def test_person_browses_and_searches_the_demo(server):
                 "--no-first-run",
             ],
         )
-        page = browser.new_page()
+        page = _page(browser, base)
         page.goto(base + "/")
         expect(page.locator("table.brands")).to_contain_text("Lumio")
         expect(page.locator("table.brands")).to_contain_text("competitor")
@@ -149,7 +174,7 @@ def test_the_overview_shows_the_gap_and_leads_to_the_quotes(server):
     base, _env = server
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/")
         page.get_by_role("link", name="Overview").click()
         reading = page.get_by_test_id("reading").inner_text()
@@ -180,11 +205,11 @@ def test_trends_draw_the_api_figures_and_a_point_leads_to_its_quotes(server):
     from playwright.sync_api import sync_playwright
 
     base, _env = server
-    with urllib.request.urlopen(base + "/api/brands/Lumio/trends?interval=month") as response:
+    with _get(base + "/api/brands/Lumio/trends?interval=month") as response:
         api = json.load(response)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        page = _page(browser, base, viewport={"width": 1280, "height": 1100})
         external = []
         page.on("request", lambda r: external.append(r.url) if not r.url.startswith(base) else None)
         page.goto(base + "/trends?brand=Lumio&interval=month")
@@ -236,7 +261,7 @@ def _browser(p):
 
 
 def _api(base: str, path: str) -> dict:
-    with urllib.request.urlopen(base + path) as response:
+    with _get(base + path) as response:
         return json.load(response)
 
 
@@ -248,7 +273,7 @@ def test_competitors_show_who_owns_what_and_a_bar_opens_its_quotes(server):
     api = _api(base, "/api/competitors")
     with sync_playwright() as p:
         browser = _browser(p)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/")
         page.get_by_role("link", name="Competitors").click()
         table = page.get_by_test_id("competitors")
@@ -283,7 +308,7 @@ def test_a_bar_opens_its_evidence_where_a_tag_is_corrected_in_place(server):
     base, _env = server
     with sync_playwright() as p:
         browser = _browser(p)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/overview")
         page.locator("tr[data-attribute=innovation]").get_by_test_id("bar").click()
         page.wait_for_url("**/comments?**")
@@ -310,7 +335,7 @@ def test_a_bar_opens_its_evidence_where_a_tag_is_corrected_in_place(server):
         fixed = page.locator(f"#comment-{comment_id}")
         expect(fixed.get_by_test_id("attributes")).to_have_text("ease_of_use")
         expect(fixed.get_by_test_id("sentiment")).to_have_text("negative")
-        expect(fixed.get_by_test_id("corrected")).to_contain_text("corrected by web")
+        expect(fixed.get_by_test_id("corrected")).to_contain_text(f"corrected by {USER}")
         browser.close()
     found = _api(base, f"/api/comments/{comment_id}/correction")
     assert found["attributes"] == ["ease_of_use"] and found["sentiment"] == "negative"
@@ -322,8 +347,9 @@ def test_hostile_comment_text_shows_as_text_and_runs_nothing(server):
 
     base, env = server
     token = subprocess.run(
-        [GAPWATCH, "tokens", "create", "--name", "xss"], env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
+        [GAPWATCH, "tokens", "create", "--name", "xss", "--user", USER],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
     payloads = [
         "xsscheck one &lt;script&gt;window.__owned = 1&lt;/script&gt;",
         "xsscheck two &lt;img src=x onerror=&quot;window.__owned = 2&quot;&gt;",
@@ -338,7 +364,7 @@ def test_hostile_comment_text_shows_as_text_and_runs_nothing(server):
         urllib.request.urlopen(request).close()
     with sync_playwright() as p:
         browser = _browser(p)
-        page = browser.new_page()
+        page = _page(browser, base)
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(base + "/comments?q=xsscheck")
@@ -359,7 +385,7 @@ def test_sources_page_adds_a_source_and_queues_a_run(server):
     base, _env = server
     with sync_playwright() as p:
         browser = _browser(p)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/sources")
         expect(page.get_by_test_id("scheduler")).to_contain_text("Scheduler: off")
         page.locator("select[name=kind]").select_option("feed")
@@ -392,7 +418,7 @@ def test_positioning_and_taxonomy_editors(server):
     before = _api(base, "/api/brands/Lumio/positioning")
     with sync_playwright() as p:
         browser = _browser(p)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page = _page(browser, base, viewport={"width": 1280, "height": 1000})
         page.goto(base + "/positioning")
         expect(page.get_by_test_id("weight-total")).to_have_text("100 % ✓")
         page.get_by_label("Innovation").fill("30")
@@ -433,7 +459,8 @@ def test_pages_fit_a_phone(server):
     base, _env = server
     with sync_playwright() as p:
         browser = _browser(p)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+        phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
+        page = _page(browser, base, **phone)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         pages = {"overview": "/overview", "evidence": "/comments?brand=Lumio", "competitors": "/competitors",
                  "sources": "/sources", "trends": "/trends"}  # fmt: skip
@@ -448,4 +475,32 @@ def test_pages_fit_a_phone(server):
             assert sticking_out == [], f"{path}: {sticking_out[:5]}"
             page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=False)
         assert page.get_by_role("link", name="Overview").is_visible()
+        browser.close()
+
+
+@pytest.mark.browser
+def test_a_person_must_log_in_and_can_log_out(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page()
+        page.goto(base + "/competitors")
+        expect(page).to_have_url(base + "/login?next=/competitors")
+        assert page.locator("nav").count() == 0  # nothing of the workspace shows before login
+        page.get_by_label("User name").fill(USER)
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("alert")).to_have_text("wrong user name or password")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(base + "/competitors")  # back where they were going
+        expect(page.get_by_test_id("who")).to_have_text(f"{USER} (admin)")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.get_by_role("button", name="Log out").click()
+        expect(page.locator("p.flash")).to_have_text("You are logged out.")
+        page.screenshot(path=str(ARTIFACTS / "login.png"))
+        page.goto(base + "/overview")
+        expect(page).to_have_url(base + "/login?next=/overview")
         browser.close()

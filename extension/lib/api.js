@@ -59,7 +59,7 @@ export async function testConnection(settings, fetchImpl = fetch) {
 }
 
 export async function fetchBrands(settings, fetchImpl = fetch) {
-  const response = await fetchImpl(endpoint(settings.server, "/api/brands"));
+  const response = await fetchImpl(endpoint(settings.server, "/api/brands"), { headers: { Authorization: `Bearer ${settings.token}` } });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return readJson(response);
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import g, jsonify
 
+from ..access import current
 from ..brands import our_brand
 from ..db import get_db
 from ..errors import Invalid
@@ -64,6 +65,9 @@ def _clipped_at(value: str | int | float | None) -> str | None:
 
 
 @bp.get("/me")
-@token_required
 def me():
-    return jsonify({"service": "gapwatch", "token": g.token["name"]})
+    """Who is asking (the extension's "test connection")."""
+    who = current()
+    token = g.get("token")
+    return jsonify({"service": "gapwatch", "token": token["name"] if token else None, "user": who.username,
+                    "role": who.role, "rights": sorted(who.rights)})  # fmt: skip

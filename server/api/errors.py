@@ -29,6 +29,10 @@ def _http_error(exc: HTTPException):
 
 
 def _domain_error(exc: GapwatchError):
+    if not _is_api():  # a page: the message on a page, not JSON
+        from flask import render_template
+
+        return render_template("error.html", message=str(exc), status=exc.status), exc.status
     response, status = error_response(exc.status, str(exc))
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="gapwatch"'

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )  # fmt: skip
 
+from ..access import current
 from ..brands import list_brands
 from ..comments import SORTS, CommentQuery, comment_counts, search_comments
 from ..corrections import SENTIMENTS, correct, remove_correction
@@ -52,13 +53,29 @@ def _evidence_args(data: dict | None) -> dict:
     return {k: v for k, v in args.items() if v}
 
 
-def _back(default: str) -> str:
-    """Where a form returns to: the page it came from (same site only)."""
-    target = request.form.get("next", "")
+def _who() -> str:
+    """Who makes a change from a page, for the record."""
+    who = current()
+    return who.username if who else "web"
+
+
+def _safe_target(target: str, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default`` (never another site)."""
     parts = urlsplit(target)
-    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or parts.scheme
+        or parts.netloc
+    ):
         return default
     return target
+
+
+def _back(default: str) -> str:
+    """Where a form returns to: the page it came from (same site only)."""
+    return _safe_target(request.form.get("next", ""), default)
 
 
 @bp.get("/")
@@ -108,7 +125,7 @@ def correct_comment(comment_id: int):
         else:
             sentiment = request.form.get("sentiment") or None
             correct(db, comment_id, attributes=request.form.getlist("attribute"), sentiment=sentiment,
-                    by="web")  # fmt: skip
+                    by=_who())  # fmt: skip
             flash(f"Comment {comment_id} corrected; the figures and the next training use it.", "ok")
     except (Invalid, NotFound) as exc:
         flash(f"Comment {comment_id} was not corrected: {exc}", "error")
@@ -246,4 +263,4 @@ def _plotly_folder() -> Path | None:
     return folder if (folder / "plotly.min.js").is_file() else None
 
 
-from . import sources, vocabulary  # noqa: E402,F401  (their routes register on the blueprint)
+from . import account, sources, vocabulary  # noqa: E402,F401  (their routes register on the blueprint)

@@ -17,7 +17,7 @@ from ..taxonomy import (
     set_positioning,
     taxonomy_versions,
 )
-from . import bp
+from . import _who, bp
 
 NEW_ROWS = 2  # blank attributes offered by the taxonomy editor
 
@@ -64,7 +64,7 @@ def positioning():
             statement = form.get("statement", "").strip() or None
             note = form.get("note", "").strip() or None
             weights = {k: v / 100 for k, v in percents.items() if v > 0}
-            version = set_positioning(db, brand, weights, statement, note=note, by="web")
+            version = set_positioning(db, brand, weights, statement, note=note, by=_who())
         except (Invalid, NotFound) as exc:
             error, status = f"Not saved: {exc}", 400
         else:
@@ -109,7 +109,7 @@ def taxonomy():
     if request.method == "POST":
         try:
             version = save_taxonomy(db, _taxonomy_from_form(request.form),
-                                    request.form.get("note", "").strip() or None, by="web")  # fmt: skip
+                                    request.form.get("note", "").strip() or None, by=_who())  # fmt: skip
         except Invalid as exc:
             error, status = f"Not saved: {exc}", 400
         else:
