@@ -7,7 +7,7 @@ PORT   ?= 5000
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test bench bench-pages bench-accuracy extension lint format clean
+.PHONY: help install run serve test bench bench-pages bench-load bench-accuracy extension lint format clean
 
 help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
@@ -15,6 +15,7 @@ help:
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make bench  import, tagging and crawl speed (bench/ingest.py, bench/classify.py, bench/crawl.py)"
 	@echo "make bench-pages  page and API speed with 1,000,000 comments (bench/pages.py, about 10 minutes)"
+	@echo "make bench-load  50 clients clipping and reading the overview for 60 s (bench/load.py)"
 	@echo "make bench-accuracy  classifier accuracy on ../shared/eval (about 15 minutes)"
 	@echo "make extension  build dist/gapwatch-chrome.zip and dist/gapwatch-firefox.zip"
 	@echo "make lint   ruff check and format check"
@@ -52,6 +53,9 @@ bench: $(VENV)/.installed
 
 bench-pages: $(VENV)/.installed
 	$(BIN)/python bench/pages.py
+
+bench-load: $(VENV)/.installed
+	$(BIN)/python bench/load.py
 
 extension: | $(BIN)/python
 	$(BIN)/python scripts/build_extension.py

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import overload
@@ -227,9 +228,17 @@ class Tagger:
         cache_dir: Path | None = None,
     ) -> Tagger:
         folder = Path(folder)
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        heads = np.load(folder / "heads.npz")
-        info = ModelInfo(**meta["info"])
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            heads = dict(np.load(folder / "heads.npz"))
+            info = ModelInfo(**meta["info"])
+            for name in ("thresholds", "attr_weights", "attr_bias", "sent_weights", "sent_bias"):
+                heads[name]  # noqa: B018  (every part must be there)
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+            raise ModelError(
+                f"the model in {folder} is damaged and was not used "
+                f"({type(exc).__name__}: {str(exc)[:200]}); retrain with `gapwatch train`"
+            ) from None
         if info.kind == "finetuned":
             source = ModelSource(str(folder / "encoder"), info.encoder_id, True)
             backend = info.notes.get("inference", backend)  # a model may need float32

@@ -251,6 +251,29 @@ def tokens_revoke(token: str) -> None:
     click.echo(f"Revoked token {record['id']} ({record['name']}).")
 
 
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@friendly
+def backup_command(file: str) -> None:
+    """Write a consistent copy of the workspace to FILE, also while `gapwatch serve` runs."""
+    from .backup import backup
+
+    result = backup(settings.load()["DB"], file)
+    click.echo(f"Backed up {result['comments']} comments to {result['path']} ({result['bytes']:,} bytes).")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Restore even though a `gapwatch serve` holds the workspace.")
+@friendly
+def restore_command(file: str, force: bool) -> None:
+    """Replace the workspace's content with the backup FILE (checked first)."""
+    from .backup import restore
+
+    result = restore(file, settings.load()["DB"], force=force)
+    click.echo(f"Restored {result['comments']} comments into {result['path']}.")
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--brand", help="Brand of the lines that do not name one.")

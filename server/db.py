@@ -58,6 +58,7 @@ def get_db() -> Database:
     """The request's connection, opened on first use and closed at teardown."""
     if "db" not in g:
         g.db = open_db(current_app.config["DB"], migrate=False)
+        g.db.conn.execute(f"PRAGMA busy_timeout = {int(current_app.config['BUSY_TIMEOUT'] * 1000)}")
     return g.db
 
 

@@ -68,6 +68,13 @@ SETTINGS: tuple[Setting, ...] = (
         "in the workspace; `gapwatch serve` on a non-loopback address requires it to be set.",
     ),
     Setting(
+        "BUSY_TIMEOUT",
+        5.0,
+        "Seconds a web request waits for a store another process is writing, before it answers "
+        "503 (nothing changed; try again).",
+        _to_float,
+    ),
+    Setting(
         "SECURE_COOKIES",
         0,
         "1: the login cookie is sent over HTTPS only (set it when Gapwatch is served behind HTTPS).",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
 
 from sqlite_utils import Database
 
@@ -101,6 +102,9 @@ def verify_token(db: Database, token: str) -> dict:
         )
     now = utcnow()
     if row["last_used_at"] is None or row["last_used_at"][:16] != now[:16]:
-        with db.atomic():  # at most one write a minute per token
-            db.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [now, row["id"]])
+        try:
+            with db.atomic():  # at most one write a minute per token
+                db.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [now, row["id"]])
+        except sqlite3.OperationalError:
+            pass  # the store is busy: bookkeeping waits, the request goes on
     return _public(row)

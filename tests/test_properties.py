@@ -112,3 +112,62 @@ def test_get_comments_never_500(service, args):
     client, _db, auth = service
     response = client.get("/api/comments", query_string=args, headers=auth)
     assert response.status_code in (200, 400), response.get_data(as_text=True)
+
+
+def _table_counts(db) -> tuple:
+    return tuple(
+        db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("sources", "corrections", "taxonomy_versions", "positioning_versions")
+    )
+
+
+WRITE_ENDPOINTS = [
+    ("post", "/api/sources"),
+    ("patch", "/api/sources/1"),
+    ("put", "/api/comments/1/correction"),
+    ("post", "/api/taxonomy"),
+    ("put", "/api/brands/Acme/positioning"),
+]
+field_names = st.sampled_from(
+    ["kind", "url", "brand", "schedule", "name", "max_pages", "params", "enabled", "comment_kind",
+     "attributes", "sentiment", "weights", "statement", "note", "x"]
+)  # fmt: skip
+object_like = st.dictionaries(field_names, json_values | field_values, max_size=5)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(endpoint=st.sampled_from(WRITE_ENDPOINTS), body=object_like | json_values)
+def test_every_json_write_endpoint_answers_4xx_with_a_reason_and_writes_all_or_nothing(
+    service, endpoint, body
+):
+    client, db, auth = service
+    method, path = endpoint
+    before = _table_counts(db)
+    response = getattr(client, method)(
+        path, data=json.dumps(body), headers={**auth, "Content-Type": "application/json"}
+    )
+    assert response.status_code < 500, response.get_data(as_text=True)
+    if response.status_code >= 400:
+        assert response.get_json()["error"]
+        assert _table_counts(db) == before  # a refused request wrote nothing
+    else:  # accepted: exactly one record more where one is made
+        grew = [b - a for a, b in zip(before, _table_counts(db), strict=True)]
+        assert all(g in (0, 1) for g in grew) and sum(grew) <= 1
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.text(max_size=80), max_size=8), fmt=st.sampled_from(["csv", "jsonl"]))
+def test_import_files_never_crash_and_store_only_what_they_report(service, tmp_path_factory, lines, fmt):
+    from server.files import import_file
+
+    _client, db, _auth = service
+    path = tmp_path_factory.mktemp("imp") / f"input.{fmt}"
+    header = "text,brand,published_at\n" if fmt == "csv" else ""
+    path.write_text(header + "\n".join(lines), encoding="utf-8")
+    before = stored(db)
+    try:
+        report = import_file(db, path, brand="Acme")
+    except ValueError as exc:  # the whole file refused, with the reason
+        assert str(exc) and stored(db) == before
+        return
+    assert stored(db) - before == report.counts["new"]

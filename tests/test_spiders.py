@@ -4,6 +4,7 @@ functions, and whole crawls that meet bad input — each ends recorded, never as
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -352,3 +353,36 @@ def test_rejected_items_are_counted_with_their_reason(db):
     assert run["new_count"] == 1 and run["rejected_count"] == 1
     assert run["status"] == "partial" and "longer than 20000 characters" in " ".join(run["errors"])
     assert get_run(db, run["id"])["error_count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("169.254.169.254", True),
+        ("::1", True),
+        ("93.184.215.14", False),
+    ],
+)
+def test_a_public_name_is_judged_by_the_address_it_resolves_to(monkeypatch, address, refused):
+    """DNS can point a harmless-looking name at the server's own network: the guard checks the
+    resolved address, not the name."""
+    import socket
+    from types import SimpleNamespace
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+
+    from spiders.middlewares import NetworkGuard
+
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: [(family, 1, 6, "", (address, 0))])
+    crawler = SimpleNamespace(settings=SimpleNamespace(getbool=lambda name: False), spider=None)
+    guard = NetworkGuard(crawler)
+    request = Request("https://reviews.public-looking.example/product/1")
+    if refused:
+        with pytest.raises(IgnoreRequest, match=rf"private or local address \({re.escape(address)}\)"):
+            guard.process_request(request)
+    else:
+        assert guard.process_request(request) is None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, request
+import sqlite3
+
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from ..errors import GapwatchError
@@ -39,13 +41,42 @@ def _domain_error(exc: GapwatchError):
     return response, status
 
 
+_UNAVAILABLE = (
+    (("locked", "busy"), "the store is busy: another process is writing to it. Nothing was changed; "
+                         "try again in a moment"),
+    (("disk is full", "disk i/o"), "the store cannot be written (disk full or failing). Nothing was "
+                                   "changed; the server log has the details"),
+)  # fmt: skip
+
+
+def _store_unavailable(exc: sqlite3.OperationalError):
+    """A store that is locked or cannot be written: 503 with the reason, and a retry hint."""
+    text = str(exc).lower()
+    message = next((m for words, m in _UNAVAILABLE if any(w in text for w in words)), None)
+    if message is None:
+        return _unexpected_error(exc)
+    if _is_api():
+        response, status = error_response(503, message)
+    else:
+        from flask import render_template
+
+        response, status = render_template("error.html", message=message, status=503), 503
+        response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = "5"
+    return response, status
+
+
 def _unexpected(exc: Exception):
+    if isinstance(exc, sqlite3.OperationalError):
+        return _store_unavailable(exc)
+    return _unexpected_error(exc)
+
+
+def _unexpected_error(exc: Exception):
     if isinstance(exc, HTTPException):
         return _http_error(exc)
     if not _is_api():
         return InternalServerError(original_exception=exc)
-    from flask import current_app
-
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal error; the server log has the details")
 

@@ -1,0 +1,161 @@
+"""Load: 50 concurrent clients posting clips and reading the overview, against `gapwatch serve`.
+
+Builds the demo workspace (classified, as `make run` does), adds an editor with a clip-only
+token for the clients that clip and a full token for those that read, starts the production
+server (waitress, scheduler on) on loopback, and runs --clients threads for --seconds: each
+client, on its own keep-alive connection, alternates at random between posting a new clip and
+reading the overview page. It prints requests/s, p50/p95/p99 latency per kind, the errors, and
+the clips acknowledged against the clips in the store (expected: zero errors, zero lost).
+
+    python bench/load.py [--clients 50] [--seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+GAPWATCH = Path(sys.executable).with_name("gapwatch")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _cli(env: dict, *args: str, stdin: str | None = None) -> str:
+    return subprocess.run([GAPWATCH, *args], env=env, input=stdin, text=True, check=True,
+                          capture_output=True).stdout.strip()  # fmt: skip
+
+
+class Client(threading.Thread):
+    def __init__(self, number: int, port: int, clip_token: str, read_token: str, deadline: float) -> None:
+        super().__init__(daemon=True)
+        self.number, self.port, self.deadline = number, port, deadline
+        self.clip_headers = {"Authorization": f"Bearer {clip_token}", "Content-Type": "application/json"}
+        self.read_headers = {"Authorization": f"Bearer {read_token}"}
+        self.timings: dict[str, list[float]] = {"clip": [], "overview": []}
+        self.errors: list[str] = []
+        self.acknowledged: list[str] = []
+
+    def run(self) -> None:
+        rng = random.Random(self.number)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        sent = 0
+        while time.monotonic() < self.deadline:
+            kind = "clip" if rng.random() < 0.5 else "overview"
+            started = time.perf_counter()
+            try:
+                if kind == "clip":
+                    text = f"load client {self.number} clip {sent}: sync has been reliable for us"
+                    body = json.dumps(
+                        {"text": text, "url": f"https://forum.example.com/t/{self.number}/{sent}"}
+                    )
+                    conn.request("POST", "/api/clips", body=body, headers=self.clip_headers)
+                    sent += 1
+                else:
+                    conn.request("GET", "/overview", headers=self.read_headers)
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                self.errors.append(f"{kind}: {type(exc).__name__}: {exc}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                continue
+            self.timings[kind].append((time.perf_counter() - started) * 1000)
+            expected = 201 if kind == "clip" else 200
+            if response.status != expected:
+                self.errors.append(f"{kind}: HTTP {response.status}")
+            elif kind == "clip":
+                self.acknowledged.append(text)
+        conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="gapwatch-load-"))
+    db_path = folder / "load.db"
+    env = {**os.environ, "GAPWATCH_DB": str(db_path)}
+    print("building the demo workspace (classified)…", flush=True)
+    _cli(env, "demo")
+    _cli(env, "classify")
+    _cli(
+        env,
+        "users",
+        "add",
+        "loadtest",
+        "--role",
+        "editor",
+        "--password-stdin",
+        stdin="a long load-test password\n",
+    )
+    clip_token = _cli(
+        env, "tokens", "create", "--name", "load clips", "--user", "loadtest", "--scope", "clip"
+    )
+    read_token = _cli(env, "tokens", "create", "--name", "load reads", "--user", "loadtest")
+    port = _free_port()
+    server = subprocess.Popen([GAPWATCH, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("gapwatch serve did not start") from None
+                time.sleep(0.3)
+        print(f"{args.clients} clients for {args.seconds:.0f} s against gapwatch serve on 127.0.0.1:{port}…",
+              flush=True)  # fmt: skip
+        started = time.monotonic()
+        clients = [
+            Client(i, port, clip_token, read_token, started + args.seconds) for i in range(args.clients)
+        ]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait(30)
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    stored = {r[0] for r in conn.execute("SELECT text FROM comments WHERE origin = 'clip'")}
+    conn.close()
+    acknowledged = [t for c in clients for t in c.acknowledged]
+    errors = [e for c in clients for e in c.errors]
+    total = sum(len(c.timings[k]) for c in clients for k in c.timings)
+    print(f"requests: {total:,} in {elapsed:.1f} s = {total / elapsed:.1f} requests/s")
+    for kind in ("clip", "overview"):
+        values = [v for c in clients for v in c.timings[kind]]
+        if values:
+            p50, p95, p99 = np.percentile(values, [50, 95, 99])
+            print(f"{kind:<9} n={len(values):<6} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  p99 {p99:7.1f} ms")
+    print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+    lost = len(set(acknowledged) - stored)
+    print(f"clips acknowledged: {len(acknowledged):,}; in the store: {len(stored):,}; lost: {lost}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
