@@ -27,6 +27,11 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "api.me": ("clip", "read"),
     "api.get_brands": ("read", "clip"),
     "web.logout": ("read",),
+    "web.users": ("admin",),
+    "web.users_add": ("admin",),
+    "web.users_enabled": ("admin",),
+    "web.tokens_create": ("admin",),
+    "web.tokens_revoke": ("admin",),
 }
 WHAT = {"read": "read", "clip": "send clips", "write": "make changes", "admin": "manage users and tokens"}
 

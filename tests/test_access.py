@@ -194,3 +194,38 @@ def test_the_login_cookie_is_http_only_and_same_site(app, path):
     cookie = response.headers["Set-Cookie"]
     assert "gapwatch_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert browser.get(path).status_code == 200
+
+
+def test_the_admin_manages_users_and_tokens_on_a_page_others_cannot_open(db, client, app):
+    page = client.get("/users").get_data(as_text=True)
+    assert 'data-user="ed"' in page and 'data-user="vi"' in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    added = client.post("/users", data={"csrf_token": csrf, "username": "maria", "role": "editor",
+                                        "password": "maria's long password"})  # fmt: skip
+    assert added.status_code == 303
+    short = client.post(
+        "/users", data={"csrf_token": csrf, "username": "x", "role": "viewer", "password": "short"}
+    )
+    assert "Not added: a password needs at least 10 characters" in client.get(
+        short.headers["Location"]
+    ).get_data(as_text=True)
+    made = client.post("/tokens", data={"csrf_token": csrf, "name": "Maria's browser", "user": "maria",
+                                        "scope": "clip"})  # fmt: skip
+    token = re.search(r'data-testid="new-token">(gw_[^<]+)<', made.get_data(as_text=True)).group(1)
+    assert made.status_code == 200 and token not in made.headers.get("Set-Cookie", "")  # never in a cookie
+    headers = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get("/api/me", headers=headers).get_json()["user"] == "maria"
+    token_id = db.execute("SELECT id FROM api_tokens WHERE name = ?", ["Maria's browser"]).fetchone()[0]
+    assert client.post(f"/tokens/{token_id}/revoke", data={"csrf_token": csrf}).status_code == 303
+    assert app.test_client().get("/api/me", headers=headers).status_code == 401
+    maria = db.execute("SELECT id FROM users WHERE username = 'maria'").fetchone()[0]
+    client.post(f"/users/{maria}/enabled", data={"csrf_token": csrf, "enabled": "0"})
+    assert db.execute("SELECT disabled_at FROM users WHERE id = ?", [maria]).fetchone()[0] is not None
+    editor = app.test_client()
+    log_in(editor, "ed")
+    assert editor.get("/users").status_code == 403
+    assert "Users</a>" not in editor.get("/overview").get_data(as_text=True)
+    assert editor.post("/tokens", data={"csrf_token": csrf, "name": "x", "user": "ed"}).status_code in (
+        400,
+        403,
+    )
