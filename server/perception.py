@@ -19,6 +19,7 @@ from .comments import parse_date
 from .errors import Invalid
 from .metrics import Question, attribute_figures, gap_figures, load_sample, message_gap, ownership, series
 from .rollups import latest_day
+from .rollups import version as figures_version
 from .taxonomy import current_attributes, get_positioning
 
 INTERVALS = ("week", "month")
@@ -50,6 +51,7 @@ class _Memo:
 
 
 _POINTS = _Memo(4096)  # trend points: a few kB each
+_FIGURES = _Memo(256)  # gap and competitor answers, keyed by the figures' version (a few kB each)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,15 @@ def brand_gap(db: Database, brand_name: str, scope: Scope = Scope()) -> dict:
     brand = get_brand(db, brand_name)
     attributes = _attributes(db)
     positioning = get_positioning(db, brand["name"])
+    key = ("gap", brand["id"], brand["name"], scope, tuple(attributes), tuple(sorted(positioning.items())),
+           figures_version(db))  # fmt: skip
+    cached = _FIGURES.get(key)
+    if cached is not None:
+        return cached
+    return _FIGURES.put(key, _brand_gap(db, brand, attributes, positioning, scope))
+
+
+def _brand_gap(db: Database, brand: dict, attributes: list[str], positioning: dict, scope: Scope) -> dict:
     customers = _sample(db, brand["id"], attributes, scope)
     emitted = _sample(db, brand["id"], attributes, scope, "emitted")
     question = Question(scope.key("gap", brand["id"]))
@@ -172,6 +183,15 @@ def competitors(db: Database, scope: Scope = Scope()) -> dict:
     """Attributes × brands: perceived share, net sentiment and ownership."""
     attributes = _attributes(db)
     brands = list_brands(db, counts=False)
+    key = ("competitors", scope, tuple(attributes), tuple((b["id"], b["name"], b["is_ours"]) for b in brands),
+           figures_version(db))  # fmt: skip
+    cached = _FIGURES.get(key)
+    if cached is not None:
+        return cached
+    return _FIGURES.put(key, _competitors(db, scope, attributes, brands))
+
+
+def _competitors(db: Database, scope: Scope, attributes: list[str], brands: list[dict]) -> dict:
     samples = {b["name"]: _sample(db, b["id"], attributes, scope) for b in brands}
     figures = {
         name: attribute_figures(s, Question(scope.key("competitors", name))) for name, s in samples.items()

@@ -129,7 +129,33 @@ def refresh(db: Database) -> int:
         else:
             _refresh_days(db, dirty)
         db.execute("DELETE FROM pattern_dirty")
+        _bump(db)
     return len(dirty)
+
+
+_VERSION_KEY = "figures_version"
+
+
+def _bump(db: Database) -> None:
+    """A new random version: unique across workspaces and restores, not merely larger."""
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, lower(hex(randomblob(12)))) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [_VERSION_KEY],
+    )
+
+
+def version(db: Database) -> str:
+    """Changes whenever the counts change (after bringing them up to date): figures computed at
+    the same version from the same question are the same, so they may be reused."""
+    refresh(db)
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [_VERSION_KEY]).fetchone()
+    if row is None:  # nothing counted yet in this workspace: give it a version of its own
+        with write_transaction(db):
+            _bump(db)
+        row = db.execute("SELECT value FROM meta WHERE key = ?", [_VERSION_KEY]).fetchone()
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    return f"{path}|{row[0]}"
 
 
 def rebuild(db: Database) -> None:
@@ -137,6 +163,7 @@ def rebuild(db: Database) -> None:
     with write_transaction(db):
         _rebuild(db)
         db.execute("DELETE FROM pattern_dirty")
+        _bump(db)
 
 
 def _rebuild(db: Database) -> None:
