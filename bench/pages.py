@@ -40,11 +40,13 @@ from pathlib import Path
 import numpy as np
 
 from server import rollups
+from server.accounts import add_user, find_user
 from server.brands import list_brands
 from server.db import open_db, write_transaction
 from server.demo import load_demo
 from server.ingest import Context, ingest
 from server.taxonomy import current_attributes, get_positioning
+from server.tokens import create_token
 
 BRANDS = {"Lumio": 0.5, "Driftbox": 0.3, "Nimbus Vault": 0.2}
 CHANNELS = ("Reddit", "G2", "Trustpilot", "App Store", "Hacker News", "Community forum")
@@ -164,9 +166,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+HEADERS: dict[str, str] = {}  # the bench user's API token, once made
+
+
 def _get(url: str) -> tuple[float, bytes]:
     started = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as response:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=HEADERS), timeout=60) as response:
         body = response.read()
         if response.status != 200:
             raise RuntimeError(f"{url}: HTTP {response.status}")
@@ -257,6 +262,11 @@ def main() -> None:
     path = args.db or folder / "pages.db"
     if not path.exists():
         build(path, args.comments)
+    setup = open_db(path)
+    if find_user(setup, "bench") is None:
+        add_user(setup, "bench", "bench password, long enough", "viewer")
+    HEADERS["Authorization"] = "Bearer " + create_token(setup, "bench pages", "bench")[1]
+    setup.close()
     port = _free_port()
     env = {**os.environ, "GAPWATCH_DB": str(path), "GAPWATCH_SCHEDULER": "0"}
     server = subprocess.Popen(
