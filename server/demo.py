@@ -84,10 +84,25 @@ def customer_comments(seed: int = 2026) -> list[dict]:
     return [item for item, _truth in labelled_customer_comments(seed)]
 
 
+def _brand_posts() -> dict[str, list[tuple[str, str]]]:
+    """Short posts of each brand's copy: two or three of its lines each, the same every time."""
+    rng = random.Random(7)
+    posts: dict[str, list[tuple[str, str]]] = {}
+    for brand, count in data.BRAND_POSTS.items():
+        lines = data.BRAND_LINES[brand]
+        posts[brand] = [
+            (f"{brand} post {i + 1}", " ".join(rng.sample(lines, rng.randint(2, 3)))) for i in range(count)
+        ]
+    return posts
+
+
 def emitted_content() -> list[dict]:
-    """The brands' own published pieces, spread evenly over the period."""
+    """The brands' own published pieces (articles and short posts), spread evenly over the period."""
     items = []
-    for brand, pieces in data.EMITTED.items():
+    posts = _brand_posts()
+    for brand, articles in data.EMITTED.items():
+        pieces = list(articles) + posts.get(brand, [])
+        random.Random(brand).shuffle(pieces)  # articles and posts interleaved in time
         slug = brand.lower().replace(" ", "-")
         for i, (title, text) in enumerate(pieces):
             when = START + (END - START) * (i + 0.5) / len(pieces)

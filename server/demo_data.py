@@ -255,6 +255,30 @@ EMITTED = {
     ],
 }  # fmt: skip
 
+# Short posts of Lumio's social and newsletter copy, generated from these lines (the brand's
+# language: AI, innovation, the future of work), so the language gap has enough brand text.
+BRAND_LINES = {
+    "Lumio": [
+        "Lumio is the AI-powered file platform for modern teams.",
+        "Our next-generation engine understands every document you store.",
+        "Innovation is in our DNA.",
+        "Meet the future of work: intelligent, predictive, effortless.",
+        "Generative AI summaries are now live in every workspace.",
+        "The Lumio copilot drafts, summarises and suggests as you work.",
+        "We are reinventing collaboration with machine learning.",
+        "Cutting-edge technology, beautifully simple.",
+        "Predictive sharing knows who needs a file before you do.",
+        "Neural ranking puts the right document first.",
+        "Another industry first from the most innovative team in cloud storage.",
+        "Smart Folders organise your work automatically.",
+        "Join thousands of teams embracing AI-first productivity.",
+        "Disruptive ideas, shipped every week.",
+        "Turn storage into insight with Lumio Sense.",
+        "The intelligent layer for your company's knowledge.",
+    ],
+}
+BRAND_POSTS = {"Lumio": 200}
+
 # Things customers raise that no attribute of the default taxonomy covers (dark mode,
 # accessibility, sustainability): the blind spot for the "themes nobody declared" work.
 UNDECLARED = [

@@ -504,3 +504,36 @@ def test_a_person_must_log_in_and_can_log_out(server):
         page.goto(base + "/overview")
         expect(page).to_have_url(base + "/login?next=/overview")
         browser.close()
+
+
+@pytest.mark.browser
+def test_their_words_and_your_words(server):
+    from playwright.sync_api import sync_playwright
+
+    base, _env = server
+    with _get(base + "/api/brands/Lumio/language?attribute=reliability") as response:
+        api = json.load(response)
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = _page(browser, base, viewport={"width": 1280, "height": 1000})
+        page.get_by_role("link", name="Words").click()
+        page.get_by_label("Customers speaking of").select_option("reliability")
+        page.get_by_role("button", name="Show").click()
+        theirs = (
+            page.get_by_test_id("theirs").locator("li").evaluate_all("els => els.map(e => e.dataset.phrase)")
+        )
+        yours = (
+            page.get_by_test_id("yours").locator("li").evaluate_all("els => els.map(e => e.dataset.phrase)")
+        )
+        assert theirs == [x["phrase"] for x in api["customers"]]
+        assert yours == [x["phrase"] for x in api["brand_words"]]
+        # the demo's story in words: customers speak of files never lost, the brand of AI
+        assert {"lost", "failed"} <= set(theirs) and "ai" in yours[:5]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "language.png"), full_page=True)
+        page.get_by_test_id("theirs").get_by_role("link", name="lost", exact=True).click()
+        page.wait_for_url("**/comments?**")
+        assert page.get_by_label("Search").input_value() == "lost"
+        quotes = page.locator("li.comment blockquote").all_inner_texts()
+        assert quotes and all("lost" in q.lower() for q in quotes)
+        browser.close()

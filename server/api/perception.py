@@ -30,3 +30,13 @@ def trends(brand: str):
 @bp.get("/competitors")
 def competitors_view():
     return jsonify(competitors(get_db(), _scope()))
+
+
+@bp.get("/brands/<brand>/language")
+def language(brand: str):
+    """The language gap: phrases distinctive of the customers' comments and of the brand's content."""
+    from ..language import language_gap
+
+    scope = Scope.from_args(request.args)
+    return jsonify(language_gap(get_db(), brand, start=scope.start, end=scope.end,
+                                attribute=request.args.get("attribute") or None))  # fmt: skip

@@ -186,6 +186,30 @@ def _leaders(data: dict) -> dict[str, dict]:
     return out
 
 
+@bp.get("/language")
+def language():
+    """Their words / your words: the language gap of a brand (``server.language``)."""
+    from ..language import language_gap
+
+    db = get_db()
+    brands = list_brands(db, counts=False)
+    ours = next((b["name"] for b in brands if b["is_ours"]), brands[0]["name"] if brands else None)
+    args = {k: v for k, v in request.args.items() if v.strip()}
+    error, data = None, None
+    try:
+        scope = Scope.from_args(args)
+        if ours is not None:
+            data = language_gap(db, args.get("brand", ours), start=scope.start, end=scope.end,
+                                attribute=args.get("attribute"))  # fmt: skip
+    except (Invalid, NotFound) as exc:
+        error = str(exc)
+    top = max([abs(p["z"]) for p in (data["customers"] + data["brand_words"])] or [1]) if data else 1
+    return render_template(
+        "language.html", data=data, error=error, brands=brands, args=args, top=top,
+        attributes=current_attributes(db),
+    ), (400 if error else 200)  # fmt: skip
+
+
 @bp.get("/trends")
 def trends():
     db = get_db()
