@@ -27,7 +27,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sqlite_utils import Database
 
 from .brands import get_brand
-from .errors import Invalid
+from .comments import CommentQuery
 
 Z_THRESHOLD = 1.96
 PRIOR_STRENGTH = 500.0  # α0: how many phrases' worth of belief the shared prior carries
@@ -90,21 +90,15 @@ def fightin_words(
     ]
 
 
-def _texts(db: Database, brand_id: int, kind: str, start: str | None, end: str | None,
+def _texts(db: Database, brand: str, kind: str, start: str | None, end: str | None,
            attribute: str | None) -> list[str]:  # fmt: skip
-    where = ["c.brand_id = ?", "c.kind = ?"]
-    args: list[object] = [brand_id, kind]
-    day = "substr(coalesce(c.published_at, c.collected_at), 1, 10)"
-    if start:
-        where.append(f"{day} >= ?")
-        args.append(start)
-    if end:
-        where.append(f"{day} <= ?")
-        args.append(end)
+    """The texts the evidence list shows for the same filters (``server.comments``)."""
+    args = {"brand": brand, "kind": kind, "from": start or "", "to": end or ""}
     if attribute and kind == "customer":  # the brand's content is compared whole
-        where.append("c.id IN (SELECT comment_id FROM comment_attributes WHERE attribute = ?)")
-        args.append(attribute)
-    return [row[0] for row in db.execute(f"SELECT c.text FROM comments c WHERE {' AND '.join(where)}", args)]
+        args["attribute"] = attribute
+    where, params = CommentQuery.from_args(args).where(db)
+    sql = f"SELECT c.text FROM comments c JOIN brands b ON b.id = c.brand_id {where}"
+    return [row[0] for row in db.execute(sql, params)]
 
 
 def language_gap(
@@ -114,10 +108,8 @@ def language_gap(
     """ "Their words / your words" for a brand: the phrases distinctive of its customers'
     comments and of its own content, each with its z-score and counts."""
     brand = get_brand(db, brand_name)
-    if attribute and not db.execute("SELECT 1 FROM attributes WHERE key = ?", [attribute]).fetchone():
-        raise Invalid(f"unknown attribute {attribute!r}")
-    customers = _texts(db, brand["id"], "customer", start, end, attribute)
-    content = _texts(db, brand["id"], "emitted", start, end, None)
+    customers = _texts(db, brand["name"], "customer", start, end, attribute)
+    content = _texts(db, brand["name"], "emitted", start, end, None)
     phrases = fightin_words(customers, content, ignore=re.findall(r"\w+", brand["name"]))
     theirs = [p for p in phrases if p.z >= Z_THRESHOLD][:limit]
     yours = [p for p in reversed(phrases) if p.z <= -Z_THRESHOLD][:limit]

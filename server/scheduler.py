@@ -207,3 +207,11 @@ class Scheduler:
 def heartbeat(db: Any) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [HEARTBEAT_KEY]).fetchone()
     return row[0] if row else None
+
+
+def state_here(app: Any) -> str:
+    """'active' (this process runs the schedules), 'standby' (another one does) or 'off'."""
+    scheduler = app.extensions.get("gapwatch_scheduler")
+    if scheduler is None:
+        return "off"
+    return "active" if scheduler.active else "standby"

@@ -37,11 +37,6 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 bp.before_request(check_csrf)
 
 
-def _channels(db) -> list[str]:
-    """The channels of classified comments, for filter menus."""
-    return channels(db)
-
-
 def _evidence_args(data: dict | None) -> dict:
     """The evidence list's filters for a figure's scope (brand, customers, period, channel)."""
     if not data:
@@ -106,7 +101,7 @@ def comments():
         error=error,
         brands=list_brands(db, counts=False),
         attributes=current_attributes(db),
-        channels=_channels(db),
+        channels=channels(db),
         sorts=SORTS,
         sentiments=SENTIMENTS,
         here=request.full_path,
@@ -147,7 +142,7 @@ def overview():
         data=data,
         error=error,
         brands=list_brands(db, counts=False),
-        channels=_channels(db),
+        channels=channels(db),
         evidence=_evidence_args(data),
     ), (400 if error else 200)
 
@@ -163,7 +158,7 @@ def competitors():
         error = str(exc)
     return render_template(
         "competitors.html", data=data, error=error, leaders=_leaders(data) if data else {},
-        channels=_channels(db), args=request.args,
+        channels=channels(db), args=request.args,
         scope_args={k: v for k, v in (data["scope"] if data else {}).items() if k in ("from", "to") and v},
     ), (400 if error else 200)  # fmt: skip
 
@@ -225,7 +220,7 @@ def trends():
         error = str(exc)
     return render_template(
         "trends.html", brands=brands, brand=args.get("brand", ours), args=args, error=error,
-        intervals=INTERVALS, channels=_channels(db),
+        intervals=INTERVALS, channels=channels(db),
     ), (400 if error else 200)  # fmt: skip
 
 

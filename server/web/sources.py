@@ -9,13 +9,8 @@ from ..brands import list_brands
 from ..crawls import KINDS, add_source, get_source, health, list_sources, request_run, update_source
 from ..db import get_db
 from ..errors import Invalid, NotFound
-from ..scheduler import heartbeat
+from ..scheduler import heartbeat, state_here
 from . import bp
-
-
-def _scheduler() -> str:
-    scheduler = current_app.extensions.get("gapwatch_scheduler")
-    return "off" if scheduler is None else ("active" if scheduler.active else "standby")
 
 
 def _form_source(form, *, adding: bool) -> dict:
@@ -44,7 +39,7 @@ def _render(status: int = 200, form=None, error: str | None = None):
     sources = [{**s, "health": health(db, s)} for s in list_sources(db)]
     return render_template(
         "sources.html", sources=sources, brands=list_brands(db, counts=False), kinds=KINDS, form=form or {},
-        error=error, scheduler=_scheduler(), heartbeat=heartbeat(db),
+        error=error, scheduler=state_here(current_app), heartbeat=heartbeat(db),
     ), status  # fmt: skip
 
 
@@ -71,7 +66,7 @@ def source_page(source_id: int):
     except NotFound as exc:
         return render_template("error.html", message=str(exc)), 404
     return render_template("source.html", source=source, health=health(db, source), error=None,
-                           scheduler=_scheduler())  # fmt: skip
+                           scheduler=state_here(current_app))  # fmt: skip
 
 
 @bp.post("/sources/<int:source_id>")
@@ -84,7 +79,7 @@ def source_edit(source_id: int):
     except Invalid as exc:
         source = get_source(db, source_id)
         return render_template("source.html", source=source, health=health(db, source),
-                               error=f"Not saved: {exc}", scheduler=_scheduler()), 400  # fmt: skip
+                               error=f"Not saved: {exc}", scheduler=state_here(current_app)), 400  # fmt: skip
     flash(f"Source {source['name']!r} saved.", "ok")
     return redirect(url_for("web.source_page", source_id=source_id), code=303)
 
@@ -95,7 +90,7 @@ def source_run(source_id: int):
         source = request_run(get_db(), source_id)
     except NotFound as exc:
         return render_template("error.html", message=str(exc)), 404
-    if _scheduler() == "off" and heartbeat(get_db()) is None:
+    if state_here(current_app) == "off" and heartbeat(get_db()) is None:
         flash(f"{source['name']!r} is queued, but no scheduler is running: start `gapwatch serve` "
               "with the scheduler on, or run `gapwatch sources run ID`.", "error")  # fmt: skip
     else:
