@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from .errors import Invalid
 from .ingest import KINDS
+from .params import whole_number
 
 MAX_PER_PAGE = 200
 SORTS = ("newest", "oldest", "confident", "uncertain")
@@ -105,9 +106,10 @@ class CommentQuery:
             raw = text(name)
             if raw is None:
                 return default
-            if not raw.isdigit() or not 1 <= int(raw) <= top:
+            value = whole_number(raw)
+            if value is None or not 1 <= value <= top:
                 raise Invalid(f"{name} must be a whole number from 1 to {top}, not {raw[:20]!r}")
-            return int(raw)
+            return value
 
         kind = text("kind")
         if kind is not None and kind not in KINDS:

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from .db import utcnow
 from .errors import Conflict, Invalid, NotFound, Unauthorized
 from .normalise import normalise_line
+from .params import whole_number
 
 TOKEN_PREFIX = "gw_"
 
@@ -71,8 +72,8 @@ def list_tokens(db: Database) -> list[dict]:
 
 def revoke_token(db: Database, ident: str) -> dict:
     """Revoke by id or by name (a name must match exactly one active token)."""
-    if ident.isdigit():
-        rows = list(db.query("SELECT * FROM api_tokens WHERE id = ?", [int(ident)]))
+    if (number := whole_number(ident)) is not None:
+        rows = list(db.query("SELECT * FROM api_tokens WHERE id = ?", [number]))
     else:
         rows = list(db.query("SELECT * FROM api_tokens WHERE name = ? AND revoked_at IS NULL", [ident]))
     if not rows:

@@ -4,7 +4,7 @@ what it reports as new, nothing more (no partial batch)."""
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from server import create_app
@@ -103,11 +103,16 @@ def test_arbitrary_bytes_never_500(service, raw):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     args=st.dictionaries(
-        st.sampled_from(["brand", "q", "attribute", "kind", "from", "to", "page", "per_page", "x"]),
+        st.sampled_from(
+            ["brand", "q", "attribute", "kind", "channel", "sort", "from", "to", "page", "per_page", "x"]
+        ),
         st.text(max_size=20),
         max_size=4,
     )
 )
+@example(args={"page": "²"})  # a digit to str.isdigit, not to int (found by this test in CI)
+@example(args={"per_page": "٣", "sort": "uncertain"})
+@example(args={"sort": "x", "channel": "reddit.com"})
 def test_get_comments_never_500(service, args):
     client, _db, auth = service
     response = client.get("/api/comments", query_string=args, headers=auth)

@@ -11,6 +11,7 @@ from flask import jsonify, request
 from ..crawls import add_source, get_run, get_source, list_runs, list_sources, request_run, update_source
 from ..db import get_db
 from ..errors import Invalid
+from ..params import whole_number
 from ..scheduler import heartbeat
 from . import bp
 from .body import json_body
@@ -48,10 +49,11 @@ def sources_run(source_id: int):
 @bp.get("/runs")
 def runs_index():
     source = request.args.get("source")
-    limit = request.args.get("limit", "50")
-    if (source is not None and not source.isdigit()) or not limit.isdigit() or not 1 <= int(limit) <= 500:
+    source_id = whole_number(source)
+    limit = whole_number(request.args.get("limit", "50"))
+    if (source is not None and source_id is None) or limit is None or not 1 <= limit <= 500:
         raise Invalid("source must be a source id and limit a number from 1 to 500")
-    runs = list_runs(get_db(), source_id=int(source) if source else None, limit=int(limit))
+    runs = list_runs(get_db(), source_id=source_id, limit=limit)
     return jsonify({"runs": runs})
 
 

@@ -9,6 +9,7 @@ from ..brands import list_brands
 from ..crawls import KINDS, add_source, get_source, health, list_sources, request_run, update_source
 from ..db import get_db
 from ..errors import Invalid, NotFound
+from ..params import whole_number
 from ..scheduler import heartbeat, state_here
 from . import bp
 
@@ -19,9 +20,9 @@ def _form_source(form, *, adding: bool) -> dict:
     for name in ("name", "schedule"):
         data[name] = form.get(name, "").strip() or None
     pages = form.get("max_pages", "").strip()
-    if pages and not pages.isdigit():
+    if pages and whole_number(pages) is None:
         raise Invalid(f"max pages must be a whole number, not {pages[:20]!r}")
-    data["max_pages"] = int(pages) if pages else None
+    data["max_pages"] = whole_number(pages)
     if adding:
         for name in ("kind", "url", "brand", "comment_kind"):
             data[name] = form.get(name, "").strip() or None

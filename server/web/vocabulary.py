@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from ..brands import list_brands, our_brand
 from ..db import get_db
 from ..errors import Invalid, NotFound
+from ..params import whole_number
 from ..taxonomy import (
     current_attributes,
     current_version,
@@ -85,7 +86,7 @@ def positioning():
 
 def _taxonomy_from_form(form) -> list[dict]:
     rows = []
-    count = int(form.get("count", "0")) if form.get("count", "0").isdigit() else 0
+    count = whole_number(form.get("count")) or 0
     for i in range(min(count, 200)):
         if form.get(f"remove-{i}") == "on":
             continue

@@ -26,7 +26,7 @@ def start_id(url: str) -> str | None:
     if "id" in query:
         return query["id"]
     stem = parts.path.rsplit("/", 1)[-1].removesuffix(".json")
-    return stem if stem.isdigit() else None
+    return stem if stem.isascii() and stem.isdigit() else None
 
 
 def parse_item(body: str | bytes, url: str, context: str | None = None) -> Page:
