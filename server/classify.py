@@ -99,6 +99,11 @@ def current_tagger(db: Database, options: EncoderOptions | None = None) -> tuple
     return _taxonomy_tagger(taxonomy_json, options), version
 
 
+def theme_encoder(db: Database, options: EncoderOptions | None = None):
+    """The encoder of the model that tags now: themes embed with it (no second model)."""
+    return current_tagger(db, options)[0].encoder
+
+
 def pending_count(db: Database, model_id: str, version: int) -> int:
     return db.execute(
         "SELECT count(*) FROM comments c LEFT JOIN tags t ON t.comment_id = c.id "

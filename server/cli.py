@@ -408,7 +408,7 @@ def eval_(taxonomy_file: str, train_file: str | None, mode: str, epochs: int, as
     click.echo(f"speed {result['comments_per_second']:.0f} comments/s")
 
 
-from . import cli_sources, cli_users  # noqa: E402,F401  (register crawl, sources, runs and users on main)
+from . import cli_sources, cli_themes, cli_users  # noqa: E402,F401  (register their commands on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -82,6 +82,7 @@ class CommentQuery:
     attribute: str | None = None
     kind: str | None = None
     channel: str | None = None
+    theme: int | None = None  # the comments a theme holds now (server.themes)
     sort: str = "newest"
     date_from: str | None = None
     date_to: str | None = None
@@ -91,7 +92,8 @@ class CommentQuery:
     @classmethod
     def from_args(cls, args: Mapping[str, str], *, default_per_page: int = 50) -> CommentQuery:
         """Build from query-string arguments, refusing unknown or malformed ones."""
-        allowed = {"brand", "q", "attribute", "kind", "channel", "sort", "from", "to", "page", "per_page"}
+        allowed = {"brand", "q", "attribute", "kind", "channel", "theme", "sort", "from", "to", "page",
+                   "per_page"}  # fmt: skip
         unknown = sorted(set(args) - allowed)
         if unknown:
             raise Invalid(
@@ -123,6 +125,7 @@ class CommentQuery:
             attribute=text("attribute"),
             kind=kind,
             channel=text("channel"),
+            theme=number("theme", 0, 2**62) if text("theme") else None,
             sort=sort,
             date_from=_parse_day("from", text("from"), end=False) if text("from") else None,
             date_to=_parse_day("to", text("to"), end=True) if text("to") else None,
@@ -152,6 +155,11 @@ class CommentQuery:
         if self.channel:
             clauses.append("c.channel = ?")
             params.append(self.channel)
+        if self.theme is not None:
+            if not list(db.query("SELECT 1 FROM themes WHERE id = ?", [self.theme])):
+                raise Invalid(f"unknown theme {self.theme}")
+            clauses.append("c.id IN (SELECT comment_id FROM theme_members WHERE theme_id = ?)")
+            params.append(self.theme)
         if self.date_from:
             clauses.append("coalesce(c.published_at, c.collected_at) >= ?")
             params.append(self.date_from)

@@ -27,6 +27,7 @@ from . import crawls
 from .db import open_db, utcnow, write_transaction
 from .errors import Conflict
 from .schedules import first_run, parse_schedule
+from .themes import take_requests as take_theme_requests
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,26 @@ def classify_job(db_path: str, config: dict) -> int:
         return classify_pending(db, options=encoder_options(config)).tagged
     finally:
         db.conn.close()
+
+
+def themes_job(db_path: str, config: dict, brands: list[str] | None = None, trigger: str = "schedule") -> int:
+    """Find themes again for ``brands`` (default: every brand whose unclaimed comments changed)."""
+    from .brands import list_brands
+    from .classify import encoder_options, theme_encoder
+    from .themes import run_themes
+
+    db = open_db(db_path, migrate=False)
+    try:
+        encoder = theme_encoder(db, encoder_options(config))
+        names = brands or [b["name"] for b in list_brands(db, counts=False)]
+        runs = [run_themes(db, name, encoder, trigger=trigger, only_if_changed=brands is None)
+                for name in names]  # fmt: skip
+    finally:
+        db.conn.close()
+    done = [r for r in runs if not r.skipped]
+    for run in done:
+        log.info("themes of %s: %s in %s comments (%.1f s)", run.brand, run.themes, run.comments, run.seconds)
+    return len(done)
 
 
 # --- the scheduler ----------------------------------------------------------------------------
@@ -163,6 +184,14 @@ class Scheduler:
             args=[self.db_path, self.config],
             next_run_time=datetime.now(UTC),
         )
+        if self.config["THEMES_EVERY"] > 0:
+            scheduler.add_job(
+                themes_job,
+                "interval",
+                seconds=self.config["THEMES_EVERY"],
+                id="themes",
+                args=[self.db_path, self.config],
+            )
         scheduler.start()
         self._scheduler = scheduler
 
@@ -172,6 +201,7 @@ class Scheduler:
         try:
             wanted = {s["id"]: s for s in crawls.scheduled_sources(db)}
             requested = crawls.take_run_requests(db)
+            themes_wanted = take_theme_requests(db)
             with write_transaction(db):
                 db["meta"].upsert({"key": HEARTBEAT_KEY, "value": f"{utcnow()} pid {os.getpid()}"}, pk="key")
         finally:
@@ -193,6 +223,11 @@ class Scheduler:
                 next_run_time=first_run(trigger, source["last_run_at"], now),
             )
             self._schedules[source_id] = source["schedule"]
+        if themes_wanted:
+            self._scheduler.add_job(
+                themes_job, id=f"themes-now-{'-'.join(themes_wanted)}",
+                args=[self.db_path, self.config, themes_wanted, "manual"], replace_existing=True,
+            )  # fmt: skip
         for source_id in requested:
             self._scheduler.add_job(
                 self._crawl, id=f"run-now-{source_id}", args=[source_id, "manual"], replace_existing=True

@@ -141,6 +141,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds between runs of the background classifier job (pending comments, re-tagging).",
         _to_int,
     ),
+    Setting(
+        "THEMES_EVERY",
+        3600,
+        "Seconds between runs of the background themes job (each brand whose unclaimed comments "
+        "changed is clustered again); 0 turns the schedule off (the Themes page can still ask).",
+        _to_int,
+    ),
     Setting("CRAWL_TIMEOUT", 20, "Seconds a crawl waits for one page before giving up on it.", _to_float),
     Setting("CRAWL_RETRIES", 2, "Retries of a page that timed out or answered 429/5xx.", _to_int),
     Setting(

@@ -25,6 +25,7 @@ from ..comments import SORTS, CommentQuery, comment_counts, search_comments
 from ..corrections import SENTIMENTS, correct, remove_correction
 from ..db import get_db
 from ..errors import Invalid, NotFound
+from ..params import whole_number
 from ..perception import INTERVALS, Scope
 from ..perception import competitors as competitors_of
 from ..perception import overview as overview_of
@@ -105,7 +106,23 @@ def comments():
         sorts=SORTS,
         sentiments=SENTIMENTS,
         here=request.full_path,
+        theme=_theme_filter(db, args),
     ), (400 if error else 200)
+
+
+def _theme_filter(db, args: dict) -> dict | None:
+    """The theme the evidence list is narrowed to, with the address of the list without it."""
+    from ..themes import get_theme
+
+    theme_id = whole_number(args.get("theme"))
+    if theme_id is None:
+        return None
+    try:
+        theme = get_theme(db, theme_id)
+    except NotFound:
+        return None
+    rest = {k: v for k, v in args.items() if k != "theme"}
+    return {"id": theme["id"], "label": theme["label"], "without": url_for("web.comments", **rest)}
 
 
 @bp.post("/comments/<int:comment_id>/correction")
@@ -282,4 +299,4 @@ def _plotly_folder() -> Path | None:
     return folder if (folder / "plotly.min.js").is_file() else None
 
 
-from . import account, admin, sources, vocabulary  # noqa: E402,F401  (their routes register on the blueprint)
+from . import account, admin, sources, themes, vocabulary  # noqa: E402,F401  (their routes register on the blueprint)

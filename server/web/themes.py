@@ -1,0 +1,71 @@
+"""Pages: "What customers talk about that you don't track" (``/themes``) and promoting a theme
+to an attribute of the taxonomy (``/themes/<id>/promote``)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from ..api.themes import wake_classifier
+from ..brands import list_brands
+from ..db import get_db
+from ..errors import Conflict, Invalid, NotFound
+from ..themes import draft_attribute, get_theme, list_themes, promote_theme, request_run, requested
+from . import _who, bp
+
+
+@bp.get("/themes")
+def themes():
+    db = get_db()
+    brands = list_brands(db, counts=False)
+    ours = next((b["name"] for b in brands if b["is_ours"]), brands[0]["name"] if brands else None)
+    error, data = None, None
+    try:
+        if ours is not None:
+            data = list_themes(db, request.args.get("brand") or ours)
+    except NotFound as exc:
+        error = str(exc)
+    brand_id = next((b["id"] for b in brands if data and b["name"] == data["brand"]), None)
+    return render_template(
+        "themes.html", data=data, error=error, brands=brands,
+        waiting=brand_id is not None and requested(db, brand_id),
+    ), (404 if error else 200)  # fmt: skip
+
+
+@bp.post("/themes/run")
+def themes_run():
+    brand = request.form.get("brand", "")
+    request_run(get_db(), brand)
+    flash(f"Finding {brand}'s themes again in the background; they show here when ready.", "ok")
+    return redirect(url_for("web.themes", brand=brand), code=303)
+
+
+def _examples(raw: str) -> list[str]:
+    return [line.strip() for line in raw.splitlines() if line.strip()]
+
+
+@bp.route("/themes/<int:theme_id>/promote", methods=["GET", "POST"])
+def theme_promote(theme_id: int):
+    db = get_db()
+    theme = get_theme(db, theme_id)
+    draft = draft_attribute(db, theme_id)
+    error, status = None, 200
+    if request.method == "POST":
+        form = request.form
+        draft = {
+            "key": form.get("key", "").strip(),
+            "name": form.get("name", "").strip(),
+            "definition": form.get("definition", "").strip(),
+            "examples": _examples(form.get("examples", "")),
+        }
+        try:
+            attribute = {k: v for k, v in draft.items() if v or k == "examples"}
+            version, key = promote_theme(db, theme_id, attribute, by=_who(),
+                                         note=form.get("note", "").strip() or None)  # fmt: skip
+        except (Invalid, Conflict) as exc:
+            error, status = f"Not saved: {exc}", 400
+        else:
+            wake_classifier()
+            flash(f"Added the attribute {key!r} (taxonomy version {version}); comments are re-tagged in the "
+                  "background, then the figures count it.", "ok")  # fmt: skip
+            return redirect(url_for("web.themes", brand=theme["brand"]), code=303)
+    return render_template("theme_promote.html", theme=theme, draft=draft, error=error), status
