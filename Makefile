@@ -7,7 +7,7 @@ PORT   ?= 5000
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test bench bench-pages bench-load bench-accuracy extension lint format clean
+.PHONY: help install run serve test bench bench-pages bench-load bench-themes bench-accuracy extension lint format clean
 
 help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench  import, tagging and crawl speed (bench/ingest.py, bench/classify.py, bench/crawl.py)"
 	@echo "make bench-pages  page and API speed with 1,000,000 comments (bench/pages.py, about 10 minutes)"
 	@echo "make bench-load  50 clients clipping and reading the overview for 60 s (bench/load.py)"
+	@echo "make bench-themes  themes: outlier share, stability with 5 % more comments, time on 100,000 (bench/themes.py)"
 	@echo "make bench-accuracy  classifier accuracy on ../shared/eval (about 15 minutes)"
 	@echo "make extension  build dist/gapwatch-chrome.zip and dist/gapwatch-firefox.zip"
 	@echo "make lint   ruff check and format check"
@@ -36,6 +37,7 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch demo
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch classify
+	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch themes --if-changed > /dev/null
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch serve --host $(HOST) --port $(PORT)
 
 serve: $(VENV)/.installed
@@ -56,6 +58,9 @@ bench-pages: $(VENV)/.installed
 
 bench-load: $(VENV)/.installed
 	$(BIN)/python bench/load.py
+
+bench-themes: $(VENV)/.installed
+	$(BIN)/python bench/themes.py
 
 extension: | $(BIN)/python
 	$(BIN)/python scripts/build_extension.py

@@ -32,6 +32,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "web.users_enabled": ("admin",),
     "web.tokens_create": ("admin",),
     "web.tokens_revoke": ("admin",),
+    "web.theme_promote": ("write",),  # its form, too: only editors may promote
 }
 WHAT = {"read": "read", "clip": "send clips", "write": "make changes", "admin": "manage users and tokens"}
 

@@ -50,7 +50,8 @@ MIN_COMMENTS = 10  # fewer unclaimed comments than this: no themes
 MIN_THEME = 5  # the smallest theme, in comments ...
 MIN_THEME_SHARE = 0.005  # ... or this share of the unclaimed comments, whichever is larger
 MIN_SAMPLES = 3  # HDBSCAN's density estimate: neighbours a core comment needs
-JOIN_SIMILARITY = 0.5  # cosine to a theme's centre for a left-out comment to join it
+MERGE_DISTANCE = 0.3  # themes whose centres are closer than this cosine distance merge (average linkage)
+JOIN_SIMILARITY = 0.5  # cosine to a theme's centre for a comment to be in the theme
 KEEP_OVERLAP = 0.3  # Jaccard of members to keep a previous theme's identity ...
 KEEP_SIMILARITY = 0.9  # ... or cosine of centres when the members changed too much
 QUOTES = 3
@@ -82,11 +83,15 @@ def _centres(vectors: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
     return centres
 
 
-def cluster(
-    vectors: np.ndarray, ids: Sequence[int], *, sample: int = SAMPLE
-) -> tuple[np.ndarray, np.ndarray]:
-    """Theme numbers (-1: none) for unit ``vectors``, and each comment's cosine to its theme's
-    centre (0 for none). Themes are numbered by size, largest first."""
+@dataclass
+class Clustering:
+    labels: np.ndarray  # theme number per comment, -1 for none; numbered by size, largest first
+    similarity: np.ndarray  # cosine to the theme's centre, 0 for none
+    hdbscan_outliers: float  # the share HDBSCAN itself left out (of the comments it saw)
+
+
+def cluster(vectors: np.ndarray, ids: Sequence[int], *, sample: int = SAMPLE) -> Clustering:
+    """The themes of unit ``vectors`` (the comments ``ids``)."""
     from sklearn.cluster import HDBSCAN
     from sklearn.decomposition import PCA
 
@@ -94,17 +99,33 @@ def cluster(
     labels = np.full(n, -1, dtype=np.int64)
     similarity = np.zeros(n, dtype=np.float32)
     if n < MIN_COMMENTS:
-        return labels, similarity
+        return Clustering(labels, similarity, 1.0)
     seen = _sample_order(ids)[:sample] if n > sample else np.arange(n)
-    components = min(DIMENSIONS, len(seen) - 1, vectors.shape[1])
+    # densities need many points per dimension: few comments get fewer components
+    components = min(DIMENSIONS, max(2, len(seen) // 20), vectors.shape[1])
     pca = PCA(n_components=components, svd_solver="full", random_state=SEED).fit(vectors[seen])
+    projected = pca.transform(vectors[seen])
     found = HDBSCAN(
         min_cluster_size=min_theme_size(len(seen)), min_samples=MIN_SAMPLES, copy=True
-    ).fit_predict(pca.transform(vectors[seen]))
+    ).fit_predict(projected)
+    if found.max() < 0:  # HDBSCAN never answers "one theme" unless allowed: ask again, allowing it
+        found = HDBSCAN(
+            min_cluster_size=min_theme_size(len(seen)), min_samples=MIN_SAMPLES, copy=True,
+            allow_single_cluster=True,
+        ).fit_predict(projected)  # fmt: skip
     labels[seen] = found
+    left_out = float((found == -1).mean())
     count = int(found.max()) + 1
     if count == 0:
-        return labels, similarity
+        return Clustering(labels, similarity, left_out)
+    if count > 1:  # HDBSCAN splits a topic by its wordings: merge themes whose centres are close
+        from sklearn.cluster import AgglomerativeClustering
+
+        merged = AgglomerativeClustering(
+            n_clusters=None, distance_threshold=MERGE_DISTANCE, metric="cosine", linkage="average"
+        ).fit_predict(_centres(vectors, labels, count))
+        labels = np.where(labels >= 0, merged[np.maximum(labels, 0)], -1)
+        count = int(merged.max()) + 1
     centres = _centres(vectors, labels, count)
     scores = vectors @ centres.T  # cosine: all unit vectors
     nearest = scores.argmax(axis=1)
@@ -113,7 +134,7 @@ def cluster(
     # (one rule for all: a member HDBSCAN placed far from its centre in the projection is let go)
     labels = np.where(best >= JOIN_SIMILARITY, nearest, -1)
     if not (labels >= 0).any():
-        return labels, similarity
+        return Clustering(labels, similarity, left_out)
     count = int(labels.max()) + 1
     sizes = np.bincount(labels[labels >= 0], minlength=count)
     rank = np.empty(count, dtype=np.int64)
@@ -121,7 +142,7 @@ def cluster(
     themed = labels >= 0
     similarity[themed] = scores[np.arange(n), np.maximum(labels, 0)][themed]
     labels[themed] = rank[labels[themed]]
-    return labels, similarity
+    return Clustering(labels, similarity, left_out)
 
 
 def class_terms(texts: Sequence[str], labels: np.ndarray, *, ignore: Sequence[str] = (),
@@ -271,13 +292,13 @@ def embed_comments(db: Database, rows: Sequence[tuple[int, str, str]], encoder,
         progress(len(rows) - len(missing))
     for start in range(0, len(missing), EMBED_BATCH):
         chunk = missing[start : start + EMBED_BATCH]
-        fresh = encoder.embed([rows[i][1] for i in chunk])
-        vectors[chunk] = fresh
+        fresh = encoder.embed([rows[i][1] for i in chunk]).astype(np.float16)
+        vectors[chunk] = fresh  # as cached, so a run from the cache finds exactly the same
         with write_transaction(db):
             db.conn.executemany(
                 "INSERT OR REPLACE INTO embeddings (comment_id, model, content_hash, vector) "
                 "VALUES (?, ?, ?, ?)",
-                [(rows[i][0], encoder.model_id, rows[i][2], v.astype(np.float16).tobytes())
+                [(rows[i][0], encoder.model_id, rows[i][2], v.tobytes())
                  for i, v in zip(chunk, fresh, strict=True)],
             )  # fmt: skip
         if progress is not None:
@@ -295,6 +316,7 @@ class ThemeRun:
     themes: int
     seconds: float
     skipped: bool = False
+    hdbscan_outliers: float | None = None  # the share HDBSCAN alone left out, before placing
 
     @property
     def outlier_share(self) -> float:
@@ -360,7 +382,8 @@ def run_themes(
         vectors = embed_comments(db, rows, encoder, progress)
         ids = [r[0] for r in rows]
         texts = [r[1] for r in rows]
-        labels, similarity = cluster(vectors, ids)
+        found = cluster(vectors, ids)
+        labels, similarity = found.labels, found.similarity
         count = int(labels.max()) + 1 if len(labels) else 0
         terms = class_terms(texts, labels, ignore=re.findall(r"\w+", brand["name"]))
         members = [{ids[i] for i in np.flatnonzero(labels == k)} for k in range(count)]
@@ -408,7 +431,8 @@ def run_themes(
             failed = {"status": "failed", "finished_at": utcnow(), "error": str(exc)[:500]}
             db["theme_runs"].update(run_id, failed)
         raise
-    return ThemeRun(run_id, brand["name"], len(rows), themed, count, seconds)
+    return ThemeRun(run_id, brand["name"], len(rows), themed, count, seconds,
+                    hdbscan_outliers=found.hdbscan_outliers)  # fmt: skip
 
 
 # --- reading them -------------------------------------------------------------------------------

@@ -45,9 +45,24 @@ def service(tmp_path_factory):
     add_brand(db, "Rival", competitor=True)
     add_test_users(db)
     _rec, token = create_token(db, "prop", "ed")
+    _themes(db)
     app = create_app({"DB": str(path), "MAX_BATCH": 6})
     yield app.test_client(), db, {"Authorization": f"Bearer {token}"}
     db.close()
+
+
+def _themes(db, count: int = 5) -> None:
+    """Themes as a run stores them (their clustering is tested in test_themes), to promote."""
+    db.execute(
+        "INSERT INTO theme_runs (id, brand_id, status, trigger, started_at) VALUES (1, 1, 'done', 't', 'x')"
+    )
+    for theme_id in range(1, count + 1):
+        db.execute(
+            "INSERT INTO themes (id, brand_id, status, label, terms, quotes, size, centroid, first_run, "
+            "last_run) VALUES (?, 1, 'active', 'dark mode', '[\"dark mode\"]', '[]', 0, x'', 1, 1)",
+            [theme_id],
+        )
+    db.conn.commit()
 
 
 def stored(db) -> int:
@@ -122,7 +137,13 @@ def test_get_comments_never_500(service, args):
 def _table_counts(db) -> tuple:
     return tuple(
         db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-        for t in ("sources", "corrections", "taxonomy_versions", "positioning_versions")
+        for t in (
+            "sources",
+            "corrections",
+            "taxonomy_versions",
+            "positioning_versions",
+            "themes WHERE status = 'promoted'",
+        )
     )
 
 
@@ -132,10 +153,13 @@ WRITE_ENDPOINTS = [
     ("put", "/api/comments/1/correction"),
     ("post", "/api/taxonomy"),
     ("put", "/api/brands/Acme/positioning"),
+    ("post", "/api/themes/1/promote"),
+    ("post", "/api/themes/2/promote"),
+    ("post", "/api/themes/5/promote"),
 ]
 field_names = st.sampled_from(
     ["kind", "url", "brand", "schedule", "name", "max_pages", "params", "enabled", "comment_kind",
-     "attributes", "sentiment", "weights", "statement", "note", "x"]
+     "attributes", "sentiment", "weights", "statement", "note", "key", "definition", "examples", "x"]
 )  # fmt: skip
 object_like = st.dictionaries(field_names, json_values | field_values, max_size=5)
 
@@ -157,7 +181,11 @@ def test_every_json_write_endpoint_answers_4xx_with_a_reason_and_writes_all_or_n
         assert _table_counts(db) == before  # a refused request wrote nothing
     else:  # accepted: exactly one record more where one is made
         grew = [b - a for a, b in zip(before, _table_counts(db), strict=True)]
-        assert all(g in (0, 1) for g in grew) and sum(grew) <= 1
+        assert all(g in (0, 1) for g in grew)
+        if "promote" in path:  # a taxonomy version and the theme's mark, together
+            assert grew[2] == grew[-1] == 1 and sum(grew) == 2
+        else:
+            assert sum(grew) <= 1
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

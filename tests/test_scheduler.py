@@ -278,3 +278,28 @@ def test_a_taxonomy_edit_is_re_tagged_in_the_background(db, db_path):
     finally:
         scheduler.stop()
     assert db.execute("SELECT attribute FROM comment_attributes").fetchall() == [("outdoors",)]
+
+
+def test_a_page_asks_for_themes_and_the_scheduler_finds_them(db, db_path):
+    from server.ingest import Context, ingest
+    from server.themes import list_themes, request_run, take_requests
+
+    names = ("Ana", "Ben", "Chen", "Dara", "Eli", "Femi", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea")
+    wishes = [f"Please add a dark mode, {n} works late and the white screen hurts." for n in names]
+    wishes += [f"Still no dark theme in the app, {n} asks every week." for n in names]
+    ingest(db, [{"text": t} for t in wishes], Context(origin="api", brand="Acme"))
+    request_run(db, "acme")  # the brand's name in any case
+    assert take_requests(db) == ["Acme"] and take_requests(db) == []  # taken once
+    scheduler = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600, THEMES_EVERY=0))
+    scheduler.start()
+    try:
+        assert "themes" not in scheduler.jobs()  # THEMES_EVERY=0: only when asked
+        wait_for(lambda: db.execute("SELECT count(*) FROM tags").fetchone()[0] == len(wishes), 60, "tags")
+        request_run(db, "Acme")
+        wait_for(lambda: db.execute("SELECT count(*) FROM theme_runs WHERE status = 'done'").fetchone()[0],
+                 60, "the requested themes run")  # fmt: skip
+    finally:
+        scheduler.stop()
+    found = list_themes(db, "Acme")
+    assert found["runs"]["done"]["trigger"] == "manual"
+    assert found["themes"] and any("dark" in term for term in found["themes"][0]["terms"][:3])

@@ -68,6 +68,7 @@ def server(tmp_path_factory):
     }
     subprocess.run([GAPWATCH, "demo"], env=env, check=True, capture_output=True)
     subprocess.run([GAPWATCH, "classify"], env=env, check=True, capture_output=True)  # as `make run` does
+    subprocess.run([GAPWATCH, "themes"], env=env, check=True, capture_output=True)  # so does this
     subprocess.run([GAPWATCH, "users", "add", USER, "--role", "admin", "--password-stdin"], env=env,
                    input=PASSWORD + "\n", text=True, check=True, capture_output=True)  # fmt: skip
     TOKEN["value"] = subprocess.run(
@@ -463,7 +464,8 @@ def test_pages_fit_a_phone(server):
         page = _page(browser, base, **phone)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         pages = {"overview": "/overview", "evidence": "/comments?brand=Lumio", "competitors": "/competitors",
-                 "sources": "/sources", "trends": "/trends"}  # fmt: skip
+                 "sources": "/sources", "trends": "/trends", "language": "/language",
+                 "themes": "/themes"}  # fmt: skip
         for name, path in pages.items():
             page.goto(base + path)
             # nothing sticks out of the screen, except inside a container that scrolls sideways
@@ -537,3 +539,92 @@ def test_their_words_and_your_words(server):
         quotes = page.locator("li.comment blockquote").all_inner_texts()
         assert quotes and all("lost" in q.lower() for q in quotes)
         browser.close()
+
+
+def _theme_with(themes: list[dict], *words: str) -> dict | None:
+    """The first theme among whose top terms one holds one of ``words``."""
+    return next((t for t in themes if any(w in term for term in t["terms"][:4] for w in words)), None)
+
+
+def test_the_demo_has_themes_nobody_declared(server):
+    base, _env = server
+    body = _api(base, "/api/brands/Lumio/themes")
+    assert body["runs"]["done"]["status"] == "done" and body["unclaimed"] > 100
+    # the demo's blind spots: dark mode, sustainability and accessibility are in no attribute
+    for words in (("dark",), ("carbon", "footprint", "renewable"), ("screen", "keyboard", "accessibility")):
+        theme = _theme_with(body["themes"], *words)
+        assert theme is not None, (words, [t["terms"] for t in body["themes"]])
+        assert len(theme["quotes"]) == 3 and any(w in theme["quotes"][0]["text"].lower() for w in words)
+    share = body["runs"]["done"]["outlier_share"]
+    assert 0 <= share < 0.5
+
+
+@pytest.mark.browser
+def test_themes_page_lists_the_themes_and_opens_their_comments(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    api = _api(base, "/api/brands/Lumio/themes")
+    dark = _theme_with(api["themes"], "dark")
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = _page(browser, base, viewport={"width": 1280, "height": 1000})
+        page.get_by_role("link", name="Themes").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "What customers talk about that you don't track"
+        )
+        shown = page.locator("li.theme").evaluate_all(
+            "els => els.map(e => [+e.dataset.themeId, +e.dataset.size])"
+        )
+        assert shown == [[t["id"], t["size"]] for t in api["themes"]]
+        assert "unclaimed customer comments of Lumio" in page.get_by_test_id("themes-summary").inner_text()
+        card = page.locator(f"li.theme[data-theme-id='{dark['id']}']")
+        assert len(card.locator("ul.quotes blockquote").all_inner_texts()) == 3
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "themes.png"), full_page=True)
+        card.get_by_role("link", name=f"All {dark['size']} comments").click()
+        page.wait_for_url("**/comments?theme=*")
+        expect(page.get_by_test_id("theme-filter")).to_contain_text(f"Theme #{dark['id']}")
+        expect(page.get_by_test_id("result-count")).to_have_text(f"{dark['size']} comments")
+        quotes = page.locator("li.comment blockquote").all_inner_texts()
+        assert quotes and all("dark" in q.lower() for q in quotes)
+        # asking for a new run queues it for the scheduler (off in these tests)
+        page.go_back()
+        page.get_by_role("button", name="Find themes again").click()
+        expect(page.get_by_test_id("themes-summary")).to_contain_text("Queued")
+        browser.close()
+
+
+@pytest.mark.browser
+def test_a_theme_is_promoted_to_an_attribute_from_its_page(server):
+    """Last in this file: it adds an attribute to the served workspace's taxonomy."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    dark = _theme_with(_api(base, "/api/brands/Lumio/themes")["themes"], "dark")
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = _page(browser, base, viewport={"width": 1280, "height": 1000})
+        page.goto(base + "/themes")
+        page.locator(f"li.theme[data-theme-id='{dark['id']}']").get_by_role(
+            "link", name="Promote to attribute"
+        ).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Promote")
+        assert page.get_by_label("Name").input_value()  # drafted from the theme's terms
+        assert "dark" in page.get_by_label("Examples, one a line").input_value().lower()
+        assert page.get_by_label("Definition").input_value().startswith("Customers talk about")
+        page.get_by_label("Key").fill("dark_mode")
+        page.get_by_label("Name").fill("Dark mode")
+        page.get_by_label("Definition").fill("Wishes for a dark colour scheme in the apps.")
+        page.screenshot(path=str(ARTIFACTS / "theme-promote.png"), full_page=True)
+        page.get_by_role("button", name="Add to the taxonomy").click()
+        expect(page.locator(".flash")).to_contain_text("Added the attribute 'dark_mode'")
+        expect(page.locator("ul.promoted")).to_contain_text("dark_mode")
+        page.get_by_role("link", name="Taxonomy").click()
+        assert "Dark mode" in [
+            v for v in page.locator("input[name^=name-]").evaluate_all("e => e.map(x => x.value)")
+        ]
+        browser.close()
+    taxonomy = _api(base, "/api/taxonomy")
+    assert "dark_mode" in [a["key"] for a in taxonomy["attributes"]]
+    assert taxonomy["versions"][0]["note"].startswith("promoted from the theme")  # newest first

@@ -45,7 +45,9 @@ def _blobs(seed: int = 1, sizes=(40, 25, 15), noise: int = 6, spread: float = 0.
 
 def test_cluster_finds_the_groups_numbers_them_by_size_and_leaves_noise_out():
     vectors, truth = _blobs()
-    labels, similarity = cluster(vectors, list(range(len(vectors))))
+    found = cluster(vectors, list(range(len(vectors))))
+    labels, similarity = found.labels, found.similarity
+    assert 0 < found.hdbscan_outliers < 0.2
     for k in range(3):  # each true group is one theme, the largest first
         assert set(labels[truth == k]) == {k}
     assert (labels[truth == -1] == -1).mean() >= 0.5  # random directions mostly join nothing
@@ -56,14 +58,13 @@ def test_cluster_is_reproducible_and_ignores_too_few_comments():
     vectors, _truth = _blobs()
     first = cluster(vectors, list(range(len(vectors))))
     again = cluster(vectors.copy(), list(range(len(vectors))))
-    assert (first[0] == again[0]).all() and np.allclose(first[1], again[1])
-    labels, _ = cluster(vectors[:9], list(range(9)))
-    assert (labels == -1).all()
+    assert (first.labels == again.labels).all() and np.allclose(first.similarity, again.similarity)
+    assert (cluster(vectors[:9], list(range(9))).labels == -1).all()
 
 
 def test_cluster_above_the_sample_places_the_rest_by_their_nearest_theme():
     vectors, truth = _blobs(sizes=(60, 50, 40), noise=0)
-    labels, _ = cluster(vectors, list(range(len(vectors))), sample=75)
+    labels = cluster(vectors, list(range(len(vectors))), sample=75).labels
     for k in range(3):
         assert len(set(labels[truth == k])) == 1 and labels[truth == k][0] >= 0
     assert len(set(labels)) == 3
