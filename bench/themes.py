@@ -30,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -147,17 +148,35 @@ RIVALS = ["Dropbox", "Google Drive", "OneDrive", "Box", "our old NAS"]
 THEMED_SHARE = 2 / 3
 
 
-def texts(count: int, seed: int = 5) -> list[str]:
+def texts(count: int, seed: int = 5) -> tuple[list[str], list[str]]:
+    """The comments, and the topic each was written about ("small talk" for none)."""
     rng = random.Random(seed)
-    topics = list(TOPICS.values())
-    out = []
+    out, truth = [], []
     for i in range(count):
         if rng.random() < THEMED_SHARE:
-            body = rng.choice(rng.choice(topics)).format(app=rng.choice(APPS), rival=rng.choice(RIVALS))
+            topic = rng.choice(list(TOPICS))
+            body = rng.choice(TOPICS[topic]).format(app=rng.choice(APPS), rival=rng.choice(RIVALS))
         else:
+            topic = "small talk"
             body = ", ".join(rng.sample(SMALL_TALK, 2)).capitalize() + "."
         out.append(f"{rng.choice(OPENERS)}{body}{rng.choice(CLOSERS)} (#{i})")
-    return out
+        truth.append(topic)
+    return out, truth
+
+
+def purity(db, truth: dict[int, str]) -> tuple[float, int, float]:
+    """Share of themed comments whose theme's most common topic is their own; how many of the
+    12 topics lead some theme; share of small talk placed in a theme led by a real topic."""
+    by_theme: dict[int, Counter] = {}
+    for comment_id, theme_id in memberships(db).items():
+        by_theme.setdefault(theme_id, Counter())[truth[comment_id]] += 1
+    themed = sum(sum(c.values()) for c in by_theme.values())
+    leaders = {t: c.most_common(1)[0][0] for t, c in by_theme.items()}
+    pure = sum(c[leaders[t]] for t, c in by_theme.items()) / max(themed, 1)
+    topics = len({topic for topic in leaders.values() if topic != "small talk"})
+    talk = sum(1 for topic in truth.values() if topic == "small talk")
+    misplaced = sum(c["small talk"] for t, c in by_theme.items() if leaders[t] != "small talk")
+    return pure, topics, misplaced / max(talk, 1)
 
 
 def _progress(label: str, done: int, total: int) -> None:
@@ -210,7 +229,7 @@ def main() -> None:
         db = open_db(path)
         ensure_taxonomy(db)
         add_brand(db, BRAND)
-        everything = texts(args.comments)
+        everything, topics = texts(args.comments)
         first = round(args.comments / 1.05)
         add_comments(db, everything[:first], 0)
         encoder = theme_encoder(db)
@@ -239,6 +258,11 @@ def main() -> None:
         run3 = run_themes(db, BRAND, encoder)
         identical = memberships(db) == after and themes_now(db) == themes2
         report("run 3 (nothing changed, vectors cached)", run3)
+        ids = [row[0] for row in db.execute("SELECT id FROM comments ORDER BY id")]
+        pure, found, misplaced = purity(db, dict(zip(ids, topics, strict=True)))
+        print(f"quality: {pure:.1%} of themed comments share their theme's leading topic; {found} of "
+              f"{len(TOPICS)} topics lead a theme; {misplaced:.1%} of the small talk sits in a "
+              "topic's theme")  # fmt: skip
         print(f"reproducible: {'identical themes and members' if identical else 'DIFFERENT'}")
 
         with write_transaction(db):

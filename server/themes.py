@@ -55,6 +55,7 @@ JOIN_SIMILARITY = 0.5  # cosine to a theme's centre for a comment to be in the t
 KEEP_OVERLAP = 0.3  # Jaccard of members to keep a previous theme's identity ...
 KEEP_SIMILARITY = 0.9  # ... or cosine of centres when the members changed too much
 QUOTES = 3
+QUOTE_DISTINCT = 0.9  # two quotes of a theme more alike than this (cosine) say the same thing
 TERMS = 8
 GROWTH_DAYS = 90
 EMBED_BATCH = 512  # comments embedded and cached per transaction
@@ -200,19 +201,30 @@ def _distinct(terms: list[str], counts: list[float], top: int) -> list[str]:
 
 
 def representatives(texts: Sequence[str], labels: np.ndarray, similarity: np.ndarray, theme: int,
-                    count: int = QUOTES) -> list[int]:  # fmt: skip
-    """Indexes of the ``count`` members nearest the theme's centre, with different texts."""
+                    vectors: np.ndarray | None = None, count: int = QUOTES) -> list[int]:  # fmt: skip
+    """Indexes of ``count`` members near the theme's centre that say it differently: nearest
+    first, skipping a text already chosen and, given the ``vectors``, a member within cosine
+    ``QUOTE_DISTINCT`` of a chosen one (unless too few are left)."""
     members = np.flatnonzero(labels == theme)
     order = members[np.argsort(-similarity[members], kind="stable")]
     chosen: list[int] = []
     seen: set[str] = set()
-    for i in order:
-        key = texts[i].casefold()
-        if key not in seen:
+    for strict in (True, False):
+        for i in order:
+            key = texts[i].casefold()
+            if key in seen:
+                continue
+            if (
+                strict
+                and vectors is not None
+                and chosen
+                and (vectors[chosen] @ vectors[i]).max() > QUOTE_DISTINCT
+            ):
+                continue
             chosen.append(int(i))
             seen.add(key)
-        if len(chosen) == count:
-            break
+            if len(chosen) == count:
+                return chosen
     return chosen
 
 
@@ -403,7 +415,9 @@ def run_themes(
                 record = {
                     "label": " · ".join(terms[k][:3]) or "(no distinctive words)",
                     "terms": json.dumps(terms[k]),
-                    "quotes": json.dumps([ids[i] for i in representatives(texts, labels, similarity, k)]),
+                    "quotes": json.dumps(
+                        [ids[i] for i in representatives(texts, labels, similarity, k, vectors)]
+                    ),
                     "size": len(members[k]),
                     "centroid": centres[k].tobytes(),
                     "last_run": run_id,
@@ -477,9 +491,21 @@ def _run_public(run: dict) -> dict:
     }  # fmt: skip
 
 
-def list_themes(db: Database, brand_name: str) -> dict:
-    """The brand's current themes, largest first, each with its terms, quotes, size, growth over
-    the last ``GROWTH_DAYS`` days against the ones before, and its size in earlier runs."""
+ORDERS = ("size", "growth")
+
+
+def _growth_key(theme: dict) -> tuple:
+    """Fastest growing first: new themes, then by growth, then by size."""
+    rate = theme["growth"] if theme["growth"] is not None else (float("inf") if theme["new"] else -1.0)
+    return (-rate, -theme["recent"], -theme["size"], theme["id"])
+
+
+def list_themes(db: Database, brand_name: str, order: str = "size") -> dict:
+    """The brand's current themes, largest (or fastest growing) first, each with its terms,
+    quotes, size, growth over the last ``GROWTH_DAYS`` days against the ones before, and its size
+    in earlier runs."""
+    if order not in ORDERS:
+        raise Invalid(f"order must be one of {', '.join(ORDERS)}, not {str(order)[:40]!r}")
     brand = get_brand(db, brand_name)
     runs = latest_run(db, brand["id"])
     end = _day(db.execute(
@@ -519,12 +545,15 @@ def list_themes(db: Database, brand_name: str) -> dict:
             "attribute": row["attribute"], "first_run": row["first_run"],
         }  # fmt: skip
         (promoted if row["status"] == "promoted" else themes).append(theme)
+    if order == "growth":
+        themes.sort(key=_growth_key)
     if end is not None:
         window = {"from": (end - timedelta(days=GROWTH_DAYS - 1)).isoformat(), "to": end.isoformat()}
     else:
         window = None
-    return {"brand": brand["name"], "runs": runs, "unclaimed": unclaimed, "growth_days": GROWTH_DAYS,
-            "recent_window": window, "themes": themes, "promoted": promoted}  # fmt: skip
+    return {"brand": brand["name"], "order": order, "runs": runs, "unclaimed": unclaimed,
+            "growth_days": GROWTH_DAYS, "recent_window": window, "themes": themes,
+            "promoted": promoted}  # fmt: skip
 
 
 def get_theme(db: Database, theme_id: int) -> dict:

@@ -13,12 +13,14 @@ from server.classify import classify_pending, current_tagger, pending_count, the
 from server.ingest import Context, ingest
 from server.taxonomy import current_attributes, current_version
 from server.themes import (
+    JOIN_SIMILARITY,
     _distinct,
     class_terms,
     cluster,
     draft_attribute,
     list_themes,
     match_identities,
+    representatives,
     run_themes,
     unclaimed_comments,
 )
@@ -47,11 +49,12 @@ def test_cluster_finds_the_groups_numbers_them_by_size_and_leaves_noise_out():
     vectors, truth = _blobs()
     found = cluster(vectors, list(range(len(vectors))))
     labels, similarity = found.labels, found.similarity
-    assert 0 < found.hdbscan_outliers < 0.2
+    assert 0 <= found.hdbscan_outliers < 0.2
     for k in range(3):  # each true group is one theme, the largest first
         assert set(labels[truth == k]) == {k}
     assert (labels[truth == -1] == -1).mean() >= 0.5  # random directions mostly join nothing
-    assert (similarity[labels >= 0] > 0.9).all() and (similarity[labels == -1] == 0).all()
+    assert (similarity[truth >= 0] > 0.9).all() and (similarity[labels == -1] == 0).all()
+    assert (similarity[labels >= 0] >= JOIN_SIMILARITY).all()  # nothing far from its centre is in
 
 
 def test_cluster_is_reproducible_and_ignores_too_few_comments():
@@ -269,3 +272,29 @@ def test_the_cli_finds_and_lists_themes(db, run):
     skipped = run("themes", "--brand", "Acme", "--if-changed")
     assert "skipped" in skipped.output
     assert run("themes", "--brand", "Nobody").exit_code == 1
+
+
+def test_themes_can_be_ordered_by_growth(db, encoder, client, auth):
+    early = [{**c, "published_at": "2025-06-01"} for c in _comments(DARK, NAMES)]
+    late = _comments(ACCESS, NAMES, day="2026-03-01")
+    ingest(db, early + late, Context(origin="api", brand="Acme"))
+    classify_pending(db)
+    run_themes(db, "Acme", encoder)
+    by_size = client.get("/api/brands/Acme/themes", headers=auth).get_json()["themes"]
+    by_growth = client.get("/api/brands/Acme/themes?order=growth", headers=auth).get_json()["themes"]
+    assert [t["size"] for t in by_size] == sorted((t["size"] for t in by_size), reverse=True)
+    assert sorted(t["id"] for t in by_growth) == sorted(t["id"] for t in by_size)
+    assert by_growth[0]["new"]  # the accessibility talk is all recent; the dark-mode talk is old
+    assert by_growth[-1]["recent"] == 0
+    response = client.get("/api/brands/Acme/themes?order=loudest", headers=auth)
+    assert response.status_code == 400 and "order" in response.get_json()["error"]
+
+
+def test_quotes_are_near_the_centre_and_say_it_differently():
+    texts = ["dark mode please", "dark mode please!", "Dark mode please", "a dark theme at night", "other"]
+    vectors = np.array([[1, 0], [0.999, 0.045], [1, 0], [0.8, 0.6], [0, 1]], dtype=np.float32)
+    labels = np.array([0, 0, 0, 0, -1])
+    similarity = np.array([1.0, 0.99, 1.0, 0.8, 0])
+    assert representatives(texts, labels, similarity, 0, count=2) == [0, 1]  # the same text once
+    assert representatives(texts, labels, similarity, 0, vectors, count=2) == [0, 3]  # and not alike
+    assert representatives(texts, labels, similarity, 0, vectors, count=3) == [0, 3, 1]  # if too few

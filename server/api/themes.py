@@ -1,14 +1,14 @@
 """Themes nobody declared (``server.themes``):
 
-- ``GET /api/brands/<brand>/themes``: the current themes, largest first, with terms, quotes, size,
-  growth and the last run (with its outlier share);
+- ``GET /api/brands/<brand>/themes``: the current themes, largest first (``order=growth``: fastest
+  growing first), with terms, quotes, size, growth and the last run (with its outlier share);
 - ``POST /api/brands/<brand>/themes/run``: ask the background job to find them again (202);
 - ``GET /api/themes/<id>/draft``: a new attribute drafted from a theme;
 - ``POST /api/themes/<id>/promote``: add the attribute (body: key, name, definition, examples,
   optional note) as a new taxonomy version and mark the theme promoted (201).
 """
 
-from flask import current_app, g, jsonify
+from flask import current_app, g, jsonify, request
 
 from ..db import get_db
 from ..errors import Invalid
@@ -26,7 +26,7 @@ def wake_classifier() -> None:
 
 @bp.get("/brands/<brand>/themes")
 def themes_index(brand: str):
-    return jsonify(list_themes(get_db(), brand))
+    return jsonify(list_themes(get_db(), brand, request.args.get("order", "size")))
 
 
 @bp.post("/brands/<brand>/themes/run")

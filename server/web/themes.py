@@ -21,14 +21,14 @@ def themes():
     error, data = None, None
     try:
         if ours is not None:
-            data = list_themes(db, request.args.get("brand") or ours)
-    except NotFound as exc:
+            data = list_themes(db, request.args.get("brand") or ours, request.args.get("order") or "size")
+    except (Invalid, NotFound) as exc:
         error = str(exc)
     brand_id = next((b["id"] for b in brands if data and b["name"] == data["brand"]), None)
     return render_template(
         "themes.html", data=data, error=error, brands=brands,
         waiting=brand_id is not None and requested(db, brand_id),
-    ), (404 if error else 200)  # fmt: skip
+    ), (400 if error else 200)  # fmt: skip
 
 
 @bp.post("/themes/run")
