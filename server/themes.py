@@ -55,6 +55,7 @@ JOIN_SIMILARITY = 0.5  # cosine to a theme's centre for a comment to be in the t
 KEEP_OVERLAP = 0.3  # Jaccard of members to keep a previous theme's identity ...
 KEEP_SIMILARITY = 0.9  # ... or cosine of centres when the members changed too much
 QUOTES = 3
+DRAFT_EXAMPLES = 5  # example sentences drafted for an attribute made from a theme
 QUOTE_DISTINCT = 0.9  # two quotes of a theme more alike than this (cosine) say the same thing
 TERMS = 8
 GROWTH_DAYS = 90
@@ -576,7 +577,9 @@ def _key(text: str) -> str:
 
 def draft_attribute(db: Database, theme_id: int) -> dict:
     """A new attribute drafted from a theme: named after its top term, defined by its terms, with
-    the sentences of its quotes that hold its terms as examples. Meant to be edited."""
+    examples from its quotes and then its other members nearest the centre: of each, the sentence
+    that holds most of the theme's three top terms (up to ``DRAFT_EXAMPLES`` different ones).
+    Meant to be edited."""
     theme = get_theme(db, theme_id)
     terms = theme["terms"]
     top = terms[0] if terms else theme["label"]
@@ -585,12 +588,21 @@ def draft_attribute(db: Database, theme_id: int) -> dict:
     while key in taken:
         key, n = f"{_key(top)}_{n}", n + 1
     said = ", ".join(terms[:4])
-    examples = []
-    for quote in theme["quotes"]:
-        sentences = _SENTENCE.split(quote["text"].strip())
-        best = max(sentences, key=lambda s: sum(t in s.casefold() for t in terms))
-        if best and best not in examples:
-            examples.append(best[:200])
+    texts = [q["text"] for q in theme["quotes"]]
+    texts += [row[0] for row in db.execute(
+        "SELECT c.text FROM theme_members m JOIN comments c ON c.id = m.comment_id WHERE m.theme_id = ? "
+        "ORDER BY m.similarity DESC, m.comment_id LIMIT 50", [theme_id]
+    )]  # fmt: skip
+    examples: list[str] = []
+    label_terms = terms[:3]
+    for text in texts:
+        sentences = [part.strip() for s in _SENTENCE.split(text.strip()) for part in s.split(": ")]
+        best = max(sentences, key=lambda s: sum(t in s.casefold() for t in label_terms))[:200]
+        holds = any(t in best.casefold() for t in label_terms)
+        if holds and best.casefold() not in {e.casefold() for e in examples}:
+            examples.append(best)
+        if len(examples) == DRAFT_EXAMPLES:
+            break
     return {
         "key": key,
         "name": top[:1].upper() + top[1:],

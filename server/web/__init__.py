@@ -49,6 +49,11 @@ def _evidence_args(data: dict | None) -> dict:
     return {k: v for k, v in args.items() if v}
 
 
+def default_brand(brands: list[dict]) -> str | None:
+    """The brand a page shows unless asked for another: ours, else the first."""
+    return next((b["name"] for b in brands if b["is_ours"]), brands[0]["name"] if brands else None)
+
+
 def _who() -> str:
     """Who makes a change from a page, for the record."""
     who = current()
@@ -205,7 +210,7 @@ def language():
 
     db = get_db()
     brands = list_brands(db, counts=False)
-    ours = next((b["name"] for b in brands if b["is_ours"]), brands[0]["name"] if brands else None)
+    ours = default_brand(brands)
     args = {k: v for k, v in request.args.items() if v.strip()}
     error, data = None, None
     try:
@@ -226,7 +231,7 @@ def language():
 def trends():
     db = get_db()
     brands = list_brands(db, counts=False)
-    ours = next((b["name"] for b in brands if b["is_ours"]), brands[0]["name"] if brands else None)
+    ours = default_brand(brands)
     args = {k: v for k, v in request.args.items() if v.strip()}
     error = None
     try:

@@ -10,14 +10,14 @@ from ..brands import list_brands
 from ..db import get_db
 from ..errors import Conflict, Invalid, NotFound
 from ..themes import draft_attribute, get_theme, list_themes, promote_theme, request_run, requested
-from . import _who, bp
+from . import _who, bp, default_brand
 
 
 @bp.get("/themes")
 def themes():
     db = get_db()
     brands = list_brands(db, counts=False)
-    ours = next((b["name"] for b in brands if b["is_ours"]), brands[0]["name"] if brands else None)
+    ours = default_brand(brands)
     error, data = None, None
     try:
         if ours is not None:

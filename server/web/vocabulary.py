@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ..brands import list_brands, our_brand
+from ..brands import list_brands
 from ..db import get_db
 from ..errors import Invalid, NotFound
 from ..params import whole_number
@@ -18,7 +18,7 @@ from ..taxonomy import (
     set_positioning,
     taxonomy_versions,
 )
-from . import _who, bp
+from . import _who, bp, default_brand
 
 NEW_ROWS = 2  # blank attributes offered by the taxonomy editor
 
@@ -27,9 +27,7 @@ def _brand_name(db) -> str | None:
     name = request.values.get("brand")
     if name:
         return name
-    ours = our_brand(db)
-    brands = list_brands(db, counts=False)
-    return ours["name"] if ours else (brands[0]["name"] if brands else None)
+    return default_brand(list_brands(db, counts=False))
 
 
 def _percent(name: str, raw: str) -> float:
