@@ -7,7 +7,7 @@ PORT   ?= 5000
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test bench bench-pages bench-load bench-themes bench-accuracy extension lint format clean
+.PHONY: help install run serve test bench bench-pages bench-load bench-themes bench-corrected bench-accuracy extension lint format clean
 
 help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-pages  page and API speed with 1,000,000 comments (bench/pages.py, about 10 minutes)"
 	@echo "make bench-load  50 clients clipping and reading the overview for 60 s (bench/load.py)"
 	@echo "make bench-themes  themes: outlier share, stability with 5 % more comments, time on 100,000 (bench/themes.py)"
+	@echo "make bench-corrected  coverage of corrected shares' intervals on simulated data (bench/corrected.py)"
 	@echo "make bench-accuracy  classifier accuracy on ../shared/eval (about 15 minutes)"
 	@echo "make extension  build dist/gapwatch-chrome.zip and dist/gapwatch-firefox.zip"
 	@echo "make lint   ruff check and format check"
@@ -61,6 +62,9 @@ bench-load: $(VENV)/.installed
 
 bench-themes: $(VENV)/.installed
 	$(BIN)/python bench/themes.py
+
+bench-corrected: $(VENV)/.installed
+	$(BIN)/python bench/corrected.py
 
 extension: | $(BIN)/python
 	$(BIN)/python scripts/build_extension.py

@@ -373,18 +373,29 @@ def train(labelled: str | None, mode: str, epochs: int) -> None:
 
 
 @main.command("eval")
-@click.option("--taxonomy", "taxonomy_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--workspace", "on_workspace", is_flag=True,
+              help="Audit the current model on the workspace's labelled random sample instead.")  # fmt: skip
+@click.option("--taxonomy", "taxonomy_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--train", "train_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--mode", type=click.Choice(["auto", "logistic", "setfit", "endtoend"]), default="auto",
               show_default=True, help="How to learn from --train (auto: by its size).")  # fmt: skip
 @click.option("--epochs", default=2, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.argument("test_file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("test_file", required=False, type=click.Path(exists=True, dir_okay=False))
 @friendly
-def eval_(taxonomy_file: str, train_file: str | None, mode: str, epochs: int, as_json: bool,
-          test_file: str) -> None:  # fmt: skip
-    """Measure the classifier: train on TRAIN (or use the taxonomy alone), score TEST."""
+def eval_(on_workspace: bool, taxonomy_file: str | None, train_file: str | None, mode: str, epochs: int,
+          as_json: bool, test_file: str | None) -> None:  # fmt: skip
+    """Measure the classifier: train on TRAIN (or use the taxonomy alone), score TEST; or, with
+    --workspace, the current model on the workspace's labelled random sample (the review queue)."""
     from classifiers.audit import run_eval
+
+    if on_workspace:
+        from .cli_review import print_audit
+
+        print_audit(as_json)
+        return
+    if taxonomy_file is None or test_file is None:
+        raise click.UsageError("give --taxonomy TAXONOMY.json and TEST.jsonl, or --workspace")
 
     result = run_eval(
         taxonomy_file, test_file, train_file=train_file, mode=mode, epochs=epochs,
@@ -408,7 +419,7 @@ def eval_(taxonomy_file: str, train_file: str | None, mode: str, epochs: int, as
     click.echo(f"speed {result['comments_per_second']:.0f} comments/s")
 
 
-from . import cli_sources, cli_themes, cli_users  # noqa: E402,F401  (register their commands on main)
+from . import cli_review, cli_sources, cli_themes, cli_users  # noqa: E402,F401  (register their commands on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -628,3 +628,51 @@ def test_a_theme_is_promoted_to_an_attribute_from_its_page(server):
     taxonomy = _api(base, "/api/taxonomy")
     assert "dark_mode" in [a["key"] for a in taxonomy["attributes"]]
     assert taxonomy["versions"][0]["note"].startswith("promoted from the theme")  # newest first
+
+
+@pytest.mark.browser
+def test_the_review_queue_by_keyboard_updates_the_audit(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    keys = [a["key"] for a in _api(base, "/api/taxonomy")["attributes"]]
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = _page(browser, base, viewport={"width": 1280, "height": 1000})
+        page.get_by_role("link", name="How sure?").click()
+        expect(page.get_by_test_id("audit-note")).to_contain_text("too few labelled comments (0 < 10)")
+        page.get_by_role("link", name="the review queue").click()
+        page.get_by_role("button", name="Draw a random sample").click()
+        expect(page.locator(".flash")).to_contain_text("Drew")
+        form = page.locator("form#review")
+
+        def press(key: str) -> None:
+            with page.expect_navigation():
+                page.keyboard.press(key)
+
+        press("a")  # accept the first
+        expect(page.locator(".flash")).to_have_text("Accepted.")
+        comment = int(form.get_attribute("data-comment"))
+        first_was = form.locator("input[data-key='1']").is_checked()
+        page.keyboard.press("1")  # tick or untick the first attribute
+        page.keyboard.press("n")  # negative
+        page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
+        press("f")
+        expect(page.locator(".flash")).to_have_text("Fixed.")
+        correction = _api(base, f"/api/comments/{comment}/correction")
+        assert (keys[0] in correction["attributes"]) is (not first_was) and correction[
+            "sentiment"
+        ] == "negative"
+        assert correction["corrected_by"] == USER
+        press("s")
+        expect(page.locator(".flash")).to_have_text("Skipped.")
+        for _ in range(9):
+            press("a")
+        expect(page.get_by_test_id("queue-progress")).to_contain_text("11 labelled, 1 skipped")
+        page.get_by_role("link", name="How sure?").click()
+        expect(page.get_by_test_id("audit-summary")).to_contain_text("11 labelled comments")
+        rows = page.get_by_test_id("audit-table").locator("tbody tr")
+        audit = _api(base, "/api/audit")
+        assert audit["labelled"] == 11 and rows.count() == len(audit["attributes"])
+        page.screenshot(path=str(ARTIFACTS / "audit.png"), full_page=True)
+        browser.close()
