@@ -46,6 +46,7 @@ def service(tmp_path_factory):
     add_test_users(db)
     _rec, token = create_token(db, "prop", "ed")
     _themes(db)
+    _review_queue(db)
     app = create_app({"DB": str(path), "MAX_BATCH": 6})
     yield app.test_client(), db, {"Authorization": f"Bearer {token}"}
     db.close()
@@ -63,6 +64,21 @@ def _themes(db, count: int = 5) -> None:
             [theme_id],
         )
     db.conn.commit()
+
+
+def _review_queue(db) -> None:
+    """Four tagged comments drawn into the random review queue (items 1-4)."""
+    from server.audit import draw_sample
+    from server.ingest import Context, ingest
+
+    ingest(db, [{"text": f"queued comment {i}"} for i in range(4)], Context(origin="api", brand="Acme"))
+    for (cid,) in db.execute("SELECT id FROM comments").fetchall():
+        db.execute("INSERT INTO tags (comment_id, model, taxonomy_version, sentiment, sentiment_score, "
+                   "created_at) VALUES (?, 'm', 1, 'positive', 0.9, 'x')", [cid])  # fmt: skip
+        db.execute("INSERT INTO tag_attributes (comment_id, attribute, score, assigned) "
+                   "VALUES (?, 'support', 0.9, 1)", [cid])  # fmt: skip
+    db.conn.commit()
+    draw_sample(db, per_stratum=4, seed=1)
 
 
 def stored(db) -> int:
@@ -204,3 +220,21 @@ def test_import_files_never_crash_and_store_only_what_they_report(service, tmp_p
         assert str(exc) and stored(db) == before
         return
     assert stored(db) - before == report.counts["new"]
+
+
+REVIEW_ENDPOINTS = ["/api/review/sample", "/api/review/uncertain", "/api/review/1", "/api/review/2"]
+review_fields = st.sampled_from(["per_stratum", "days", "count", "action", "attributes", "sentiment", "x"])
+review_values = json_values | st.sampled_from(["accept", "fix", "skip", "reliability", "positive", 5, 0, 90])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(REVIEW_ENDPOINTS), body=st.dictionaries(review_fields, review_values, max_size=3))
+def test_review_endpoints_answer_4xx_with_a_reason_and_a_refusal_writes_nothing(service, path, body):
+    client, db, auth = service
+    tables = ("review_items", "corrections", "review_items WHERE status != 'open'")
+    before = tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables)
+    response = client.post(path, data=json.dumps(body), headers={**auth, "Content-Type": "application/json"})
+    assert response.status_code < 500, response.get_data(as_text=True)
+    if response.status_code >= 400:
+        assert response.get_json()["error"]
+        assert tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables) == before
