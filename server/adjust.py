@@ -15,6 +15,7 @@ binomial draw of the tagged count) and the audit sample (within its strata), and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,20 @@ def rogan_gladen(observed: np.ndarray | float, sensitivity: np.ndarray | float,
     with np.errstate(invalid="ignore", divide="ignore"):
         corrected = (observed + sp - 1) / youden
     return np.where(youden > 0, np.clip(corrected, 0.0, 1.0), np.nan)
+
+
+def stratified_resamples(
+    stratum: np.ndarray, resamples: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """Bootstrap replicates of a stratified sample, as multiplicities of its items: each
+    replicate draws every stratum's items again with replacement, as many as it has (the
+    sample's own design)."""
+    members = [np.flatnonzero(stratum == s) for s in np.unique(stratum)]
+    for _ in range(resamples):
+        counts = np.zeros(len(stratum))
+        for m in members:
+            np.add.at(counts, rng.choice(m, size=len(m)), 1)
+        yield counts
 
 
 @dataclass(frozen=True)
@@ -54,14 +69,7 @@ class AuditSample:
 
     def replicates(self, resamples: int, rng: np.random.Generator) -> np.ndarray:
         """(resamples, 2) sensitivities and specificities, resampling within each stratum."""
-        members = [np.flatnonzero(self.stratum == s) for s in np.unique(self.stratum)]
-        out = np.empty((resamples, 2))
-        for b in range(resamples):
-            counts = np.zeros(len(self.truth))
-            for m in members:
-                np.add.at(counts, rng.choice(m, size=len(m)), 1)
-            out[b] = self.rates(counts)
-        return out
+        return np.array([self.rates(counts) for counts in stratified_resamples(self.stratum, resamples, rng)])
 
 
 def corrected_share(tagged: int, comments: int, sample: AuditSample, *, resamples: int = RESAMPLES,

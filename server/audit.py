@@ -26,6 +26,7 @@ from datetime import date, timedelta
 import numpy as np
 from sqlite_utils import Database
 
+from .adjust import stratified_resamples
 from .corrections import SENTIMENTS, correct
 from .db import utcnow, write_transaction
 from .errors import Conflict, Invalid, NotFound
@@ -172,9 +173,7 @@ def label_item(db: Database, item_id: int, action: str, *, attributes: Sequence[
                 raise Invalid("a fix says the right attributes, the right sentiment or both")
             truth_attributes = model_attributes if attributes is None else attributes
             truth_sentiment = sentiment if sentiment is not None else model_sentiment
-            correct(
-                db, item["comment_id"], attributes=list(truth_attributes), sentiment=truth_sentiment, by=by
-            )
+            correct(db, item["comment_id"], attributes=truth_attributes, sentiment=truth_sentiment, by=by)
         db["review_items"].update(item_id, {"status": "skipped" if action == "skip" else "labelled",
                                             "done_at": utcnow(), "done_by": by})  # fmt: skip
     return _item(db, item_id)
@@ -257,13 +256,9 @@ def audit(db: Database, *, resamples: int = RESAMPLES, seed: int = 0) -> dict:
 
     point = estimates(weights)
     rng = np.random.default_rng(seed)
-    members = [np.flatnonzero(stratum_of == s) for s in range(len(strata))]
     draws = [np.empty((resamples, len(keys))) for _ in range(3)] + [np.empty(resamples)]
-    for b in range(resamples):
-        counts_b = np.zeros(len(labelled))
-        for m in members:  # resample within each stratum: the sample's own design
-            np.add.at(counts_b, rng.choice(m, size=len(m)), 1)
-        result = estimates(weights * counts_b)
+    for b, counts in enumerate(stratified_resamples(stratum_of, resamples, rng)):
+        result = estimates(weights * counts)
         for k in range(4):
             draws[k][b] = result[k]
     attributes = []

@@ -643,10 +643,12 @@ def promote_theme(db: Database, theme_id: int, attribute: dict, *, by: str | Non
 REQUEST_PREFIX = "themes_request:"
 
 
-def request_run(db: Database, brand_name: str) -> None:
+def request_run(db: Database, brand_name: str) -> str:
+    """Ask the scheduler to find the brand's themes again; answer the brand's name as stored."""
     brand = get_brand(db, brand_name)
     with write_transaction(db):
         db["meta"].upsert({"key": f"{REQUEST_PREFIX}{brand['id']}", "value": utcnow()}, pk="key")
+    return brand["name"]
 
 
 def take_requests(db: Database) -> list[str]:

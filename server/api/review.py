@@ -11,18 +11,17 @@
 
 from flask import g, jsonify, request
 
-from ..audit import audit, draw_sample, draw_uncertain, label_item, next_item, progress
+from ..audit import ACTIONS, audit, draw_sample, draw_uncertain, label_item, next_item, progress
 from ..db import get_db
-from ..errors import Invalid
+from ..schema import Field, check_object, fields
 from . import bp
-from .body import json_object
+from .body import json_body
 
-
-def _whole(body: dict, name: str, default: int) -> int:
-    value = body.get(name, default)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid(f"{name} must be a whole number")
-    return value
+SAMPLE = fields(Field("per_stratum", (int,)), Field("days", (int,)))
+UNCERTAIN = fields(Field("count", (int,)))
+LABEL = fields(
+    Field("action", required=True, choices=ACTIONS), Field("attributes", (list,)), Field("sentiment")
+)
 
 
 @bp.get("/audit")
@@ -32,15 +31,17 @@ def audit_show():
 
 @bp.post("/review/sample")
 def review_sample():
-    body = json_object({"per_stratum", "days"})
-    result = draw_sample(get_db(), per_stratum=_whole(body, "per_stratum", 10), days=_whole(body, "days", 90))
+    body = check_object(json_body(), SAMPLE)
+    given = {k: v for k, v in body.items() if v is not None}  # the rest keep draw_sample's defaults
+    result = draw_sample(get_db(), **given)
     return jsonify(result), 201
 
 
 @bp.post("/review/uncertain")
 def review_uncertain():
-    body = json_object({"count"})
-    return jsonify(draw_uncertain(get_db(), count=_whole(body, "count", 20))), 201
+    body = check_object(json_body(), UNCERTAIN)
+    given = {k: v for k, v in body.items() if v is not None}
+    return jsonify(draw_uncertain(get_db(), **given)), 201
 
 
 @bp.get("/review/next")
@@ -51,15 +52,7 @@ def review_next():
 
 @bp.post("/review/<int:item_id>")
 def review_label(item_id: int):
-    body = json_object({"action", "attributes", "sentiment"})
-    attributes = body.get("attributes")
-    if attributes is not None and (
-        not isinstance(attributes, list) or not all(isinstance(a, str) for a in attributes)
-    ):
-        raise Invalid("attributes must be a list of attribute keys")
-    sentiment = body.get("sentiment")
-    if sentiment is not None and not isinstance(sentiment, str):
-        raise Invalid("sentiment must be positive, neutral or negative")
-    item = label_item(get_db(), item_id, body.get("action"), attributes=attributes, sentiment=sentiment,
-                      by=f"token:{g.token['name']}")  # fmt: skip
+    body = check_object(json_body(), LABEL)  # the attribute keys and sentiment are checked as corrections
+    item = label_item(get_db(), item_id, body["action"], attributes=body["attributes"],
+                      sentiment=body["sentiment"], by=f"token:{g.token['name']}")  # fmt: skip
     return jsonify(item)

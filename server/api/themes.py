@@ -11,7 +11,7 @@
 from flask import current_app, g, jsonify, request
 
 from ..db import get_db
-from ..errors import Invalid
+from ..schema import Field
 from ..themes import draft_attribute, list_themes, promote_theme, request_run
 from . import bp
 from .body import json_object
@@ -31,9 +31,7 @@ def themes_index(brand: str):
 
 @bp.post("/brands/<brand>/themes/run")
 def themes_run(brand: str):
-    db = get_db()
-    request_run(db, brand)
-    return jsonify({"queued": True, "brand": list_themes(db, brand)["brand"]}), 202
+    return jsonify({"queued": True, "brand": request_run(get_db(), brand)}), 202
 
 
 @bp.get("/themes/<int:theme_id>/draft")
@@ -45,8 +43,8 @@ def theme_draft(theme_id: int):
 def theme_promote(theme_id: int):
     body = json_object({"key", "name", "definition", "examples", "note"})
     note = body.pop("note", None)
-    if note is not None and not isinstance(note, str):
-        raise Invalid("note must be a string")
+    if note is not None:
+        Field("note").check(note)
     version, key = promote_theme(get_db(), theme_id, body, by=f"token:{g.token['name']}", note=note)
     wake_classifier()
     return jsonify({"taxonomy_version": version, "attribute": key, "theme": theme_id}), 201
