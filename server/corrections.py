@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
-from .db import utcnow
+from .db import utcnow, write_transaction
 from .errors import Invalid, NotFound
 from .taxonomy import current_attributes
 
@@ -41,7 +41,7 @@ def correct(
         if sentiment is not None and sentiment not in SENTIMENTS:
             raise Invalid(f"sentiment must be one of {', '.join(SENTIMENTS)}, not {str(sentiment)[:40]!r}")
         stored_sentiment = sentiment
-    with db.atomic():
+    with write_transaction(db):
         if stored_attributes is None and stored_sentiment is None:
             db.execute("DELETE FROM corrections WHERE comment_id = ?", [comment_id])
         else:
@@ -62,7 +62,7 @@ def remove_correction(db: Database, comment_id: int) -> None:
     """Go back to the model's tags for this comment."""
     if not db.execute("SELECT 1 FROM comments WHERE id = ?", [comment_id]).fetchone():
         raise NotFound(f"no comment with id {comment_id}")
-    with db.atomic():
+    with write_transaction(db):
         db.execute("DELETE FROM corrections WHERE comment_id = ?", [comment_id])
 
 

@@ -42,8 +42,16 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
 
 @contextmanager
 def write_transaction(db: Database) -> Iterator[Database]:
-    """One write transaction that takes the write lock up front and commits all or nothing."""
+    """One write transaction that takes the write lock up front and commits all or nothing.
+
+    Taking the lock first matters in WAL mode: a transaction that read before it writes cannot
+    wait for another writer (SQLite answers "database is locked" at once), one begun IMMEDIATE
+    waits up to the busy timeout. Inside a transaction already open it is a savepoint of it."""
     conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield db

@@ -7,7 +7,7 @@ import json
 from sqlite_utils import Database
 
 from .brands import get_brand
-from .db import utcnow
+from .db import utcnow, write_transaction
 from .errors import Invalid
 
 DEFAULT_TAXONOMY: tuple[dict, ...] = (
@@ -200,7 +200,7 @@ def ensure_taxonomy(db: Database) -> int:
     version = current_version(db)
     if version is not None:
         return version
-    with db.atomic():
+    with write_transaction(db):
         db["taxonomy_versions"].insert({"version": 1, "note": "default taxonomy", "created_at": utcnow()})
         db["attributes"].insert_all(
             {**a, "examples": json.dumps(a["examples"]), "taxonomy_version": 1} for a in DEFAULT_TAXONOMY
@@ -238,7 +238,7 @@ def save_taxonomy(
             "change the positioning first"
         )
     version = (current_version(db) or 0) + 1
-    with db.atomic():
+    with write_transaction(db):
         db["taxonomy_versions"].insert(
             {"version": version, "note": note, "created_at": utcnow(), "saved_by": by}
         )
@@ -304,7 +304,7 @@ def set_positioning(
         raise Invalid(f"weights must sum to 1, not {total:.3f}")
     if statement is None:
         statement = brand_row.get("positioning_statement")
-    with db.atomic():
+    with write_transaction(db):
         db.execute("DELETE FROM positioning WHERE brand_id = ?", [brand_row["id"]])
         db["positioning"].insert_all(
             {"brand_id": brand_row["id"], "attribute": k, "weight": w} for k, w in weights.items()

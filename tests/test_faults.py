@@ -129,3 +129,24 @@ def test_a_damaged_model_is_refused_and_the_pages_still_serve(db, db_path, run, 
     for path in ("/overview", "/comments", "/competitors"):
         assert client.get(path).status_code == 200, path
     assert client.get("/api/health").get_json()["status"] == "ok"
+
+
+def test_a_taxonomy_save_waits_for_another_writer_instead_of_failing(db, db_path):
+    """WAL: a save whose transaction read first could not wait for a writer that committed
+    meanwhile ("database is locked" at once); one that takes the write lock first waits."""
+    import threading
+
+    from server.db import open_db
+    from server.taxonomy import current_attributes, current_version, save_taxonomy
+
+    other = open_db(db_path, migrate=False)
+    other.conn.execute("BEGIN IMMEDIATE")
+    other.conn.execute("INSERT INTO meta (key, value) VALUES ('writer', 'busy')")
+    release = threading.Timer(1.0, other.conn.commit)
+    release.start()
+    try:
+        version = save_taxonomy(db, current_attributes(db), note="while another process writes")
+    finally:
+        release.join()
+        other.close()
+    assert version == current_version(db) == 2
