@@ -1,20 +1,22 @@
-"""Do corrected shares recover the truth? Coverage of the Rogan–Gladen correction (issue 9).
+"""Do corrected figures recover the truth? Coverage of the audit's correction (issue 9).
 
-Each simulated run draws a population of --comments comments whose true share of an attribute is
-known, tags it with a classifier of known sensitivity and specificity, draws the audit's sample
-the way Gapwatch does (stratified by the model's verdict, --per-stratum labelled comments from
-each of "tagged" and "not tagged", weighted by stratum size) and computes:
+Each simulated run draws a population of --comments customer comments whose true attributes are
+known (the scenario's true mention rates, several attributes per comment possible), tags it with
+a classifier of known sensitivity and specificity per attribute, and audits it the way Gapwatch
+does: the random review queue's strata are the model's leading attribute (or none), with
+--per-stratum labelled comments drawn from each and weighted by the stratum's size. Then, through
+the product's own code (``server.adjust.make_correction`` and
+``server.metrics.corrected_figures``), it computes every attribute's
 
-- the uncorrected share (what the classifier reports) with its 95 % bootstrap interval over the
-  comments, and
-- the corrected share (``server.adjust.corrected_share``) with its 95 % interval over the comments
-  and the audit sample.
+- mention rate and perceived share as tagged (what the classifier reports), with the 95 %
+  bootstrap interval over comments that the pages show, and
+- the corrected mention rate and share, with their 95 % interval over the comments and the audit.
 
-It prints, per scenario, how often each interval contains the population's true share (the
-coverage; 95 % is the promise), the mean interval width and the mean error. Medians would hide
-nothing here: every figure is over --runs independent runs.
+It prints, per scenario and attribute, how often each interval contains the population's true
+figure (the coverage; 95 % is the promise), the mean interval width and the mean error. Medians
+would hide nothing here: every figure is over --runs independent runs.
 
-    python bench/corrected.py [--runs 500] [--comments 5000] [--per-stratum 100]
+    python bench/corrected.py [--runs 1000] [--comments 5000] [--per-stratum 80]
 """
 
 from __future__ import annotations
@@ -24,68 +26,84 @@ import time
 
 import numpy as np
 
-from server.adjust import AuditSample, corrected_share
+from server.adjust import AuditSample, make_correction
+from server.metrics import Question, Sample, attribute_figures, corrected_figures
 
-SCENARIOS = [  # (true share, sensitivity, specificity)
-    (0.10, 0.75, 0.90),
-    (0.40, 0.75, 0.90),
-    (0.50, 0.85, 0.95),
-    (0.05, 0.60, 0.95),
-]
+# per scenario, per attribute: (true mention rate, sensitivity, specificity)
+SCENARIOS = {
+    "three attributes, one rare": {
+        "reliability": (0.30, 0.80, 0.90),
+        "support": (0.10, 0.65, 0.97),
+        "price": (0.05, 0.70, 0.98),
+    },  # fmt: skip
+    "two common attributes": {"reliability": (0.40, 0.75, 0.90), "innovation": (0.25, 0.85, 0.95)},
+}
 
 
-def one_run(rng: np.random.Generator, share: float, se: float, sp: float, comments: int,
-            per_stratum: int, seed: int) -> tuple[float, dict, dict]:  # fmt: skip
-    truth = rng.random(comments) < share
-    predicted = np.where(truth, rng.random(comments) < se, rng.random(comments) < 1 - sp)
-    strata = predicted.astype(int)
+def one_run(rng: np.random.Generator, scenario: dict, comments: int, per_stratum: int, run: int) -> dict:
+    keys = list(scenario)
+    rates, se, sp = (np.array([scenario[k][i] for k in keys]) for i in range(3))
+    truth = rng.random((comments, len(keys))) < rates
+    predicted = np.where(truth, rng.random(truth.shape) < se, rng.random(truth.shape) < 1 - sp)
+    scores = np.where(predicted, rng.random(truth.shape), -1.0)  # the leading attribute: highest score
+    strata = np.where(predicted.any(axis=1), scores.argmax(axis=1), len(keys))
     picked, weights = [], []
-    for s in (0, 1):
+    for s in np.unique(strata):
         members = np.flatnonzero(strata == s)
         take = rng.choice(members, size=min(per_stratum, len(members)), replace=False)
         picked.append(take)
         weights.append(np.full(len(take), len(members) / len(take)))
     index = np.concatenate(picked)
-    sample = AuditSample(truth[index], predicted[index], strata[index], np.concatenate(weights))
-    tagged = int(predicted.sum())
-    corrected = corrected_share(tagged, comments, sample, seed=seed)
-    observed = rng.binomial(comments, tagged / comments, size=1000) / comments
-    low, high = np.percentile(observed, [2.5, 97.5])
-    uncorrected = {"value": tagged / comments, "low": low, "high": high}
-    return float(truth.mean()), corrected, uncorrected
+    audit = AuditSample(truth[index], predicted[index], strata[index], np.concatenate(weights))
+    fix = make_correction(keys, audit, labelled=len(index), models=["simulated"], key=str(run), min_labels=5)
+    patterns, counts = np.unique(predicted.astype(float), axis=0, return_counts=True)
+    tagged = Sample(keys, patterns, np.zeros_like(patterns), [], counts.astype(float))
+    question = Question(f"bench|{run}")
+    corrected = corrected_figures(tagged, fix, {}, question)
+    as_tagged = attribute_figures(tagged, question)
+    real_rates = truth.mean(axis=0)
+    real = {"mention_rate": real_rates, "share": real_rates / real_rates.sum()}
+    out = {}
+    for j, key in enumerate(keys):
+        for figure in ("mention_rate", "share"):
+            out[(key, figure, "corrected")] = (corrected[figure][key], real[figure][j])
+            out[(key, figure, "as tagged")] = (as_tagged[key][figure], real[figure][j])
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--comments", type=int, default=5000)
-    parser.add_argument("--per-stratum", type=int, default=100)
+    parser.add_argument("--per-stratum", type=int, default=80)
     args = parser.parse_args()
     rng = np.random.default_rng(2026)
     started = time.perf_counter()
     print(f"{args.runs} runs per scenario, {args.comments:,} comments, "
-          f"audit {args.per_stratum} labelled per stratum")  # fmt: skip
-    print(f"{'true':>5} {'se':>5} {'sp':>5} | {'corrected: coverage':>20} {'width':>6} {'error':>7} "
-          f"| {'uncorrected: coverage':>22} {'width':>6} {'error':>7}")  # fmt: skip
-    for share, se, sp in SCENARIOS:
-        hits = {"corrected": 0, "uncorrected": 0}
-        widths = {"corrected": [], "uncorrected": []}
-        errors = {"corrected": [], "uncorrected": []}
+          f"audit: {args.per_stratum} labelled per stratum (leading attribute, or none)")  # fmt: skip
+    for name, scenario in SCENARIOS.items():
+        print(f"\n{name}: " + ", ".join(f"{k} true {r:.0%} se {s:.2f} sp {p:.2f}"
+                                        for k, (r, s, p) in scenario.items()))  # fmt: skip
+        print(f"{'attribute':<12} {'figure':<13} | {'corrected: coverage':>20} {'width':>6} {'error':>7} "
+              f"{'none':>5} | {'as tagged: coverage':>20} {'width':>6} {'error':>7}")  # fmt: skip
+        tally: dict = {}
         for run in range(args.runs):
-            real, corrected, uncorrected = one_run(rng, share, se, sp, args.comments, args.per_stratum, run)
-            for name, figure in (("corrected", corrected), ("uncorrected", uncorrected)):
-                if figure.get("value") is None:
+            for key, (figure, real) in one_run(rng, scenario, args.comments, args.per_stratum, run).items():
+                t = tally.setdefault(key, {"hits": 0, "widths": [], "errors": [], "none": 0})
+                if figure.value is None or figure.low is None:
+                    t["none"] += 1
                     continue
-                hits[name] += figure["low"] <= real <= figure["high"]
-                widths[name].append(figure["high"] - figure["low"])
-                errors[name].append(figure["value"] - real)
-        print(
-            f"{share:5.2f} {se:5.2f} {sp:5.2f} | {hits['corrected'] / args.runs:20.1%} "
-            f"{np.mean(widths['corrected']):6.3f} {np.mean(errors['corrected']):+7.3f} "
-            f"| {hits['uncorrected'] / args.runs:22.1%} {np.mean(widths['uncorrected']):6.3f} "
-            f"{np.mean(errors['uncorrected']):+7.3f}"
-        )
-    print(f"({time.perf_counter() - started:.0f} s)")
+                t["hits"] += figure.low <= real <= figure.high
+                t["widths"].append(figure.high - figure.low)
+                t["errors"].append(figure.value - real)
+        for attribute in scenario:
+            for figure in ("mention_rate", "share"):
+                c, u = tally[(attribute, figure, "corrected")], tally[(attribute, figure, "as tagged")]
+                print(f"{attribute:<12} {figure:<13} | {c['hits'] / args.runs:20.1%} "
+                      f"{np.mean(c['widths']):6.3f} {np.mean(c['errors']):+7.3f} {c['none']:5d} | "
+                      f"{u['hits'] / args.runs:20.1%} "
+                      f"{np.mean(u['widths']):6.3f} {np.mean(u['errors']):+7.3f}")  # fmt: skip
+    print(f"\n(coverage counts a run without a figure as a miss; {time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":

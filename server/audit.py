@@ -18,15 +18,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import threading
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
 from sqlite_utils import Database
 
-from .adjust import stratified_resamples
+from .adjust import AuditSample, Correction, make_correction, stratified_resamples
 from .corrections import SENTIMENTS, correct
 from .db import utcnow, write_transaction
 from .errors import Conflict, Invalid, NotFound
@@ -233,12 +235,7 @@ def audit(db: Database, *, resamples: int = RESAMPLES, seed: int = 0) -> dict:
     if len(labelled) < MIN_LABELLED:
         note = f"too few labelled comments ({len(labelled)} < {MIN_LABELLED}): review the random queue"
         return {**base, "note": note, "attributes": [], "sentiment": None}
-    strata = sorted({r["stratum"] for r in labelled})
-    index = {s: i for i, s in enumerate(strata)}
-    stratum_of = np.array([index[r["stratum"]] for r in labelled])
-    sizes = {r["stratum"]: r["stratum_size"] for r in labelled}
-    taken = np.bincount(stratum_of, minlength=len(strata))
-    weights = np.array([sizes[r["stratum"]] / taken[index[r["stratum"]]] for r in labelled], dtype=float)
+    stratum_of, weights = _design(labelled)
     truth = np.array([[k in r["truth"] for k in keys] for r in labelled], dtype=float)
     predicted = np.array([[k in r["predicted"] for k in keys] for r in labelled], dtype=float)
     has_sentiment = np.array([r["truth_sentiment"] in SENTIMENTS for r in labelled])
@@ -272,4 +269,71 @@ def audit(db: Database, *, resamples: int = RESAMPLES, seed: int = 0) -> dict:
             "f1": _figure(point[2][j], draws[2][:, j], min(said, true)),
         })  # fmt: skip
     sentiment = _figure(point[3], draws[3], int(has_sentiment.sum()))
-    return {**base, "note": None, "attributes": attributes, "sentiment": sentiment, "strata": len(strata)}
+    return {**base, "note": None, "attributes": attributes, "sentiment": sentiment,
+            "strata": len(set(stratum_of.tolist()))}  # fmt: skip
+
+
+def _design(labelled: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Each labelled comment's stratum (an index) and design weight: its stratum's size over the
+    number labelled in it."""
+    strata = sorted({r["stratum"] for r in labelled})
+    index = {s: i for i, s in enumerate(strata)}
+    stratum_of = np.array([index[r["stratum"]] for r in labelled])
+    sizes = {r["stratum"]: r["stratum_size"] for r in labelled}
+    taken = np.bincount(stratum_of, minlength=len(strata))
+    weights = np.array([sizes[r["stratum"]] / taken[index[r["stratum"]]] for r in labelled], dtype=float)
+    return stratum_of, weights
+
+
+def labelled_comments(db: Database) -> list[dict]:
+    """The random queue's labelled comments, each with its label and the model's current tags."""
+    return _labelled(db)
+
+
+def labels_digest(labelled: list[dict]) -> str:
+    """A digest of the labelled sample and the model's tags of it: equal while neither changes."""
+    digest = hashlib.blake2b(digest_size=16)
+    for r in labelled:
+        digest.update(json.dumps([r["comment_id"], r["stratum"], r["stratum_size"], sorted(r["truth"]),
+                                  sorted(r["predicted"]), r["truth_sentiment"], r["model_sentiment"],
+                                  r["model"]]).encode())  # fmt: skip
+    return digest.hexdigest()
+
+
+# --- the correction the audit allows (server.metrics.corrected_figures) --------------------------
+
+_CORRECTIONS: dict[tuple, Correction] = {}
+_CORRECTIONS_LOCK = threading.Lock()
+
+
+def correction(db: Database, attributes: Sequence[str] | None = None) -> Correction | None:
+    """The classifier's sensitivity and specificity per attribute from the labelled random
+    sample, design-weighted, with bootstrap replicates, for correcting the figures; ``None``
+    while fewer than ``MIN_LABELLED`` comments are labelled. Computed once per set of labels and
+    tags (a digest of them keys a small cache)."""
+    from .metrics import BOOTSTRAP
+
+    keys = list(attributes) if attributes is not None else [a["key"] for a in current_attributes(db)]
+    labelled = _labelled(db)
+    if len(labelled) < MIN_LABELLED:
+        return None
+    key = (tuple(keys), labels_digest(labelled))
+    with _CORRECTIONS_LOCK:
+        found = _CORRECTIONS.get(key)
+    if found is not None:
+        return found
+    stratum_of, weights = _design(labelled)
+    sample = AuditSample(
+        truth=np.array([[k in r["truth"] for k in keys] for r in labelled], dtype=bool),
+        predicted=np.array([[k in r["predicted"] for k in keys] for r in labelled], dtype=bool),
+        stratum=stratum_of,
+        weight=weights,
+    )
+    models = sorted({r["model"] for r in labelled})
+    made = make_correction(keys, sample, labelled=len(labelled), models=models, key=key[1],
+                           min_labels=MIN_PER_FIGURE, resamples=BOOTSTRAP)  # fmt: skip
+    with _CORRECTIONS_LOCK:
+        if len(_CORRECTIONS) > 32:
+            _CORRECTIONS.clear()
+        _CORRECTIONS[key] = made
+    return made

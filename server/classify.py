@@ -162,8 +162,12 @@ def classify_pending(
 ) -> ClassifyReport:
     """Tag what is pending with the current model, one transaction per batch; then update the
     pre-aggregated counts the figures read (``server.rollups``)."""
+    from .drift import record_audit
+
     tagger, version = current_tagger(db, options)
     done = 0
+    if _pending(db, tagger.model_id, version, 1):
+        record_audit(db)  # the audit of the tags as they are, before re-tagging changes them
     while limit is None or done < limit:
         size = batch_size if limit is None else min(batch_size, limit - done)
         rows = _pending(db, tagger.model_id, version, size)
@@ -178,6 +182,7 @@ def classify_pending(
         from .rollups import refresh
 
         refresh(db)  # bring the figures' counts up to date now, not on the next page view
+        record_audit(db)
     return ClassifyReport(done, tagger.model_id, version)
 
 

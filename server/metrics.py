@@ -29,6 +29,8 @@ from datetime import date, timedelta
 import numpy as np
 from sqlite_utils import Database
 
+from .adjust import Correction, rogan_gladen
+
 MIN_COMMENTS = 30  # below this a figure says "too few"
 BOOTSTRAP = 500  # resamples per interval
 # The bootstrap resamples comments exactly for fewer than EXACT_COMMENTS comments or up to
@@ -305,6 +307,49 @@ def ownership(samples: dict[str, Sample], question: Question = Question()) -> di
     return out
 
 
+def corrected_figures(
+    model: Sample, correction: Correction, positioning: dict[str, float], question: Question = Question()
+) -> dict:
+    """Mention rates, perceived shares and the gap score corrected for the classifier's errors.
+
+    ``model`` holds the comments with the model's own tags (``load_model_sample``); each
+    attribute's mention rate is corrected with the Rogan–Gladen estimator from the audit's
+    sensitivity and specificity (``server.adjust``), and the shares are the corrected rates
+    normalised. An attribute the audit cannot correct yet (too few labels) has no corrected
+    rate or share, and enters the other shares at its rate as tagged (a rare attribute weighs
+    little in them). The intervals come from one bootstrap over both sources of uncertainty:
+    each replicate resamples the comments and takes one replicate of the audit (drawn from its
+    posterior within each stratum)."""
+    attributes, n = model.attributes, model.n
+    draws = correction.draws[0].shape[0]
+    fixed = ~np.isnan(correction.sensitivity)
+    rng = np.random.default_rng(seed_for("corrected", question.key, correction.key))
+    resampled = _resampled_sums(model, rng, draws)[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed, observed_draws = model.totals()[0] / n, resampled / n
+        point = np.where(
+            fixed, rogan_gladen(observed, correction.sensitivity, correction.specificity), observed
+        )
+        replicates = np.where(fixed, rogan_gladen(observed_draws, *correction.draws), observed_draws)
+    rates = _figures(point, replicates, n, question.min_comments)
+    shares = _figures(_profile(point), _profile(replicates), n, question.min_comments)
+    if positioning:
+        w = np.array([positioning.get(a, 0.0) for a in attributes])
+        score = _figure(_tvd(_profile(point), w), _tvd(_profile(replicates), w), n, question.min_comments)
+    else:
+        score = Figure(None, None, None, n, "no declared positioning")
+
+    def noted(figure: Figure, why: str | None) -> Figure:
+        shown = why and figure.n >= question.min_comments
+        return Figure(None, None, None, figure.n, f"not corrected: {why}") if shown else figure
+
+    return {
+        "mention_rate": {a: noted(rates[j], correction.notes.get(a)) for j, a in enumerate(attributes)},
+        "share": {a: noted(shares[j], correction.notes.get(a)) for j, a in enumerate(attributes)},
+        "gap_score": score,
+    }
+
+
 # --- series -------------------------------------------------------------------------------------
 
 
@@ -356,9 +401,44 @@ def load_sample(
 
     Read from the pre-aggregated counts of ``server.rollups``: one row per tag pattern (and per
     week or month when ``interval`` is given, as the row's date, for ``series``)."""
-    from .rollups import decode, pattern_rows
+    from .rollups import pattern_rows
 
     rows = pattern_rows(db, brand_id, kind=kind, start=start, end=end, channels=channels, interval=interval)
+    return _from_rows(attributes, rows, interval is not None)
+
+
+def load_model_sample(
+    db: Database,
+    brand_id: int,
+    attributes: Sequence[str],
+    *,
+    kind: str = "customer",
+    start: str | None = None,
+    end: str | None = None,
+    channels: Sequence[str] = (),
+    interval: str | None = None,
+) -> Sample:
+    """``load_sample``'s comments with the model's own tags, people's corrections set aside: what
+    ``corrected_figures`` corrects with the audit's error rates, which describe the model."""
+    from .rollups import corrected_rows, pattern_rows
+
+    where = {"kind": kind, "start": start, "end": end, "channels": channels, "interval": interval}
+    counts: dict[tuple[str | None, str], int] = {}
+    for sign, rows in ((1, pattern_rows(db, brand_id, **where)), (-1, corrected_rows(db, brand_id, **where)),
+                       (1, corrected_rows(db, brand_id, **where, model_only=True))):  # fmt: skip
+        for bucket, pattern, n in rows:
+            counts[(bucket, pattern)] = counts.get((bucket, pattern), 0) + sign * n
+    rows = [
+        (b, p, n) for (b, p), n in sorted(counts.items(), key=lambda i: (i[0][0] or "", i[0][1])) if n > 0
+    ]
+    return _from_rows(attributes, rows, interval is not None)
+
+
+def _from_rows(attributes: Sequence[str], rows: list[tuple[str | None, str, int]], dated: bool) -> Sample:
+    """A sample from ``(bucket, pattern, comments)`` rows; bucket becomes the row's date when
+    ``dated``."""
+    from .rollups import decode
+
     # each distinct pattern is decoded once; rows index into them
     index: dict[str, int] = {}
     picks = np.fromiter(
@@ -369,6 +449,6 @@ def load_sample(
         list(attributes),
         distinct.mentions[picks],
         distinct.sentiment[picks],
-        [bucket for bucket, _p, _n in rows] if interval else [],
+        [bucket for bucket, _p, _n in rows] if dated else [],
         np.fromiter((n for _b, _p, n in rows), dtype=float, count=len(rows)),
     )

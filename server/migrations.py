@@ -460,6 +460,26 @@ def m0010_review(db: Database) -> None:
     )
 
 
+@migration
+def m0011_audit_snapshots(db: Database) -> None:
+    """The audit as it stood each time its labels or the model's tags changed (``server.drift``):
+    per attribute F1 and sentiment accuracy with their intervals, so a fall can be noticed after
+    a new model or new labels."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE audit_snapshots (
+            id INTEGER PRIMARY KEY,
+            taken_at TEXT NOT NULL,
+            model TEXT NOT NULL,
+            labelled INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            figures TEXT NOT NULL
+        )
+        """,
+    )
+
+
 def apply(db: Database, *, stop_before: str | None = None) -> None:
     MIGRATIONS.apply(db, stop_before=stop_before)
 

@@ -14,10 +14,22 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
+from .adjust import Correction
+from .audit import correction
 from .brands import get_brand, list_brands, our_brand
 from .comments import parse_date
 from .errors import Invalid
-from .metrics import Question, attribute_figures, gap_figures, load_sample, message_gap, ownership, series
+from .metrics import (
+    Question,
+    attribute_figures,
+    corrected_figures,
+    gap_figures,
+    load_model_sample,
+    load_sample,
+    message_gap,
+    ownership,
+    series,
+)
 from .rollups import latest_day
 from .rollups import version as figures_version
 from .taxonomy import current_attributes, get_positioning
@@ -100,25 +112,34 @@ def brand_gap(db: Database, brand_name: str, scope: Scope = Scope()) -> dict:
     brand = get_brand(db, brand_name)
     attributes = _attributes(db)
     positioning = get_positioning(db, brand["name"])
+    fix = correction(db, attributes)
     key = ("gap", brand["id"], brand["name"], scope, tuple(attributes), tuple(sorted(positioning.items())),
-           figures_version(db))  # fmt: skip
+           figures_version(db), fix.key if fix else None)  # fmt: skip
     cached = _FIGURES.get(key)
     if cached is not None:
         return cached
-    return _FIGURES.put(key, _brand_gap(db, brand, attributes, positioning, scope))
+    return _FIGURES.put(key, _brand_gap(db, brand, attributes, positioning, scope, fix))
 
 
-def _brand_gap(db: Database, brand: dict, attributes: list[str], positioning: dict, scope: Scope) -> dict:
+def _brand_gap(db: Database, brand: dict, attributes: list[str], positioning: dict, scope: Scope,
+               fix: Correction | None) -> dict:  # fmt: skip
     customers = _sample(db, brand["id"], attributes, scope)
     emitted = _sample(db, brand["id"], attributes, scope, "emitted")
     question = Question(scope.key("gap", brand["id"]))
     figures = attribute_figures(customers, question)
     emitted_figures = attribute_figures(emitted, Question(scope.key("emitted", brand["id"]), min_comments=5))
     score, gaps = gap_figures(customers, positioning, question)
+    corrected = None
+    if fix is not None and fix.any:
+        model = load_model_sample(db, brand["id"], attributes, start=scope.start, end=scope.end,
+                                  channels=scope.channels)  # fmt: skip
+        corrected = corrected_figures(model, fix, positioning, question)
     return {
         "brand": brand["name"],
         "scope": scope.as_dict(),
         "comments": customers.n,
+        "correction": _correction_summary(fix),
+        "corrected_gap_score": corrected["gap_score"].as_dict() if corrected else None,
         "emitted": emitted.n,
         "gap_score": score.as_dict(),
         "message_gap": message_gap(
@@ -133,6 +154,8 @@ def _brand_gap(db: Database, brand: dict, attributes: list[str], positioning: di
                 "mention_rate": figures[a]["mention_rate"].as_dict(),
                 "net_sentiment": figures[a]["net_sentiment"].as_dict(),
                 "emitted_share": emitted_figures[a]["share"].as_dict(),
+                "corrected_share": corrected["share"][a].as_dict() if corrected else None,
+                "corrected_mention_rate": corrected["mention_rate"][a].as_dict() if corrected else None,
             }
             for a in attributes
         ],
@@ -147,24 +170,36 @@ def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval
     attributes = _attributes(db)
     positioning = get_positioning(db, brand["name"])
     sample = _sample(db, brand["id"], attributes, scope, interval=interval)
+    fix = correction(db, attributes)
+    by_period: dict = {}
+    fix = fix if fix is not None and fix.any else None
+    if fix is not None:
+        model_tags = load_model_sample(db, brand["id"], attributes, start=scope.start, end=scope.end,
+                                       channels=scope.channels, interval=interval)  # fmt: skip
+        by_period = dict(series(model_tags, interval, lambda sub, _start: sub))
 
     def point(sub, start: str) -> dict:
         # seeded by the period itself, not the window asked for: a week shows the same figures
         # in every window that holds all of it, and is computed once (see _POINTS)
         question = Question("|".join(map(str, ("trend", brand["id"], interval, start, *scope.channels))))
-        key = (question.key, tuple(sorted(positioning.items())), sub.fingerprint())
+        model = by_period.get(start)
+        key = (question.key, tuple(sorted(positioning.items())), sub.fingerprint(),
+               (fix.key, model.fingerprint()) if fix and model else None)  # fmt: skip
         cached = _POINTS.get(key)
         if cached is not None:
             return cached
         figures = attribute_figures(sub, question)
         score, _gaps = gap_figures(sub, positioning, question)
+        corrected = corrected_figures(model, fix, positioning, question) if fix and model else None
         return _POINTS.put(key, {
             "comments": sub.n,
             "gap_score": score.as_dict(),
+            "corrected_gap_score": corrected["gap_score"].as_dict() if corrected else None,
             "attributes": {
                 a: {
                     "share": figures[a]["share"].as_dict(),
                     "net_sentiment": figures[a]["net_sentiment"].as_dict(),
+                    "corrected_share": corrected["share"][a].as_dict() if corrected else None,
                 }
                 for a in attributes
             },
@@ -174,9 +209,26 @@ def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval
         "brand": brand["name"],
         "scope": scope.as_dict(),
         "interval": interval,
+        "correction": _correction_summary(fix),
         "declared": positioning,
         "periods": [{"start": start, **values} for start, values in series(sample, interval, point)],
     }
+
+
+def _correction_summary(fix: Correction | None) -> dict:
+    """Which figures are corrected for the classifier's errors, and from how many labels."""
+    from .audit import MIN_LABELLED
+
+    if fix is None or not fix.any:
+        why = (f"the audit needs {MIN_LABELLED} labelled comments of the random review queue" if fix is None
+               else "no attribute has enough labels yet")  # fmt: skip
+        answer = {"available": False, "labelled": fix.labelled if fix else None}
+        return {**answer, "note": f"not corrected: {why}", **({"not_corrected": fix.notes} if fix else {})}
+    note = None
+    if not fix.complete:
+        note = (f"{', '.join(a.replace('_', ' ') for a in fix.notes)}: too few labels to correct; counted as "
+                "tagged in the other shares")  # fmt: skip
+    return {"available": True, **fix.summary(), "note": note}
 
 
 def competitors(db: Database, scope: Scope = Scope()) -> dict:
@@ -245,6 +297,10 @@ def overview(
         length = last - first + timedelta(days=1)
         before = Scope((first - length).isoformat(), (first - timedelta(days=1)).isoformat(), scope.channels)
         previous = brand_gap(db, brand_name, before)
+    from .drift import notices
+
+    brand = get_brand(db, brand_name)
+    drift = notices(db, brand["id"], _attributes(db), scope, before if previous else None)
     now_value = current["gap_score"]["value"]
     before_value = previous["gap_score"]["value"] if previous else None
     change = now_value - before_value if now_value is not None and before_value is not None else None
@@ -253,6 +309,7 @@ def overview(
         "previous": {"scope": previous["scope"], "gap_score": previous["gap_score"]} if previous else None,
         "change": change,
         "reading": reading(current["attributes"]),
+        "drift": drift,
     }
 
 

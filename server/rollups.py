@@ -61,10 +61,11 @@ def month_start(day: str) -> str:
     return day[:8] + "01"
 
 
-def _count(rows: Iterable[tuple]) -> Counter:
+def _count(rows: Iterable[tuple], *, model_only: bool = False) -> Counter:
     """(brand, kind, channel, day, pattern) → comments, from ``_PATTERNS_SQL`` rows ordered by
     comment id. A correction's attributes replace the model's; a correction's sentiment replaces
-    every sentiment; otherwise an attribute's own sentiment, else the comment's."""
+    every sentiment; otherwise an attribute's own sentiment, else the comment's. ``model_only``:
+    the model's own tags, as if there were no corrections."""
     counts: Counter = Counter()
     current = None
     key: tuple = ()
@@ -85,6 +86,10 @@ def _count(rows: Iterable[tuple]) -> Counter:
         assigned,
         feeling,
     ) in rows:
+        if model_only:
+            k_attrs = k_sentiment = None
+            if not assigned:
+                attribute = None
         if cid != current:
             if current is not None:
                 _add(counts, key, _pattern(model, scored, corrected, overall))
@@ -294,6 +299,48 @@ def pattern_rows(
         return _merge(row for rows in parts.values() for row in rows)
     # the edge days' periods lie before and after every whole period: no sort needed
     return [*parts.get("before", []), *parts.get("main", []), *parts.get("after", [])]
+
+
+_HUMAN_SQL = f"""
+    SELECT c.id, c.brand_id, c.kind, c.channel, {_DAY} AS day, t.sentiment, k.attributes, k.sentiment,
+           ta.attribute, ta.assigned, ta.sentiment
+    FROM corrections k
+    JOIN comments c ON c.id = k.comment_id
+    JOIN tags t ON t.comment_id = c.id
+    LEFT JOIN tag_attributes ta ON ta.comment_id = c.id
+    WHERE k.attributes IS NOT NULL AND c.brand_id = ? AND c.kind = ?
+"""
+
+
+def corrected_rows(
+    db: Database,
+    brand_id: int,
+    *,
+    kind: str,
+    start: str | None,
+    end: str | None,
+    channels: Sequence[str] = (),
+    interval: str | None = None,
+    model_only: bool = False,
+) -> list[tuple[str | None, str, int]]:
+    """Like ``pattern_rows``, for the comments whose attributes a person set (a correction that
+    names them), with the person's tags, or the model's own with ``model_only``. Read from the
+    corrections themselves, which are few."""
+    sql, args = _HUMAN_SQL, [brand_id, kind]
+    if start is not None:
+        sql += f" AND {_DAY} >= ?"
+        args.append(start)
+    if end is not None:
+        sql += f" AND {_DAY} <= ?"
+        args.append(end)
+    if channels:
+        sql += f" AND c.channel IN ({', '.join('?' * len(channels))})"
+        args += list(channels)
+    counts = _count(db.execute(sql + " ORDER BY c.id", args), model_only=model_only)
+    bucketer = {"week": week_start, "month": month_start}.get(interval or "", lambda _day: None)
+    return _merge(
+        (bucketer(day), pattern, n) for (_b, _k, channel, day, pattern), n in counts.items() if channel == ALL
+    )
 
 
 def _merge(rows: Iterable[tuple[str | None, str, int]]) -> list[tuple[str | None, str, int]]:

@@ -56,3 +56,25 @@ def test_a_correction_needs_an_audit_that_can_make_one():
     figure = corrected_share(30, 100, sample)
     assert figure["value"] is None and "cannot correct" in figure["note"]  # specificity 0: se + sp = 1
     assert corrected_share(0, 0, sample)["note"] == "no comments"
+
+
+def test_the_posterior_imagines_the_misses_a_bootstrap_cannot():
+    # 80 labelled comments the model did not tag, none of them truly about the attribute, in a
+    # stratum of 2,000; 80 it tagged, 60 truly. No miss was seen, but 2,000 untagged comments
+    # may well hold some: the bootstrap's sensitivity is 1 in every replicate, the posterior's
+    # upper tail of misses brings it down
+    truth = np.array([False] * 80 + [True] * 60 + [False] * 20)
+    predicted = np.array([False] * 80 + [True] * 80)
+    stratum = np.array([0] * 80 + [1] * 80)
+    weight = np.array([2000 / 80] * 80 + [300 / 80] * 80)
+    sample = AuditSample(truth, predicted, stratum, weight)
+    rng = np.random.default_rng(1)
+    boot_se, _ = sample.replicates(300, rng)
+    post_se, post_sp = sample.posterior_replicates(300, rng)
+    assert (boot_se == 1).all()
+    assert np.percentile(post_se, 2.5) < 0.9 and np.median(post_se) > 0.9
+    # specificity: a quarter of 300 tagged are false alarms (75) against 2,000 true negatives
+    assert 0.95 < np.median(post_sp) < 0.975  # 2000 / 2075 = 0.964
+    # one column per attribute: the same draws shape as the bootstrap's
+    wide = AuditSample(np.stack([truth, ~truth], 1), np.stack([predicted, ~predicted], 1), stratum, weight)
+    assert wide.posterior_replicates(50, rng)[0].shape == (50, 2)

@@ -676,3 +676,59 @@ def test_the_review_queue_by_keyboard_updates_the_audit(server):
         assert audit["labelled"] == 11 and rows.count() == len(audit["attributes"])
         page.screenshot(path=str(ARTIFACTS / "audit.png"), full_page=True)
         browser.close()
+
+
+def _post(base: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {TOKEN['value']}"})  # fmt: skip
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+@pytest.mark.browser
+def test_audited_figures_are_corrected_on_the_trend_page_and_the_overview(server):
+    """After the review test: the rest of the random queue is labelled through the API, and the
+    trend page then draws corrected shares, says so, and links to the audit."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    while (item := _api(base, "/api/review/next")["item"]) is not None:
+        _post(base, f"/api/review/{item['id']}", {"action": "accept"})
+    api = _api(base, "/api/brands/Lumio/trends?interval=month")
+    assert api["correction"]["available"] and api["correction"]["labelled"] >= 100
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = _page(browser, base, viewport={"width": 1280, "height": 1100})
+        page.goto(base + "/trends?brand=Lumio&interval=month")
+        page.wait_for_selector("#trends[data-ready=true]", timeout=20000)
+        status = page.get_by_test_id("correction-status")
+        expect(status).to_contain_text(f"corrected for the classifier's errors, from the audit of "
+                                       f"{api['correction']['labelled']} labelled comments")  # fmt: skip
+        drawn = page.evaluate(
+            "() => document.getElementById('shares').data.find(t => t.name === 'reliability (corrected)').y"
+        )
+        assert drawn == [p_["attributes"]["reliability"]["corrected_share"]["value"] for p_ in api["periods"]]
+        assert any(v is not None for v in drawn)
+        page.screenshot(path=str(ARTIFACTS / "trends-corrected.png"), full_page=True)
+        # the figures as tagged, on request
+        page.get_by_label("Figures").select_option("tagged")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_selector("#trends[data-ready=true]", timeout=20000)
+        expect(page.get_by_test_id("correction-status")).to_contain_text("as tagged by the classifier")
+        as_tagged = page.evaluate(
+            "() => document.getElementById('shares').data.find(t => t.name === 'reliability').y"
+        )
+        assert as_tagged == [p_["attributes"]["reliability"]["share"]["value"] for p_ in api["periods"]]
+        page.get_by_test_id("correction-status").get_by_role("link", name="How sure are we?").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("How sure")
+        # the overview: the corrected gap score, and a corrected share per attribute
+        overview = _api(base, "/api/brands/Lumio/overview")
+        page.goto(base + "/overview")
+        expect(page.get_by_test_id("corrected-gap")).to_contain_text(
+            f"{overview['corrected_gap_score']['value'] * 100:.0f} %"
+        )
+        reliability = next(a for a in overview["attributes"] if a["attribute"] == "reliability")
+        cell = page.locator("tr[data-attribute=reliability]").get_by_test_id("corrected")
+        expect(cell).to_contain_text(f"{reliability['corrected_share']['value'] * 100:.0f} %")
+        browser.close()

@@ -35,15 +35,42 @@
       arrayminus: figures.map((f) => (f.value === null ? null : f.value - f.low)) };
   }
 
+  // Which figures are drawn: corrected for the classifier's errors where the audit allows it
+  // (and the page did not ask for the figures as tagged), and why not otherwise.
+  function figuresShown(data) {
+    const corrected = root.dataset.figures !== "tagged" && data.correction.available;
+    const line = document.getElementById("correction-status");
+    if (line) {
+      line.textContent = corrected
+        ? `Shares and the gap score are corrected for the classifier's errors, from the audit of ${data.correction.labelled} ` +
+          "labelled comments; their intervals include the audit's own uncertainty. Net sentiment is as tagged. " +
+          (data.correction.note ? `Not corrected: ${data.correction.note}. ` : "")
+        : root.dataset.figures === "tagged"
+          ? "Figures as tagged by the classifier, without correction. "
+          : `Figures as tagged by the classifier: ${data.correction.note}. `;
+      const link = document.createElement("a");
+      link.href = line.dataset.audit;
+      link.textContent = "How sure are we?";
+      line.appendChild(link);
+      line.dataset.corrected = String(corrected);
+    }
+    const skipped = (data.correction && data.correction.not_corrected) || {};
+    return corrected
+      ? { share: "corrected_share", gap: "corrected_gap_score", label: " (corrected)",
+          name: (attribute) => attribute + (attribute in skipped ? " (not corrected: too few labels)" : " (corrected)") }
+      : { share: "share", gap: "gap_score", label: "", name: (attribute) => attribute };
+  }
+
   function draw(data) {
+    const shown = figuresShown(data);
     const x = data.periods.map((p) => p.start);
     const attributes = data.periods.length ? Object.keys(data.periods[0].attributes) : [];
     const traces = [];
     attributes.forEach((attribute, i) => {
       const color = palette[i % palette.length];
-      const figures = data.periods.map((p) => p.attributes[attribute].share);
+      const figures = data.periods.map((p) => p.attributes[attribute][shown.share]);
       const y = figures.map((f) => f.value);
-      traces.push({ x, y, name: attribute, mode: "lines+markers", legendgroup: attribute, error_y: interval(figures, color),
+      traces.push({ x, y, name: shown.name(attribute), mode: "lines+markers", legendgroup: attribute, error_y: interval(figures, color),
         line: { color, dash: dashes[i % dashes.length] }, customdata: data.periods.map((p) => [attribute, p.comments]),
         hovertemplate: "%{x}: %{y:.0%} of mentions (%{customdata[1]} comments)<extra>" + attribute + "</extra>" });
       if (data.declared && attribute in data.declared) {
@@ -71,13 +98,13 @@
       ? `${drawnSentiment} of ${possible} points drawn: net sentiment needs 30 comments on the attribute in a period; ` +
         "choose weeks with more comments, or months over a longer span, to see more."
       : "";
-    const gap = data.periods.map((p) => p.gap_score);
+    const gap = data.periods.map((p) => p[shown.gap]);
     const band = (key) => gap.map((g) => (g.value === null ? null : g[key]));
     Plotly.newPlot("gap", [
       { x, y: band("high"), mode: "lines", line: { width: 0 }, hoverinfo: "skip", showlegend: false, name: "95 % high" },
       { x, y: band("low"), mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(207,34,46,0.15)",
         hoverinfo: "skip", showlegend: false, name: "95 % low" },
-      { x, y: gap.map((g) => g.value), name: "gap score", mode: "lines+markers", line: { color: "#cf222e" },
+      { x, y: gap.map((g) => g.value), name: "gap score" + shown.label, mode: "lines+markers", line: { color: "#cf222e" },
         customdata: data.periods.map((p) => [null, p.comments]),
         hovertemplate: "%{x}: %{y:.0%} (%{customdata[1]} comments)<extra></extra>" },
     ], { ...layout, yaxis: { tickformat: ".0%", range: [0, 1] } }, config);

@@ -1,0 +1,142 @@
+"""Is the classifier drifting? The two signals the overview shows (issue 9).
+
+- **The audit fell for a new model.** Every time the labelled random sample or the model's tags
+  of it change, the audit (``server.audit``) is kept as a snapshot: per attribute F1 and the
+  sentiment accuracy, with their intervals (``record_audit``; run after each classification run,
+  and before one that re-tags, and when the overview is opened). When the model now tagging
+  scores lower than the previous model did, so that the previous model's figure lies above the
+  new one's 95 % interval, the overview says which figure fell, from what to what.
+- **More comments carry no attribute.** The share of customer comments that no attribute claims
+  in the period shown against the period before it: when it rose by at least
+  ``UNCLAIMED_RISE`` and a two-proportion z-test gives z ≥ ``UNCLAIMED_Z`` (about one chance
+  in a thousand of noise), customers may be talking about something the taxonomy lacks (see
+  Themes), or the classifier may no longer recognise how they say it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+
+from sqlite_utils import Database
+
+from .audit import MIN_LABELLED, audit, labelled_comments, labels_digest
+from .db import utcnow, write_transaction
+from .metrics import load_sample
+from .rollups import version as figures_version
+
+SNAPSHOT_RESAMPLES = 300
+UNCLAIMED_RISE = 0.05
+UNCLAIMED_Z = 3.0
+MIN_COMMENTS = 30
+_UNCLAIMED: dict[tuple, dict | None] = {}
+_LOCK = threading.Lock()
+
+
+def record_audit(db: Database) -> bool:
+    """Keep a snapshot of the audit if its labels or the model's tags changed since the last one
+    (and one model tags the whole sample); answer whether one was taken."""
+    labelled = labelled_comments(db)
+    models = sorted({r["model"] for r in labelled})
+    if len(labelled) < MIN_LABELLED or len(models) != 1:
+        return False
+    digest = labels_digest(labelled)
+    last = db.execute("SELECT digest FROM audit_snapshots ORDER BY id DESC LIMIT 1").fetchone()
+    if last is not None and last[0] == digest:
+        return False
+    result = audit(db, resamples=SNAPSHOT_RESAMPLES)
+    figures = {
+        "f1": {a["attribute"]: a["f1"] for a in result["attributes"]},
+        "sentiment": result["sentiment"],
+    }
+    with write_transaction(db):
+        db["audit_snapshots"].insert({"taken_at": utcnow(), "model": models[0], "labelled": len(labelled),
+                                      "digest": digest, "figures": json.dumps(figures)})  # fmt: skip
+    return True
+
+
+def snapshots(db: Database, limit: int = 50) -> list[dict]:
+    """The latest audit snapshots, newest first."""
+    rows = db.query("SELECT * FROM audit_snapshots ORDER BY id DESC LIMIT ?", [limit])
+    return [{**r, "figures": json.loads(r["figures"])} for r in rows]
+
+
+def audit_fell(db: Database) -> list[dict]:
+    """The figures of the model tagging now that fell below the previous model's."""
+    kept = snapshots(db)
+    if not kept:
+        return []
+    now = kept[0]
+    before = next((s for s in kept if s["model"] != now["model"]), None)
+    if before is None:
+        return []
+    pairs = [(f"F1 for {attribute.replace('_', ' ')}", figure, before["figures"]["f1"].get(attribute))
+             for attribute, figure in now["figures"]["f1"].items()]  # fmt: skip
+    pairs.append(("sentiment accuracy", now["figures"]["sentiment"], before["figures"]["sentiment"]))
+    notices = []
+    for what, current, previous in pairs:
+        if not current or not previous or current.get("value") is None or previous.get("value") is None:
+            continue
+        if current["high"] < previous["value"]:
+            notices.append({
+                "kind": "audit_fell",
+                "figure": what,
+                "message": (f"The classifier's {what} fell from {previous['value']:.2f} "
+                            f"(model {before['model']}) to {current['value']:.2f} "
+                            f"[{current['low']:.2f}–{current['high']:.2f}] "
+                            f"(model {now['model']}), on {now['labelled']} labelled comments."),
+                "before": previous, "now": current, "link": "audit",
+            })  # fmt: skip
+    return notices
+
+
+def unclaimed_rose(db: Database, brand_id: int, attributes: list[str], scope, previous) -> dict | None:
+    """A notice when the share of customer comments with no attribute rose significantly from the
+    ``previous`` scope to ``scope`` (``server.perception.Scope``). Kept while the figures'
+    counts are unchanged (``server.rollups.version``)."""
+    key = (brand_id, tuple(attributes), scope, previous, figures_version(db))
+    with _LOCK:
+        if key in _UNCLAIMED:
+            return _UNCLAIMED[key]
+    found = _unclaimed_rose(db, brand_id, attributes, scope, previous)
+    with _LOCK:
+        if len(_UNCLAIMED) > 256:
+            _UNCLAIMED.clear()
+        _UNCLAIMED[key] = found
+    return found
+
+
+def _unclaimed_rose(db: Database, brand_id: int, attributes: list[str], scope, previous) -> dict | None:
+    shares = []
+    for where in (previous, scope):
+        sample = load_sample(
+            db, brand_id, attributes, start=where.start, end=where.end, channels=where.channels
+        )
+        none = float(sample.counts[sample.mentions.sum(axis=1) == 0].sum()) if sample.n else 0.0
+        shares.append((none, sample.n))
+    (none_before, n_before), (none_now, n_now) = shares
+    if min(n_before, n_now) < MIN_COMMENTS:
+        return None
+    before, now = none_before / n_before, none_now / n_now
+    pooled = (none_before + none_now) / (n_before + n_now)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / n_before + 1 / n_now))
+    z = (now - before) / spread if spread else 0.0
+    if now - before < UNCLAIMED_RISE or z < UNCLAIMED_Z:
+        return None
+    return {
+        "kind": "unclaimed_rose",
+        "message": (f"{now:.0%} of customer comments in this period carry no attribute, up from {before:.0%} "
+                    f"in the period before ({n_now} and {n_before} comments): customers may be talking "
+                    "about something the taxonomy lacks, or the classifier may no longer recognise how they "
+                    "say it."),
+        "before": round(before, 4), "now": round(now, 4), "z": round(z, 2), "link": "themes",
+    }  # fmt: skip
+
+
+def notices(db: Database, brand_id: int, attributes: list[str], scope, previous) -> list[dict]:
+    """Everything the overview should tell the team about drift, newest audit first."""
+    record_audit(db)
+    found = audit_fell(db)
+    rose = unclaimed_rose(db, brand_id, attributes, scope, previous) if previous is not None else None
+    return found + ([rose] if rose else [])
