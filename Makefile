@@ -7,7 +7,7 @@ PORT   ?= 5000
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test bench bench-pages bench-load bench-themes bench-corrected bench-accuracy extension lint format clean
+.PHONY: help install run serve test bench bench-pages bench-load bench-themes bench-corrected bench-alerts bench-accuracy extension lint format clean
 
 help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench-load  50 clients clipping and reading the overview for 60 s (bench/load.py)"
 	@echo "make bench-themes  themes: outlier share, stability with 5 % more comments, time on 100,000 (bench/themes.py)"
 	@echo "make bench-corrected  coverage of corrected shares' intervals on simulated data (bench/corrected.py)"
+	@echo "make bench-alerts     false-alarm rate and detection of the alert rules on simulated data (bench/alerts.py)"
 	@echo "make bench-accuracy  classifier accuracy on ../shared/eval (about 15 minutes)"
 	@echo "make extension  build dist/gapwatch-chrome.zip and dist/gapwatch-firefox.zip"
 	@echo "make lint   ruff check and format check"
@@ -65,6 +66,9 @@ bench-themes: $(VENV)/.installed
 
 bench-corrected: $(VENV)/.installed
 	$(BIN)/python bench/corrected.py
+
+bench-alerts: $(VENV)/.installed
+	$(BIN)/python bench/alerts.py
 
 extension: | $(BIN)/python
 	$(BIN)/python scripts/build_extension.py

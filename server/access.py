@@ -33,6 +33,10 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "web.tokens_create": ("admin",),
     "web.tokens_revoke": ("admin",),
     "web.theme_promote": ("write",),  # its form, too: only editors may promote
+    "api.alert_read": ("read",),  # triage: anyone who reads alerts may mark them read
+    "api.alerts_read_all": ("read",),
+    "web.alert_read": ("read",),
+    "web.alerts_read_all": ("read",),
 }
 WHAT = {"read": "read", "clip": "send clips", "write": "make changes", "admin": "manage users and tokens"}
 

@@ -26,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from . import crawls
 from .db import open_db, utcnow, write_transaction
 from .errors import Conflict
+from .notify import WEEKDAYS
 from .schedules import first_run, parse_schedule
 from .themes import take_requests as take_theme_requests
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 SYNC_EVERY = 5  # seconds between reads of the sources table
 STANDBY_POLL = 5  # seconds between attempts of a standby process to take the lock
 HEARTBEAT_KEY = "scheduler_heartbeat"
+ALERTS_EVERY = 3600  # seconds between evaluations of the alert rules besides those after each batch
 
 
 # --- the jobs: plain functions ----------------------------------------------------------------
@@ -88,6 +90,34 @@ def themes_job(db_path: str, config: dict, brands: list[str] | None = None, trig
     for run in done:
         log.info("themes of %s: %s in %s comments (%.1f s)", run.brand, run.themes, run.comments, run.seconds)
     return len(done)
+
+
+def alerts_job(db_path: str, config: dict) -> int:
+    """Evaluate the alert rules, then deliver what is due (new alerts, and failed deliveries
+    again); answer how many alerts were raised."""
+    from .alerts import evaluate
+    from .notify import deliver
+
+    db = open_db(db_path, migrate=False)
+    try:
+        raised = evaluate(db)
+        delivered = deliver(db, config)
+    finally:
+        db.conn.close()
+    if raised or any(delivered.values()):
+        log.info("alerts: %s raised, delivered %s", len(raised), delivered)
+    return len(raised)
+
+
+def digest_job(db_path: str, config: dict) -> dict:
+    """Send the weekly digest (once per ISO week)."""
+    from .notify import send_digest
+
+    db = open_db(db_path, migrate=False)
+    try:
+        return send_digest(db, config)
+    finally:
+        db.conn.close()
 
 
 # --- the scheduler ----------------------------------------------------------------------------
@@ -177,13 +207,18 @@ class Scheduler:
             self._sync, "interval", seconds=SYNC_EVERY, id="sync", next_run_time=datetime.now(UTC)
         )
         scheduler.add_job(
-            classify_job,
+            self._classify,
             "interval",
             seconds=self.config["CLASSIFY_EVERY"],
             id="classify",
-            args=[self.db_path, self.config],
             next_run_time=datetime.now(UTC),
         )
+        scheduler.add_job(alerts_job, "interval", seconds=ALERTS_EVERY, id="alerts",
+                          args=[self.db_path, self.config])  # fmt: skip
+        weekday = str(self.config.get("DIGEST_WEEKDAY", "mon")).lower()
+        if weekday in WEEKDAYS:
+            scheduler.add_job(digest_job, "cron", day_of_week=weekday, hour=self.config["DIGEST_HOUR"],
+                              id="digest", args=[self.db_path, self.config])  # fmt: skip
         if self.config["THEMES_EVERY"] > 0:
             scheduler.add_job(
                 themes_job,
@@ -237,6 +272,12 @@ class Scheduler:
         run = crawl_job(self.db_path, source_id, trigger, self.config)
         if run is not None and run["new_count"]:
             self.wake_classifier()
+        elif run is not None:  # nothing to tag: the alerts (a failing source) are checked now
+            alerts_job(self.db_path, self.config)
+
+    def _classify(self) -> None:
+        if classify_job(self.db_path, self.config):  # a batch was tagged: the figures moved
+            alerts_job(self.db_path, self.config)
 
 
 def heartbeat(db: Any) -> str | None:

@@ -148,6 +148,30 @@ SETTINGS: tuple[Setting, ...] = (
         "changed is clustered again); 0 turns the schedule off (the Themes page can still ask).",
         _to_int,
     ),
+    Setting(
+        "ALERT_WEBHOOK",
+        "",
+        'URL that each new alert is POSTed to as JSON {"text", "alert"} (Slack, Mattermost, '
+        "Rocket.Chat or Teams incoming webhooks show the text); empty: no webhook.",
+    ),
+    Setting("SMTP_HOST", "", "SMTP server for alert emails and the weekly digest; empty: no email."),
+    Setting("SMTP_PORT", 587, "Port of the SMTP server.", _to_int),
+    Setting("SMTP_STARTTLS", 1, "1: upgrade the SMTP connection with STARTTLS before logging in.", _to_int),
+    Setting("SMTP_USER", "", "SMTP login (empty: no login)."),
+    Setting("SMTP_PASSWORD", "", "SMTP password."),
+    Setting("SMTP_FROM", "gapwatch@localhost", "Sender address of alert emails."),
+    Setting("ALERT_EMAIL_TO", "", "Who gets alert emails and the weekly digest: addresses, comma-separated."),
+    Setting(
+        "PUBLIC_URL",
+        "http://127.0.0.1:5000",
+        "Address the team opens Gapwatch at: links in webhooks, emails and the digest start with it.",
+    ),
+    Setting(
+        "DIGEST_WEEKDAY",
+        "mon",
+        "Day of the weekly digest (mon … sun, at DIGEST_HOUR UTC); 'off': no digest.",
+    ),
+    Setting("DIGEST_HOUR", 8, "Hour (UTC) the weekly digest is sent on DIGEST_WEEKDAY.", _to_int),
     Setting("CRAWL_TIMEOUT", 20, "Seconds a crawl waits for one page before giving up on it.", _to_float),
     Setting("CRAWL_RETRIES", 2, "Retries of a page that timed out or answered 429/5xx.", _to_int),
     Setting(

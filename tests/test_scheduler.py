@@ -11,13 +11,14 @@ import threading
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from http.server import ThreadingHTTPServer
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from server import settings
-from server.crawls import add_source, fail_orphans, get_run, list_runs, run_source, start_run
+from server.crawls import add_source, fail_orphans, finish_run, get_run, list_runs, run_source, start_run
 from server.errors import Conflict, Invalid
 from server.scheduler import Scheduler, crawl_job
 from server.schedules import first_run, parse_schedule
@@ -303,3 +304,39 @@ def test_a_page_asks_for_themes_and_the_scheduler_finds_them(db, db_path):
     found = list_themes(db, "Acme")
     assert found["runs"]["done"]["trigger"] == "manual"
     assert found["themes"] and any("dark" in term for term in found["themes"][0]["terms"][:3])
+
+
+def test_after_each_crawl_the_alert_rules_run_and_a_failing_source_reaches_the_webhook(db, db_path):
+    """Issue 10: the scheduler evaluates the rules after each crawl; three failed runs of a
+    scheduled source raise one alert, delivered to a (local) webhook once."""
+    from server.alerts import list_alerts
+    from tests.test_alerts import _Hook
+
+    _Hook.received, _Hook.status = [], 200
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    try:
+        with Site() as site:
+            site.paths["/r"] = Answer(b"down for maintenance", status=503)
+            source = add_source(db, {"kind": "schemaorg", "url": site.url("/r"), "brand": "Acme",
+                                     "schedule": "every 10s", "name": "Flaky reviews"})  # fmt: skip
+            for _ in range(2):  # it failed twice before; the scheduler's first run is the third
+                finish_run(
+                    db, start_run(db, source["id"], "manual"), {"status": "failed", "errors": ["HTTP 503"]}
+                )
+            scheduler = Scheduler(str(db_path), config(
+                db_path, CLASSIFY_EVERY=3600, ALERT_WEBHOOK=f"http://127.0.0.1:{hook.server_port}/hook"
+            ))  # fmt: skip
+            assert scheduler.start()
+            try:
+                wait_for(lambda: _Hook.received, 30, "the webhook")
+                wait_for(lambda: len(finished_runs(db)) >= 4, 30, "a fourth failed run")
+            finally:
+                scheduler.stop()
+    finally:
+        hook.shutdown()
+    assert all(r["status"] == "failed" for r in finished_runs(db))
+    (alert,) = list_alerts(db)["alerts"]  # once, though it kept failing
+    assert alert["title"] == "Flaky reviews keeps failing to crawl"
+    assert alert["deliveries"]["webhook"]["status"] == "sent"
+    assert [p["alert"]["id"] for p in _Hook.received] == [alert["id"]]

@@ -1,0 +1,77 @@
+"""Early warning (``server.alerts``, ``server.notify``):
+
+- ``GET /api/alerts?unread=1&brand=&page=``: the alerts, newest first, and how many are unread;
+- ``POST /api/alerts/<id>/read`` (``{"read"?: true}``; false marks it unread again) and
+  ``POST /api/alerts/read-all``;
+- ``GET /api/alerts/rules``, ``PUT /api/alerts/rules/<id>`` (``{"enabled"?, "params"?}``);
+- ``POST /api/alerts/check``: evaluate the rules now and deliver what is due;
+- ``GET /api/alerts/digest``: the weekly digest as it would be sent now.
+"""
+
+from flask import current_app, g, jsonify, request
+
+from ..alerts import evaluate, list_alerts, list_rules, mark_read, update_rule
+from ..db import get_db
+from ..errors import Invalid
+from ..notify import deliver, digest
+from ..params import whole_number
+from ..schema import Field, check_object, fields
+from . import bp
+from .body import json_body
+
+READ = fields(Field("read", (bool,)))
+RULE = fields(Field("enabled", (bool,)), Field("params", (dict,)))
+PER_PAGE = 50
+
+
+def _by() -> str:
+    return f"token:{g.token['name']}" if g.get("token") else None
+
+
+@bp.get("/alerts")
+def alerts_index():
+    unread = request.args.get("unread", "0")
+    if unread not in ("0", "1"):
+        raise Invalid("unread must be 0 or 1")
+    page = whole_number(request.args.get("page", "1"))
+    if not page:
+        raise Invalid("page must be a whole number from 1")
+    found = list_alerts(get_db(), unread=unread == "1", brand=request.args.get("brand") or None,
+                        limit=PER_PAGE, offset=(page - 1) * PER_PAGE)  # fmt: skip
+    return jsonify({**found, "page": page, "per_page": PER_PAGE})
+
+
+@bp.post("/alerts/<int:alert_id>/read")
+def alert_read(alert_id: int):
+    body = check_object(json_body(), READ)
+    read = True if body["read"] is None else body["read"]
+    mark_read(get_db(), alert_id, read=read, by=_by())
+    return jsonify({"id": alert_id, "read": read})
+
+
+@bp.post("/alerts/read-all")
+def alerts_read_all():
+    return jsonify({"marked": mark_read(get_db(), by=_by())})
+
+
+@bp.get("/alerts/rules")
+def alert_rules():
+    return jsonify({"rules": list_rules(get_db())})
+
+
+@bp.put("/alerts/rules/<int:rule_id>")
+def alert_rule_update(rule_id: int):
+    body = check_object(json_body(), RULE)
+    return jsonify(update_rule(get_db(), rule_id, enabled=body["enabled"], params=body["params"], by=_by()))
+
+
+@bp.post("/alerts/check")
+def alerts_check():
+    db = get_db()
+    raised = evaluate(db)
+    return jsonify({"raised": raised, "delivered": deliver(db, current_app.config)})
+
+
+@bp.get("/alerts/digest")
+def alerts_digest():
+    return jsonify(digest(get_db(), current_app.config))

@@ -1,0 +1,205 @@
+"""Delivering alerts (issue 10) beyond the in-app list: a webhook and email, and the weekly digest.
+
+- **Webhook** (``GAPWATCH_ALERT_WEBHOOK``): one POST per alert of JSON ``{"text", "alert"}``:
+  ``text`` is the alert in a few lines (what Slack, Mattermost, Rocket.Chat and Teams incoming
+  webhooks show), ``alert`` the whole alert with its figures and an absolute link.
+- **Email** (``GAPWATCH_SMTP_HOST`` and ``GAPWATCH_ALERT_EMAIL_TO``): one message per brand for
+  the alerts of one evaluation, so a burst does not become a flood.
+- A delivery that fails is recorded on the alert with its error and tried again at the next
+  evaluation, up to ``MAX_ATTEMPTS`` times; the alert itself is never lost (it is in the app).
+- **Weekly digest**: the week's alerts and each own brand's gap now, by email and webhook, once
+  per ISO week on ``GAPWATCH_DIGEST_WEEKDAY`` (``gapwatch alerts digest`` shows or sends it).
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import ssl
+import urllib.error
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+
+from sqlite_utils import Database
+
+from .db import utcnow, write_transaction
+
+MAX_ATTEMPTS = 5
+TIMEOUT = 10  # seconds a webhook or SMTP server may take
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DIGEST_KEY = "alerts_digest_week"
+
+
+def channels(config: dict) -> list[str]:
+    """The delivery channels configured: ``webhook`` and/or ``email``."""
+    found = []
+    if config.get("ALERT_WEBHOOK"):
+        found.append("webhook")
+    if config.get("SMTP_HOST") and config.get("ALERT_EMAIL_TO"):
+        found.append("email")
+    return found
+
+
+def absolute(config: dict, link: str | None) -> str | None:
+    if not link:
+        return None
+    return config.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/") + link
+
+
+def alert_text(alert: dict, config: dict) -> str:
+    link = absolute(config, alert.get("link"))
+    return f"{alert['brand']}: {alert['title']}\n{alert['message']}" + (f"\n{link}" if link else "")
+
+
+def post_webhook(url: str, payload: dict) -> None:
+    """POST ``payload`` as JSON; raise ``OSError`` unless the server answers 2xx."""
+    request = urllib.request.Request(url, data=json.dumps(payload, default=float).encode(), method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "User-Agent": "Gapwatch alerts"})  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        raise OSError(f"the webhook answered HTTP {exc.code}") from None
+    except (urllib.error.URLError, TimeoutError) as exc:
+        raise OSError(f"the webhook could not be reached: {getattr(exc, 'reason', exc)}") from None
+
+
+def send_email(config: dict, subject: str, body: str) -> None:
+    """Send one plain-text message to ``ALERT_EMAIL_TO`` through the configured SMTP server."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = config.get("SMTP_FROM") or "gapwatch@localhost"
+    message["To"] = ", ".join(to.strip() for to in config["ALERT_EMAIL_TO"].split(",") if to.strip())
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25), timeout=TIMEOUT) as smtp:
+            if config.get("SMTP_STARTTLS"):
+                smtp.starttls(context=ssl.create_default_context())
+            if config.get("SMTP_USER"):
+                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise OSError(f"the email could not be sent: {exc}") from None
+
+
+def _record(db: Database, alert_id: int, channel: str, error: str | None) -> None:
+    row = db.execute("SELECT deliveries FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    deliveries = json.loads(row[0] or "{}")
+    entry = deliveries.get(channel, {"attempts": 0})
+    entry.update({"attempts": entry["attempts"] + 1, "at": utcnow(), "status": "failed" if error else "sent",
+                  "error": error})  # fmt: skip
+    deliveries[channel] = entry
+    with write_transaction(db):
+        db.execute("UPDATE alerts SET deliveries = ? WHERE id = ?", [json.dumps(deliveries), alert_id])
+
+
+def _due(db: Database, channel: str) -> list[dict]:
+    """Alerts of the last week not yet delivered on ``channel`` with attempts left."""
+    from .alerts import get_alert
+
+    since = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ids = [r[0] for r in db.execute("SELECT id FROM alerts WHERE created_at >= ? ORDER BY id", [since])]
+    due = []
+    for alert in (get_alert(db, i) for i in ids):
+        entry = alert["deliveries"].get(channel)
+        if entry is None or (entry["status"] != "sent" and entry["attempts"] < MAX_ATTEMPTS):
+            due.append(alert)
+    return due
+
+
+def deliver(db: Database, config: dict) -> dict[str, int]:
+    """Send what is due on each configured channel; answer how many alerts each one delivered."""
+    sent = {}
+    for channel in channels(config):
+        due = _due(db, channel)
+        sent[channel] = 0
+        if channel == "webhook":
+            for alert in due:
+                payload = {"text": alert_text(alert, config),
+                           "alert": {**alert, "link": absolute(config, alert["link"])}}  # fmt: skip
+                try:
+                    post_webhook(config["ALERT_WEBHOOK"], payload)
+                except OSError as exc:
+                    _record(db, alert["id"], channel, str(exc))
+                else:
+                    _record(db, alert["id"], channel, None)
+                    sent[channel] += 1
+        else:
+            by_brand: dict[str, list[dict]] = {}
+            for alert in due:
+                by_brand.setdefault(alert["brand"], []).append(alert)
+            for brand, alerts in by_brand.items():
+                plural = "s" if len(alerts) > 1 else ""
+                subject = f"Gapwatch: {len(alerts)} new alert{plural} for {brand}"
+                body = "\n\n".join(alert_text(a, config) for a in alerts)
+                try:
+                    send_email(config, subject, body + "\n\n-- \nGapwatch early warning")
+                except OSError as exc:
+                    for alert in alerts:
+                        _record(db, alert["id"], channel, str(exc))
+                else:
+                    for alert in alerts:
+                        _record(db, alert["id"], channel, None)
+                    sent[channel] += len(alerts)
+    return sent
+
+
+# --- the weekly digest -----------------------------------------------------------------------------
+
+
+def digest(db: Database, config: dict, today: date | None = None) -> dict:
+    """The week's alerts and each own brand's gap now, as a subject and a text."""
+    from .brands import list_brands
+    from .perception import overview
+
+    today = today or datetime.now(UTC).date()
+    since = (today - timedelta(days=7)).isoformat()
+    alerts = [dict(r) for r in db.query(
+        "SELECT a.id, a.title, a.message, a.link, a.created_at, b.name AS brand FROM alerts a "
+        "JOIN brands b ON b.id = a.brand_id WHERE a.created_at >= ? ORDER BY a.id", [since]
+    )]  # fmt: skip
+    lines = [f"Gapwatch, the week to {today.isoformat()}", ""]
+    for brand in (b for b in list_brands(db, counts=False) if b["is_ours"]):
+        view = overview(db, brand["name"])
+        score = view["gap_score"]
+        if score["value"] is not None:
+            change = view.get("change")
+            moved = f", {change * 100:+.0f} points on the previous period" if change is not None else ""
+            lines.append(f"Perception gap of {brand['name']}: {score['value']:.0%} "
+                         f"[{score['low']:.0%}–{score['high']:.0%}]{moved}.")  # fmt: skip
+        if view.get("reading"):
+            lines.append(view["reading"])
+    counted = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
+    lines += ["", f"{counted} this week" + (":" if alerts else ".")]
+    lines += [f"- {a['brand']}: {a['title']}. {a['message']}" for a in alerts]
+    link = absolute(config, "/alerts")
+    lines += ["", f"All alerts: {link}"]
+    return {"subject": f"Gapwatch weekly digest: {counted}",
+            "text": "\n".join(lines), "alerts": len(alerts)}  # fmt: skip
+
+
+def send_digest(db: Database, config: dict, *, today: date | None = None, force: bool = False) -> dict:
+    """Send the digest on every configured channel once per ISO week (``force``: again)."""
+    today = today or datetime.now(UTC).date()
+    year, number, _day = today.isocalendar()
+    week = f"{year}-W{number:02d}"
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [DIGEST_KEY]).fetchone()
+    if row and row[0] == week and not force:
+        return {"sent": [], "note": f"the digest of {week} was sent already"}
+    made = digest(db, config, today)
+    sent, errors = [], {}
+    for channel in channels(config):
+        try:
+            if channel == "webhook":
+                post_webhook(config["ALERT_WEBHOOK"], {"text": made["text"], "digest": made})
+            else:
+                send_email(config, made["subject"], made["text"])
+            sent.append(channel)
+        except OSError as exc:
+            errors[channel] = str(exc)
+    if sent:
+        with write_transaction(db):
+            db["meta"].upsert({"key": DIGEST_KEY, "value": week}, pk="key")
+    return {"sent": sent, "errors": errors, "week": week, **made}
