@@ -419,7 +419,7 @@ def eval_(on_workspace: bool, taxonomy_file: str | None, train_file: str | None,
     click.echo(f"speed {result['comments_per_second']:.0f} comments/s")
 
 
-from . import cli_alerts, cli_review, cli_sources, cli_themes, cli_users  # noqa: E402,F401  (register their commands on main)
+from . import cli_alerts, cli_report, cli_review, cli_sources, cli_themes, cli_users  # noqa: E402,F401  (register their commands on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -732,3 +732,58 @@ def test_audited_figures_are_corrected_on_the_trend_page_and_the_overview(server
         cell = page.locator("tr[data-attribute=reliability]").get_by_test_id("corrected")
         expect(cell).to_contain_text(f"{reliability['corrected_share']['value'] * 100:.0f} %")
         browser.close()
+
+
+@pytest.mark.browser
+def test_the_demos_evidence_pack_from_the_overview_and_the_cli(server, tmp_path):
+    """Issue 10: the overview's button downloads the PDF; `gapwatch report` writes HTML and PDF
+    whose figures are the API's; the HTML opens offline on a phone; the PDF's pages are kept as
+    images for review (tests/artifacts/report/)."""
+    import pypdfium2 as pdfium
+    from playwright.sync_api import sync_playwright
+
+    base, env = server
+    done = subprocess.run([GAPWATCH, "report", "--period", "2026-Q3", "--out", str(tmp_path)], env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    html_file, pdf_file = sorted(tmp_path.iterdir(), key=lambda p: p.suffix)  # .html, .pdf
+    html = html_file.read_text()
+    api = _api(base, "/api/brands/Lumio/overview?from=2026-07-01&to=2026-09-30")
+    gap = api["gap_score"]
+    assert f'data-testid="gap-score">{gap["value"] * 100:.0f} %</span>' in html
+    assert f"[95 % interval {gap['low'] * 100:.0f} %–{gap['high'] * 100:.0f} %]" in html
+    for row in api["attributes"]:
+        cell = html.split(f'<tr data-attribute="{row["attribute"]}">')[1].split('data-testid="share">')[1]
+        assert cell.startswith(f"{row['share']['value'] * 100:.0f} %"), row["attribute"]
+    document = pdfium.PdfDocument(str(pdf_file))
+    text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    assert f"{gap['value'] * 100:.0f} %" in text and "Lumio: what customers say against what you" in text
+    folder = ARTIFACTS.parent / "report"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(len(document)):
+        document[i].render(scale=1.5).to_pil().save(folder / f"demo-page-{i + 1}.png")
+    with sync_playwright() as p:
+        browser = _browser(p)
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        requests = []
+        phone.on("request", lambda r: requests.append(r.url))
+        phone.goto(html_file.as_uri())
+        assert [u for u in requests if not u.startswith("file:")] == []  # nothing fetched: it opens offline
+        overflow = phone.evaluate(
+            "() => [...document.querySelectorAll('body *')].filter(e => !e.closest('.wide'))"
+            ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName)"
+        )
+        assert overflow == []
+        phone.screenshot(path=str(folder / "demo-phone.png"), full_page=True)
+        page = _page(browser, base, viewport={"width": 1280, "height": 1000})
+        page.goto(base + "/overview")
+        page.get_by_test_id("evidence-pack").get_by_label("Evidence pack for the board, period").fill(
+            "2026-Q3"
+        )
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download PDF").click()
+        saved = tmp_path / "from-the-page.pdf"
+        download.value.save_as(saved)
+        assert download.value.suggested_filename == pdf_file.name
+        assert saved.read_bytes().startswith(b"%PDF")
+        browser.close()

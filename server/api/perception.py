@@ -40,3 +40,11 @@ def language(brand: str):
     scope = Scope.from_args(request.args)
     return jsonify(language_gap(get_db(), brand, start=scope.start, end=scope.end,
                                 attribute=request.args.get("attribute") or None))  # fmt: skip
+
+
+@bp.get("/brands/<brand>/report")
+def report(brand: str):
+    """The evidence pack: ``period`` (90d, 2026, 2026-Q3, 2026-09, a..b), ``format`` (json, html, pdf)."""
+    from ..web.report import report_response
+
+    return report_response(brand, request.args.get("period") or None, request.args.get("format", "json"))
