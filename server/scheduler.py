@@ -16,7 +16,7 @@ import fcntl
 import logging
 import os
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ SYNC_EVERY = 5  # seconds between reads of the sources table
 STANDBY_POLL = 5  # seconds between attempts of a standby process to take the lock
 HEARTBEAT_KEY = "scheduler_heartbeat"
 ALERTS_EVERY = 3600  # seconds between evaluations of the alert rules besides those after each batch
+ALERTS_FIRST = 30  # seconds after the scheduler starts before the first evaluation
 
 
 # --- the jobs: plain functions ----------------------------------------------------------------
@@ -214,7 +215,8 @@ class Scheduler:
             next_run_time=datetime.now(UTC),
         )
         scheduler.add_job(alerts_job, "interval", seconds=ALERTS_EVERY, id="alerts",
-                          args=[self.db_path, self.config])  # fmt: skip
+                          args=[self.db_path, self.config],
+                          next_run_time=datetime.now(UTC) + timedelta(seconds=ALERTS_FIRST))  # fmt: skip
         weekday = str(self.config.get("DIGEST_WEEKDAY", "mon")).lower()
         if weekday in WEEKDAYS:
             scheduler.add_job(digest_job, "cron", day_of_week=weekday, hour=self.config["DIGEST_HOUR"],
