@@ -312,7 +312,7 @@ def corrected_figures(
 ) -> dict:
     """Mention rates, perceived shares and the gap score corrected for the classifier's errors.
 
-    ``model`` holds the comments with the model's own tags (``load_model_sample``); each
+    ``model`` holds the comments with the model's own tags (``load_sample(..., model_tags=True)``); each
     attribute's mention rate is corrected with the Rogan–Gladen estimator from the audit's
     sensitivity and specificity (``server.adjust``), and the shares are the corrected rates
     normalised. An attribute the audit cannot correct yet (too few labels) has no corrected
@@ -394,43 +394,29 @@ def load_sample(
     end: str | None = None,
     channels: Sequence[str] = (),
     interval: str | None = None,
+    model_tags: bool = False,
 ) -> Sample:
     """The classified comments of a brand (``kind``: customer or emitted) in ``[start, end]``
     (dates, inclusive; a comment's date is when it was published, else collected), optionally
-    from some channels only. A human correction replaces the model's attributes and sentiment.
+    from some channels only. A human correction replaces the model's attributes and sentiment,
+    unless ``model_tags``: then every comment carries the model's own tags (what
+    ``corrected_figures`` corrects with the audit's error rates, which describe the model).
 
     Read from the pre-aggregated counts of ``server.rollups``: one row per tag pattern (and per
-    week or month when ``interval`` is given, as the row's date, for ``series``)."""
-    from .rollups import pattern_rows
-
-    rows = pattern_rows(db, brand_id, kind=kind, start=start, end=end, channels=channels, interval=interval)
-    return _from_rows(attributes, rows, interval is not None)
-
-
-def load_model_sample(
-    db: Database,
-    brand_id: int,
-    attributes: Sequence[str],
-    *,
-    kind: str = "customer",
-    start: str | None = None,
-    end: str | None = None,
-    channels: Sequence[str] = (),
-    interval: str | None = None,
-) -> Sample:
-    """``load_sample``'s comments with the model's own tags, people's corrections set aside: what
-    ``corrected_figures`` corrects with the audit's error rates, which describe the model."""
+    week or month when ``interval`` is given, as the row's date, for ``series``); with
+    ``model_tags``, the corrected comments' patterns are swapped for the model's (they are few)."""
     from .rollups import corrected_rows, pattern_rows
 
     where = {"kind": kind, "start": start, "end": end, "channels": channels, "interval": interval}
-    counts: dict[tuple[str | None, str], int] = {}
-    for sign, rows in ((1, pattern_rows(db, brand_id, **where)), (-1, corrected_rows(db, brand_id, **where)),
-                       (1, corrected_rows(db, brand_id, **where, model_only=True))):  # fmt: skip
-        for bucket, pattern, n in rows:
-            counts[(bucket, pattern)] = counts.get((bucket, pattern), 0) + sign * n
-    rows = [
-        (b, p, n) for (b, p), n in sorted(counts.items(), key=lambda i: (i[0][0] or "", i[0][1])) if n > 0
-    ]
+    rows = pattern_rows(db, brand_id, **where)
+    if model_tags:
+        counts: dict[tuple[str | None, str], int] = {}
+        for sign, part in ((1, rows), (-1, corrected_rows(db, brand_id, **where)),
+                           (1, corrected_rows(db, brand_id, **where, model_only=True))):  # fmt: skip
+            for bucket, pattern, n in part:
+                counts[(bucket, pattern)] = counts.get((bucket, pattern), 0) + sign * n
+        ordered = sorted(counts.items(), key=lambda item: (item[0][0] or "", item[0][1]))
+        rows = [(bucket, pattern, n) for (bucket, pattern), n in ordered if n > 0]
     return _from_rows(attributes, rows, interval is not None)
 
 

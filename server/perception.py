@@ -24,7 +24,6 @@ from .metrics import (
     attribute_figures,
     corrected_figures,
     gap_figures,
-    load_model_sample,
     load_sample,
     message_gap,
     ownership,
@@ -98,11 +97,11 @@ def _attributes(db: Database) -> list[str]:
 
 def _sample(
     db: Database, brand_id: int, attributes: list[str], scope: Scope, kind: str = "customer",
-    interval: str | None = None,
+    interval: str | None = None, model_tags: bool = False,
 ):  # fmt: skip
     return load_sample(
         db, brand_id, attributes, kind=kind, start=scope.start, end=scope.end, channels=scope.channels,
-        interval=interval,
+        interval=interval, model_tags=model_tags,
     )  # fmt: skip
 
 
@@ -131,8 +130,7 @@ def _brand_gap(db: Database, brand: dict, attributes: list[str], positioning: di
     score, gaps = gap_figures(customers, positioning, question)
     corrected = None
     if fix is not None and fix.any:
-        model = load_model_sample(db, brand["id"], attributes, start=scope.start, end=scope.end,
-                                  channels=scope.channels)  # fmt: skip
+        model = _sample(db, brand["id"], attributes, scope, model_tags=True)
         corrected = corrected_figures(model, fix, positioning, question)
     return {
         "brand": brand["name"],
@@ -174,9 +172,8 @@ def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval
     by_period: dict = {}
     fix = fix if fix is not None and fix.any else None
     if fix is not None:
-        model_tags = load_model_sample(db, brand["id"], attributes, start=scope.start, end=scope.end,
-                                       channels=scope.channels, interval=interval)  # fmt: skip
-        by_period = dict(series(model_tags, interval, lambda sub, _start: sub))
+        model = _sample(db, brand["id"], attributes, scope, interval=interval, model_tags=True)
+        by_period = dict(series(model, interval, lambda sub, _start: sub))
 
     def point(sub, start: str) -> dict:
         # seeded by the period itself, not the window asked for: a week shows the same figures

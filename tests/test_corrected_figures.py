@@ -13,7 +13,7 @@ import pytest
 from server.audit import correction, draw_sample, label_item, next_item
 from server.brands import add_brand
 from server.db import open_db, write_transaction
-from server.metrics import load_model_sample, load_sample
+from server.metrics import load_sample
 from server.perception import Scope, brand_gap, brand_trends
 from server.taxonomy import ensure_taxonomy, save_taxonomy, set_positioning
 from tests.test_audit import KEYS, label_everything, simulated
@@ -74,7 +74,7 @@ def test_corrected_figures_hold_the_truth_and_the_figures_as_tagged_do_not(tmp_p
 def test_the_correction_starts_from_the_models_own_tags(db, audited):
     # the audit's error rates describe the model, so they correct the model's tags of every
     # comment, the labelled ones included (their labels count through the audit)
-    model = load_model_sample(db, 1, list(KEYS))
+    model = load_sample(db, 1, list(KEYS), model_tags=True)
     everything = load_sample(db, 1, list(KEYS))  # what the figures as tagged read: labels win
     assert model.n == everything.n == 3000
     for j, key in enumerate(KEYS):
