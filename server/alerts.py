@@ -1,12 +1,12 @@
 """Early warning (issue 10): alert rules per brand, evaluated after crawls and classification.
 
-Each rule is one kind of check with its parameters (``DEFAULTS``); a workspace's own brand gets
-every rule, enabled, the first time alerts are evaluated. A check compares the latest window of
-days (ending on the brand's newest classified comment) with the window before it and reports
-*conditions*: something that holds now, under a stable key (``"share|reliability"``) with a
-state (``"up"``). An alert is raised when a condition appears or its state changes; while it
-holds unchanged nothing more is raised; once it no longer holds it is forgotten, so it can be
-raised again later (``alert_conditions``).
+Each rule is one kind of check with its parameters (``DEFAULTS``); every brand gets every rule
+the first time alerts are evaluated, on for the workspace's own brand and off for competitors.
+A check compares the latest window of days (ending on the brand's newest classified comment)
+with the window before it and reports *conditions*: something that holds now, under a stable
+key (``"share|reliability"``) with a state (``"up"``). An alert is raised when a condition
+appears or its state changes; while it holds unchanged nothing more is raised; once it no longer
+holds it is forgotten, so it can be raised again later (``alert_conditions``).
 
 The checks, each a test that accounts for sample size rather than a fixed percentage:
 
@@ -204,20 +204,17 @@ def _name(key: str) -> str:
 
 
 def ensure_rules(db: Database) -> None:
-    """Give the workspace's own brand every rule with its defaults, once."""
-    from .brands import our_brand
+    """Give every brand every rule with its defaults, once: on for the workspace's own brand, off
+    for competitors (turn one on to watch them)."""
+    from .brands import list_brands
 
-    ours = our_brand(db)
-    if ours is None:
-        return
-    have = {r[0] for r in db.execute("SELECT kind FROM alert_rules WHERE brand_id = ?", [ours["id"]])}
-    missing = [k for k in KINDS if k not in have]
+    have = {(r[0], r[1]) for r in db.execute("SELECT brand_id, kind FROM alert_rules")}
+    missing = [{"brand_id": b["id"], "kind": k, "enabled": int(bool(b["is_ours"])),
+                "params": json.dumps(DEFAULTS[k]), "updated_at": utcnow()}
+               for b in list_brands(db, counts=False) for k in KINDS if (b["id"], k) not in have]  # fmt: skip
     if missing:
         with write_transaction(db):
-            db["alert_rules"].insert_all(
-                {"brand_id": ours["id"], "kind": k, "enabled": 1, "params": json.dumps(DEFAULTS[k]),
-                 "updated_at": utcnow()} for k in missing
-            )  # fmt: skip
+            db["alert_rules"].insert_all(missing)
 
 
 def list_rules(db: Database) -> list[dict]:

@@ -101,8 +101,9 @@ def _series(db, rng: random.Random, days: list[str], per_day: int, rates: dict[s
 
 
 def _only(db, kind: str) -> None:
+    """Leave only our brand's rule of ``kind`` on."""
     for rule in list_rules(db):
-        update_rule(db, rule["id"], enabled=rule["kind"] == kind)
+        update_rule(db, rule["id"], enabled=rule["kind"] == kind and rule["brand"] == "Acme")
 
 
 def test_a_share_that_rose_is_raised_once_until_it_changes(db):
@@ -178,6 +179,13 @@ def test_a_source_that_keeps_failing_is_raised_again_after_it_recovered(db):
     assert evaluate(db) == []  # recovered: the condition is forgotten
     runs("failed", "failed", "failed")
     assert len(evaluate(db)) == 1  # failing again: a new alert
+
+
+def test_every_brand_has_every_rule_on_for_ours_off_for_competitors(db):
+    rules = list_rules(db)
+    assert {(r["brand"], r["kind"]) for r in rules} == {(b, k) for b in ("Acme", "Rival") for k in DEFAULTS}
+    assert all(r["enabled"] is (r["brand"] == "Acme") for r in rules)
+    assert all(r["params"] == DEFAULTS[r["kind"]] for r in rules)
 
 
 def test_rules_check_their_parameters(db):
