@@ -755,6 +755,23 @@ def test_the_demos_evidence_pack_from_the_overview_and_the_cli(server, tmp_path)
     for row in api["attributes"]:
         cell = html.split(f'<tr data-attribute="{row["attribute"]}">')[1].split('data-testid="share">')[1]
         assert cell.startswith(f"{row['share']['value'] * 100:.0f} %"), row["attribute"]
+    # and straight from the metrics module, on the served workspace
+    from server.db import open_db
+    from server.metrics import Question, gap_figures, load_sample
+    from server.perception import Scope
+    from server.taxonomy import current_attributes, get_positioning
+
+    db = open_db(env["GAPWATCH_DB"], migrate=False)
+    try:
+        brand_id = db.execute("SELECT id FROM brands WHERE name = 'Lumio'").fetchone()[0]
+        scope = Scope("2026-07-01", "2026-09-30")
+        sample = load_sample(db, brand_id, [a["key"] for a in current_attributes(db)], start=scope.start,
+                             end=scope.end)  # fmt: skip
+        score, _gaps = gap_figures(sample, get_positioning(db, "Lumio"), Question(scope.key("gap", brand_id)))
+    finally:
+        db.close()
+    assert (score.value, score.low, score.high) == (gap["value"], gap["low"], gap["high"])
+    assert f"From {sample.n} customer comments" in html
     document = pdfium.PdfDocument(str(pdf_file))
     text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
     assert f"{gap['value'] * 100:.0f} %" in text and "Lumio: what customers say against what you" in text
