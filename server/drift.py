@@ -17,21 +17,16 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 
 from sqlite_utils import Database
 
 from .audit import MIN_LABELLED, audit, labelled_comments, labels_digest
 from .db import utcnow, write_transaction
-from .metrics import load_sample
-from .rollups import version as figures_version
 
 SNAPSHOT_RESAMPLES = 300
 UNCLAIMED_RISE = 0.05
 UNCLAIMED_Z = 3.0
 MIN_COMMENTS = 30
-_UNCLAIMED: dict[tuple, dict | None] = {}
-_LOCK = threading.Lock()
 
 
 def record_audit(db: Database) -> bool:
@@ -91,52 +86,36 @@ def audit_fell(db: Database) -> list[dict]:
     return notices
 
 
-def unclaimed_rose(db: Database, brand_id: int, attributes: list[str], scope, previous) -> dict | None:
-    """A notice when the share of customer comments with no attribute rose significantly from the
-    ``previous`` scope to ``scope`` (``server.perception.Scope``). Kept while the figures'
-    counts are unchanged (``server.rollups.version``)."""
-    key = (brand_id, tuple(attributes), scope, previous, figures_version(db))
-    with _LOCK:
-        if key in _UNCLAIMED:
-            return _UNCLAIMED[key]
-    found = _unclaimed_rose(db, brand_id, attributes, scope, previous)
-    with _LOCK:
-        if len(_UNCLAIMED) > 256:
-            _UNCLAIMED.clear()
-        _UNCLAIMED[key] = found
-    return found
-
-
-def _unclaimed_rose(db: Database, brand_id: int, attributes: list[str], scope, previous) -> dict | None:
-    shares = []
-    for where in (previous, scope):
-        sample = load_sample(
-            db, brand_id, attributes, start=where.start, end=where.end, channels=where.channels
-        )
-        none = float(sample.counts[sample.mentions.sum(axis=1) == 0].sum()) if sample.n else 0.0
-        shares.append((none, sample.n))
-    (none_before, n_before), (none_now, n_now) = shares
+def unclaimed_rose(before: tuple[int, int], now: tuple[int, int]) -> dict | None:
+    """A notice when the share of customer comments with no attribute rose significantly: ``before``
+    and ``now`` are (comments no attribute claims, comments) of the previous period and this one."""
+    (none_before, n_before), (none_now, n_now) = before, now
     if min(n_before, n_now) < MIN_COMMENTS:
         return None
-    before, now = none_before / n_before, none_now / n_now
+    share_before, share_now = none_before / n_before, none_now / n_now
     pooled = (none_before + none_now) / (n_before + n_now)
     spread = math.sqrt(pooled * (1 - pooled) * (1 / n_before + 1 / n_now))
-    z = (now - before) / spread if spread else 0.0
-    if now - before < UNCLAIMED_RISE or z < UNCLAIMED_Z:
+    z = (share_now - share_before) / spread if spread else 0.0
+    if share_now - share_before < UNCLAIMED_RISE or z < UNCLAIMED_Z:
         return None
     return {
         "kind": "unclaimed_rose",
-        "message": (f"{now:.0%} of customer comments in this period carry no attribute, up from {before:.0%} "
-                    f"in the period before ({n_now} and {n_before} comments): customers may be talking "
-                    "about something the taxonomy lacks, or the classifier may no longer recognise how they "
-                    "say it."),
-        "before": round(before, 4), "now": round(now, 4), "z": round(z, 2), "link": "themes",
+        "message": (f"{share_now:.0%} of customer comments in this period carry no attribute, up from "
+                    f"{share_before:.0%} in the period before ({n_now} and {n_before} comments): customers "
+                    "may be talking about something the taxonomy lacks, or the classifier may no longer "
+                    "recognise how they say it."),
+        "before": round(share_before, 4), "now": round(share_now, 4), "z": round(z, 2), "link": "themes",
     }  # fmt: skip
 
 
-def notices(db: Database, brand_id: int, attributes: list[str], scope, previous) -> list[dict]:
-    """Everything the overview should tell the team about drift, newest audit first."""
+def notices(db: Database, current: dict, previous: dict | None) -> list[dict]:
+    """Everything the overview should tell the team about drift, from the gap answers of this
+    period and the one before (``server.perception.brand_gap``), newest audit first."""
     record_audit(db)
     found = audit_fell(db)
-    rose = unclaimed_rose(db, brand_id, attributes, scope, previous) if previous is not None else None
-    return found + ([rose] if rose else [])
+    if previous is not None:
+        rose = unclaimed_rose(
+            (previous["unclaimed"], previous["comments"]), (current["unclaimed"], current["comments"])
+        )
+        found += [rose] if rose else []
+    return found

@@ -136,6 +136,7 @@ def _brand_gap(db: Database, brand: dict, attributes: list[str], positioning: di
         "brand": brand["name"],
         "scope": scope.as_dict(),
         "comments": customers.n,
+        "unclaimed": int(customers.counts[customers.mentions.sum(axis=1) == 0].sum()),
         "correction": _correction_summary(fix),
         "corrected_gap_score": corrected["gap_score"].as_dict() if corrected else None,
         "emitted": emitted.n,
@@ -296,8 +297,7 @@ def overview(
         previous = brand_gap(db, brand_name, before)
     from .drift import notices
 
-    brand = get_brand(db, brand_name)
-    drift = notices(db, brand["id"], _attributes(db), scope, before if previous else None)
+    drift = notices(db, current, previous)
     now_value = current["gap_score"]["value"]
     before_value = previous["gap_score"]["value"] if previous else None
     change = now_value - before_value if now_value is not None and before_value is not None else None
