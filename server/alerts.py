@@ -37,11 +37,11 @@ from datetime import date, timedelta
 from statistics import NormalDist
 
 import numpy as np
-from scipy.stats import binom
 from sqlite_utils import Database
 
 from .db import utcnow, write_transaction
 from .errors import Invalid, NotFound
+from .metrics import two_proportion_z
 
 KINDS = {
     "gap_moved": "the gap score moved beyond its interval",
@@ -97,11 +97,7 @@ def share_conditions(attributes: list[str], before: tuple[np.ndarray, int], now:
     out = []
     for j, attribute in enumerate(attributes):
         p0, p1 = m0[j] / n0, m1[j] / n1
-        pooled = (m0[j] + m1[j]) / (n0 + n1)
-        spread = math.sqrt(pooled * (1 - pooled) * (1 / n0 + 1 / n1))
-        if spread == 0:
-            continue
-        z = (p1 - p0) / spread
+        z = two_proportion_z(m0[j], n0, m1[j], n1)
         if abs(z) >= threshold:
             way = "up" if z > 0 else "down"
             out.append(Condition(
@@ -175,6 +171,8 @@ def spike_conditions(series: dict[str, tuple[int, int]], params: dict, *, what: 
     the exact test of two Poisson rates, which also accounts for how well the baseline is known."""
     if not series:
         return []
+    from scipy.stats import binom  # scipy.stats takes a second to import: only when a spike is checked
+
     level = params["alpha"] / len(series)
     days, baseline_days = params["days"], params["baseline_days"]
     share = days / (days + baseline_days)
@@ -442,21 +440,23 @@ def get_alert(db: Database, alert_id: int) -> dict:
     return _alert_row(rows[0])
 
 
-def list_alerts(db: Database, *, unread: bool = False, brand: str | None = None, limit: int = 100,
-                offset: int = 0) -> dict:  # fmt: skip
-    """Newest first, with the number unread."""
+def list_alerts(db: Database, *, unread: bool = False, brand: str | None = None, since: str | None = None,
+                limit: int = 100, offset: int = 0) -> dict:  # fmt: skip
+    """Newest first (raised at or after ``since``, an ISO time, when given), with the number unread."""
     where, args = [], []
     if unread:
         where.append("a.read_at IS NULL")
     if brand:
         where.append("b.name = ?")
         args.append(brand)
+    if since:
+        where.append("a.created_at >= ?")
+        args.append(since)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     rows = db.query(f"SELECT a.*, b.name AS brand FROM alerts a JOIN brands b ON b.id = a.brand_id{clause} "
                     "ORDER BY a.id DESC LIMIT ? OFFSET ?", [*args, limit, offset])  # fmt: skip
-    total = db.execute(
-        f"SELECT count(*) FROM alerts a JOIN brands b ON b.id = a.brand_id{clause}", args
-    ).fetchone()
+    total = db.execute(f"SELECT count(*) FROM alerts a JOIN brands b ON b.id = a.brand_id{clause}", args)
+    total = total.fetchone()
     return {"alerts": [_alert_row(r) for r in rows], "total": total[0], "unread": unread_count(db)}
 
 

@@ -184,7 +184,7 @@ def label_item(db: Database, item_id: int, action: str, *, attributes: Sequence[
 # --- the audit --------------------------------------------------------------------------------
 
 
-def _labelled(db: Database) -> list[dict]:
+def labelled_comments(db: Database) -> list[dict]:
     """Labelled comments of the random queue with the model's current tags and the label."""
     rows = db.query(
         "SELECT r.comment_id, r.stratum, r.stratum_size, cr.attributes AS truth, "
@@ -226,7 +226,7 @@ def _figure(point: float, draws: np.ndarray, n: int) -> dict:
 def audit(db: Database, *, resamples: int = RESAMPLES, seed: int = 0) -> dict:
     """Per attribute precision, recall and F1 of the model's current tags on the labelled random
     sample, design-weighted, with 95 % stratified-bootstrap intervals; sentiment accuracy too."""
-    labelled = _labelled(db)
+    labelled = labelled_comments(db)
     keys = [a["key"] for a in current_attributes(db)]
     names = {a["key"]: a["name"] for a in current_attributes(db)}
     counts = progress(db)
@@ -285,11 +285,6 @@ def _design(labelled: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     return stratum_of, weights
 
 
-def labelled_comments(db: Database) -> list[dict]:
-    """The random queue's labelled comments, each with its label and the model's current tags."""
-    return _labelled(db)
-
-
 def labels_digest(labelled: list[dict]) -> str:
     """A digest of the labelled sample and the model's tags of it: equal while neither changes."""
     digest = hashlib.blake2b(digest_size=16)
@@ -314,7 +309,7 @@ def correction(db: Database, attributes: Sequence[str] | None = None) -> Correct
     from .metrics import BOOTSTRAP
 
     keys = list(attributes) if attributes is not None else [a["key"] for a in current_attributes(db)]
-    labelled = _labelled(db)
+    labelled = labelled_comments(db)
     if len(labelled) < MIN_LABELLED:
         return None
     key = (tuple(keys), labels_digest(labelled))

@@ -16,12 +16,12 @@
 from __future__ import annotations
 
 import json
-import math
 
 from sqlite_utils import Database
 
 from .audit import MIN_LABELLED, audit, labelled_comments, labels_digest
 from .db import utcnow, write_transaction
+from .metrics import two_proportion_z
 
 SNAPSHOT_RESAMPLES = 300
 UNCLAIMED_RISE = 0.05
@@ -93,9 +93,7 @@ def unclaimed_rose(before: tuple[int, int], now: tuple[int, int]) -> dict | None
     if min(n_before, n_now) < MIN_COMMENTS:
         return None
     share_before, share_now = none_before / n_before, none_now / n_now
-    pooled = (none_before + none_now) / (n_before + n_now)
-    spread = math.sqrt(pooled * (1 - pooled) * (1 / n_before + 1 / n_now))
-    z = (share_now - share_before) / spread if spread else 0.0
+    z = two_proportion_z(none_before, n_before, none_now, n_now)
     if share_now - share_before < UNCLAIMED_RISE or z < UNCLAIMED_Z:
         return None
     return {

@@ -22,6 +22,7 @@ computations are pure and tested on hand-worked data.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -348,6 +349,14 @@ def corrected_figures(
         "share": {a: noted(shares[j], correction.notes.get(a)) for j, a in enumerate(attributes)},
         "gap_score": score,
     }
+
+
+def two_proportion_z(hits_before: float, n_before: float, hits_now: float, n_now: float) -> float:
+    """The z of a change in a proportion between two samples (pooled two-proportion z-test);
+    0 when the pooled proportion is 0 or 1 (nothing can have changed)."""
+    pooled = (hits_before + hits_now) / (n_before + n_now)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / n_before + 1 / n_now))
+    return (hits_now / n_now - hits_before / n_before) / spread if spread else 0.0
 
 
 # --- series -------------------------------------------------------------------------------------

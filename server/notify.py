@@ -29,6 +29,7 @@ MAX_ATTEMPTS = 5
 TIMEOUT = 10  # seconds a webhook or SMTP server may take
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DIGEST_KEY = "alerts_digest_week"
+ALERTS_AT_MOST = 1000  # alerts of one week a delivery or the digest reads
 
 
 def channels(config: dict) -> list[str]:
@@ -97,12 +98,11 @@ def _record(db: Database, alert_id: int, channel: str, error: str | None) -> Non
 
 def _due(db: Database, channel: str) -> list[dict]:
     """Alerts of the last week not yet delivered on ``channel`` with attempts left."""
-    from .alerts import get_alert
+    from .alerts import list_alerts
 
     since = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    ids = [r[0] for r in db.execute("SELECT id FROM alerts WHERE created_at >= ? ORDER BY id", [since])]
     due = []
-    for alert in (get_alert(db, i) for i in ids):
+    for alert in reversed(list_alerts(db, since=since, limit=ALERTS_AT_MOST)["alerts"]):  # oldest first
         entry = alert["deliveries"].get(channel)
         if entry is None or (entry["status"] != "sent" and entry["attempts"] < MAX_ATTEMPTS):
             due.append(alert)
@@ -151,15 +151,13 @@ def deliver(db: Database, config: dict) -> dict[str, int]:
 
 def digest(db: Database, config: dict, today: date | None = None) -> dict:
     """The week's alerts and each own brand's gap now, as a subject and a text."""
+    from .alerts import list_alerts
     from .brands import list_brands
     from .perception import overview
 
     today = today or datetime.now(UTC).date()
     since = (today - timedelta(days=7)).isoformat()
-    alerts = [dict(r) for r in db.query(
-        "SELECT a.id, a.title, a.message, a.link, a.created_at, b.name AS brand FROM alerts a "
-        "JOIN brands b ON b.id = a.brand_id WHERE a.created_at >= ? ORDER BY a.id", [since]
-    )]  # fmt: skip
+    alerts = list(reversed(list_alerts(db, since=since, limit=ALERTS_AT_MOST)["alerts"]))  # oldest first
     lines = [f"Gapwatch, the week to {today.isoformat()}", ""]
     for brand in (b for b in list_brands(db, counts=False) if b["is_ours"]):
         view = overview(db, brand["name"])

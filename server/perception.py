@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlite_utils import Database
 
 from .adjust import Correction
-from .audit import correction
+from .audit import MIN_LABELLED, correction
 from .brands import get_brand, list_brands, our_brand
 from .comments import parse_date
 from .errors import Invalid
@@ -215,8 +215,6 @@ def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval
 
 def _correction_summary(fix: Correction | None) -> dict:
     """Which figures are corrected for the classifier's errors, and from how many labels."""
-    from .audit import MIN_LABELLED
-
     if fix is None or not fix.any:
         why = (f"the audit needs {MIN_LABELLED} labelled comments of the random review queue" if fix is None
                else "no attribute has enough labels yet")  # fmt: skip

@@ -15,6 +15,7 @@ Periods (``parse_period``): ``90d`` (the latest 90 days with comments, the defau
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -184,6 +185,7 @@ def trend_geometry(periods: list[dict], key: str = "gap_score") -> dict | None:
 # --- rendering -----------------------------------------------------------------------------------
 
 
+@functools.cache
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     env.filters["pct"] = _pct
