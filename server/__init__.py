@@ -26,6 +26,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     values = settings.load(config)
     app = Flask(__name__, static_folder=None)  # static files belong to the web blueprint
+    from .params import BoundedInt
+
+    app.url_map.converters["int"] = BoundedInt  # before any route is added
     app.config.update(values)
     app.config["SECRET_KEY"] = values["SECRET_KEY"] or db.workspace_secret(values["DB"])
     app.config["SESSION_COOKIE_SECURE"] = bool(values["SECURE_COOKIES"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask, g, redirect, request, session, url_for
 
-from .accounts import Principal, principal, user_by_id
+from .accounts import Principal, principal, session_user, user_by_id
 from .db import get_db
 from .errors import Forbidden, Unauthorized
 from .tokens import verify_token
@@ -66,11 +66,15 @@ def _from_token() -> Principal | None:
 
 
 def _from_session() -> Principal | None:
-    user_id = session.get("uid")
-    if not user_id:
+    """The user of the login this cookie names, if the login is still open on the server (logout,
+    a password change, disabling and "sign out everywhere" end it)."""
+    session_id = session.get("sid")
+    if not session_id:
+        if session.get("uid"):
+            session.clear()  # a cookie from before logins were kept on the server
         return None
-    user = user_by_id(get_db(), user_id)
-    if user is None or user["disabled_at"] is not None:
+    user = session_user(get_db(), session_id)
+    if user is None:
         session.clear()
         return None
     return principal(user, "session")

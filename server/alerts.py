@@ -194,6 +194,10 @@ def spike_conditions(series: dict[str, tuple[int, int]], params: dict, *, what: 
     return out
 
 
+def _rate(figure: dict | None) -> str:
+    return "–" if not figure or figure.get("value") is None else f"{figure['value']:.0%}"
+
+
 def _name(key: str) -> str:
     return key.replace("_", " ")
 
@@ -321,10 +325,12 @@ def conditions_for(db: Database, rule: dict, today: date | None = None) -> list[
                 found.append(Condition(
                     f"ownership|{row['attribute']}|{name}", "ahead",
                     f"{name} owns {_name(row['attribute'])}, which {brand} declares",
-                    f"{name} holds {theirs['value']:.0%} [{theirs['low']:.0%}–{theirs['high']:.0%}] of the "
-                    f"mentions of {_name(row['attribute'])} among the brands compared, {brand} "
-                    f"{ours['value']:.0%} [{ours['low']:.0%}–{ours['high']:.0%}], in the latest "
-                    f"{int(params['window_days'])} days.",
+                    f"{name}'s customers talk about {_name(row['attribute'])} in "
+                    f"{_rate(figures.get('mention_rate'))} of their comments, {brand}'s in "
+                    f"{_rate(row['brands'][brand].get('mention_rate'))}: ownership {theirs['value']:.0%} "
+                    f"[{theirs['low']:.0%}–{theirs['high']:.0%}] against {ours['value']:.0%} "
+                    f"[{ours['low']:.0%}–{ours['high']:.0%}] (mention rates compared, whatever the number "
+                    f"of comments collected), in the latest {int(params['window_days'])} days.",
                     {"attribute": row["attribute"], "competitor": name, "theirs": theirs, "ours": ours},
                     f"/competitors?from={now.start}&to={now.end}",
                 ))  # fmt: skip

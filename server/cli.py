@@ -118,6 +118,18 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def waitress_options(values: dict) -> dict:
+    """waitress's limits from the settings: its defaults (100 connections, 120 s idle) let about a
+    hundred idle sockets lock every user out."""
+    return {
+        "threads": values["THREADS"],
+        "connection_limit": values["CONNECTION_LIMIT"],
+        "channel_timeout": values["IDLE_TIMEOUT"],
+        "cleanup_interval": max(1, min(30, values["IDLE_TIMEOUT"] // 2)),
+        "ident": "gapwatch",
+    }
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -148,7 +160,7 @@ def serve(host: str, port: int) -> None:
         click.echo(f"Scheduler: this process {state}.")
     click.echo(f"Gapwatch is serving {values['DB']} on http://{shown}:{port}/  (Ctrl+C to stop)")
     try:
-        waitress_serve(app, host=host, port=port, threads=values["THREADS"], ident="gapwatch")
+        waitress_serve(app, **waitress_options(values), host=host, port=port)
     finally:
         if scheduler is not None:
             scheduler.stop()

@@ -68,7 +68,7 @@ def users_password(username: str, password_stdin: bool) -> None:
     password = _read_password(password_stdin)
     with workspace() as db:
         user = set_password(db, username, password)
-    click.echo(f"New password set for {user['username']}.")
+    click.echo(f"New password set for {user['username']}; their logins everywhere have ended.")
 
 
 def _set_disabled(username: str, disabled: bool) -> None:
@@ -93,3 +93,28 @@ def users_disable(username: str) -> None:
 def users_enable(username: str) -> None:
     """Let a disabled user in again."""
     _set_disabled(username, False)
+
+
+@users.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@friendly
+def users_role(username: str, role: str) -> None:
+    """Change a user's role (the last active admin cannot be demoted)."""
+    from .accounts import set_role
+
+    with workspace() as db:
+        user = set_role(db, username, role)
+    click.echo(f"{user['username']} is now {user['role']}.")
+
+
+@users.command("signout")
+@click.argument("username")
+@friendly
+def users_signout(username: str) -> None:
+    """Sign a user out everywhere: every login of theirs ends (tokens are not touched)."""
+    from .accounts import end_all_sessions
+
+    with workspace() as db:
+        ended = end_all_sessions(db, username)
+    click.echo(f"{username}: {ended} login{'s' if ended != 1 else ''} ended.")

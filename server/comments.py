@@ -68,10 +68,21 @@ def _parse_day(name: str, value: str, *, end: bool) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+MAX_SEARCH_WORDS = 32  # a search of more words is refused: each word is one more index scan
+MAX_SEARCH_CHARS = 500  # … and so is a longer one
+
+
 def fts_query(text: str) -> str:
-    """Turn what a person typed into an FTS5 query: every word must appear, syntax is literal."""
+    """Turn what a person typed into an FTS5 query: every word must appear, syntax is literal.
+
+    A search is bounded (``MAX_SEARCH_WORDS`` words, ``MAX_SEARCH_CHARS`` characters): an
+    unbounded one let a single request hold a worker and the store for minutes."""
+    if len(text) > MAX_SEARCH_CHARS:
+        raise Invalid(f"q is at most {MAX_SEARCH_CHARS} characters, not {len(text)}: search for fewer words")
     text = _CONTROL.sub(" ", text)  # FTS5 ends a string at NUL: "unterminated string"
     words = [w.replace('"', '""') for w in text.split()]
+    if len(words) > MAX_SEARCH_WORDS:
+        raise Invalid(f"q has at most {MAX_SEARCH_WORDS} words, not {len(words)}: search for fewer words")
     return " ".join(f'"{w}"' for w in words)
 
 
@@ -116,6 +127,8 @@ class CommentQuery:
         kind = text("kind")
         if kind is not None and kind not in KINDS:
             raise Invalid(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        if text("q"):
+            fts_query(text("q"))  # refuses a search past the bounds now, with a clear 400
         sort = text("sort") or "newest"
         if sort not in SORTS:
             raise Invalid(f"sort must be one of {', '.join(SORTS)}, not {sort[:40]!r}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlite_utils import Database
 
 from . import migrations
@@ -62,11 +63,25 @@ def write_transaction(db: Database) -> Iterator[Database]:
     conn.execute("COMMIT")
 
 
+QUERY_INTERRUPTED = "interrupted"  # what SQLite says when a query's time budget ran out
+
+
+def _time_budget(seconds: float):
+    """A progress handler that stops the connection's statements once ``seconds`` have passed
+    (SQLite then raises OperationalError 'interrupted', which the app answers with 503)."""
+    deadline = time.monotonic() + seconds
+    return lambda: 1 if time.monotonic() > deadline else 0
+
+
 def get_db() -> Database:
-    """The request's connection, opened on first use and closed at teardown."""
+    """The request's connection, opened on first use and closed at teardown. A reading request
+    (GET, HEAD) gets a time budget (``GAPWATCH_QUERY_TIMEOUT``) for all its queries together."""
     if "db" not in g:
         g.db = open_db(current_app.config["DB"], migrate=False)
         g.db.conn.execute(f"PRAGMA busy_timeout = {int(current_app.config['BUSY_TIMEOUT'] * 1000)}")
+        budget = current_app.config.get("QUERY_TIMEOUT") or 0
+        if budget > 0 and request.method in ("GET", "HEAD"):
+            g.db.conn.set_progress_handler(_time_budget(budget), 10_000)
     return g.db
 
 

@@ -151,15 +151,15 @@ def _spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def evidence_csv(db: Database, query: CommentQuery) -> Iterator[str]:
-    """The comments matching ``query`` as CSV, a chunk of lines at a time (for a download).
+def csv_chunks(comments: Iterable[dict], columns: tuple[str, ...] = EXPORT_COLUMNS) -> Iterator[str]:
+    """Comments (as ``iter_comments`` reads them) as CSV, a chunk of lines at a time: the one CSV writer of the
+    evidence download and ``gapwatch export``.
 
     Meant for spreadsheets: cells that would start a formula are prefixed with ``'``."""
-    columns = (*EXPORT_COLUMNS, "confidence")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    for i, comment in enumerate(iter_comments(db, query), 1):
+    for i, comment in enumerate(comments, 1):
         row = {**_export_row(comment), "confidence": comment.get("confidence")}
         row["attributes"] = ";".join(row["attributes"])
         writer.writerow({k: _spreadsheet_safe(v) for k, v in row.items()})
@@ -170,16 +170,26 @@ def evidence_csv(db: Database, query: CommentQuery) -> Iterator[str]:
     yield buffer.getvalue()
 
 
+def evidence_csv(db: Database, query: CommentQuery) -> Iterator[str]:
+    """The evidence list's download: the export's columns and each comment's confidence."""
+    return csv_chunks(iter_comments(db, query), (*EXPORT_COLUMNS, "confidence"))
+
+
 def export_comments(db: Database, out: IO[str], query: CommentQuery, fmt: str = "jsonl") -> int:
     """Write every comment matching ``query`` with its tags to ``out``; answer how many."""
     rows: Iterable[dict] = (_export_row(c) for c in iter_comments(db, query))
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "attributes": ";".join(row["attributes"])})
-            count += 1
+        seen = [0]
+
+        def counted() -> Iterator[dict]:
+            for comment in iter_comments(db, query):
+                seen[0] += 1
+                yield comment
+
+        for chunk in csv_chunks(counted()):
+            out.write(chunk)
+        count = seen[0]
     elif fmt == "jsonl":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -9,7 +9,11 @@ words, or the brand's emitted content):
 - gap of *a*: *q_a − w_a*, *w* being the declared positioning;
 - gap score: total variation distance ½·Σ|q_a − w_a| (0 = customers say what you claim, 1 = nothing
   in common); message gap: the same distance between *w* and the emitted-content profile;
-- ownership of *a*: the brand's share of all *a*-mentions among the brands compared.
+- ownership of *a*: the brand's mention rate of *a* divided by the sum of the mention rates of *a*
+  over the brands compared (independent of how many comments were collected per brand); a brand
+  leads *a* when its ownership's interval lies above every other brand's;
+- share of voice of *a*: the brand's share of all *a*-mentions among the brands compared (it
+  follows collection volume; shown apart, never as ownership).
 
 Every figure carries its sample size and a 95 % interval from a bootstrap over comments, seeded
 by the question asked, so a page shows the same numbers on every reload. A figure from fewer than
@@ -285,17 +289,22 @@ def message_gap(emitted: Sample, positioning: dict[str, float], question: Questi
                                                       question.min_comments))[0]  # fmt: skip
 
 
-def ownership(samples: dict[str, Sample], question: Question = Question()) -> dict[str, dict[str, Figure]]:
-    """Per attribute, each brand's share of all mentions of it among the brands compared.
-
-    Each brand's comments are resampled on their own (they are independent samples)."""
+def _across_brands(samples: dict[str, Sample], question: Question, label: str, per_comment: bool,
+                   ) -> dict[str, dict[str, Figure]]:  # fmt: skip
+    """Per attribute, each brand's part of the brands' total: of mention rates (``per_comment``,
+    ownership) or of mention counts (share of voice). Each brand's comments are resampled on
+    their own (they are independent samples)."""
     brands = list(samples)
     if not brands:
         return {}
     attributes = samples[brands[0]].attributes
-    rng = np.random.default_rng(seed_for("ownership", question.key))
-    sums = np.array([samples[b].totals()[0] for b in brands])  # (brands, k)
-    draws = np.array([_resampled_sums(samples[b], rng, question.draws)[0] for b in brands])  # (brands, B, k)
+    rng = np.random.default_rng(seed_for(label, question.key))
+    sums = np.array([samples[b].totals()[0] for b in brands], dtype=float)  # (brands, k)
+    draws = np.array([_resampled_sums(samples[b], rng, question.draws)[0] for b in brands], dtype=float)
+    if per_comment:
+        sizes = np.array([max(samples[b].n, 1) for b in brands], dtype=float)
+        sums = sums / sizes[:, None]
+        draws = draws / sizes[:, None, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = sums / sums.sum(axis=0)
         b_share = draws / draws.sum(axis=0)
@@ -305,6 +314,33 @@ def ownership(samples: dict[str, Sample], question: Question = Question()) -> di
             out[attribute][brand] = _figure(
                 share[i, j], b_share[i, :, j], samples[brand].n, question.min_comments
             )
+    return out
+
+
+def ownership(samples: dict[str, Sample], question: Question = Question()) -> dict[str, dict[str, Figure]]:
+    """Per attribute, each brand's ownership: its mention rate over the sum of the brands' mention
+    rates. A brand whose customers talk about *a* twice as often as another's owns more of it,
+    however many comments were collected for each."""
+    return _across_brands(samples, question, "ownership", per_comment=True)
+
+
+def share_of_voice(samples: dict[str, Sample], question: Question = Question()) -> dict[str, dict[str, Figure]]:
+    """Per attribute, each brand's share of all its mentions among the brands compared: it follows
+    how many comments were collected per brand (shown apart, never as ownership)."""
+    return _across_brands(samples, question, "share_of_voice", per_comment=False)
+
+
+def leaders(owned: dict[str, dict[str, Figure]]) -> dict[str, str]:
+    """Per attribute, the brand that leads it: the one whose ownership interval lies wholly above
+    every other brand's (no leader when the intervals overlap, or with one brand)."""
+    out = {}
+    for attribute, by_brand in owned.items():
+        known = {b: f for b, f in by_brand.items() if f.value is not None and f.low is not None}
+        if len(known) < 2:
+            continue
+        top = max(known, key=lambda b: known[b].value)
+        if all(known[top].low > f.high for b, f in known.items() if b != top):
+            out[attribute] = top
     return out
 
 

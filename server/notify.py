@@ -16,14 +16,13 @@ from __future__ import annotations
 import json
 import smtplib
 import ssl
-import urllib.error
-import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
 from sqlite_utils import Database
 
 from .db import utcnow, write_transaction
+from .netguard import post_json
 
 MAX_ATTEMPTS = 5
 TIMEOUT = 10  # seconds a webhook or SMTP server may take
@@ -53,18 +52,18 @@ def alert_text(alert: dict, config: dict) -> str:
     return f"{alert['brand']}: {alert['title']}\n{alert['message']}" + (f"\n{link}" if link else "")
 
 
-def post_webhook(url: str, payload: dict) -> None:
-    """POST ``payload`` as JSON; raise ``OSError`` unless the server answers 2xx."""
-    request = urllib.request.Request(url, data=json.dumps(payload, default=float).encode(), method="POST",
-                                     headers={"Content-Type": "application/json",
-                                              "User-Agent": "Gapwatch alerts"})  # fmt: skip
+def post_webhook(url: str, payload: dict, *, allow_private: bool = False) -> None:
+    """POST ``payload`` as JSON through the crawls' network guard (``server.netguard``): http(s)
+    only, a public address unless private networks are allowed, no redirect to another host;
+    raise ``OSError`` unless the server answers 2xx."""
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            response.read()
-    except urllib.error.HTTPError as exc:
-        raise OSError(f"the webhook answered HTTP {exc.code}") from None
-    except (urllib.error.URLError, TimeoutError) as exc:
-        raise OSError(f"the webhook could not be reached: {getattr(exc, 'reason', exc)}") from None
+        post_json(url, payload, allow_private=allow_private, timeout=TIMEOUT, user_agent="Gapwatch alerts")
+    except OSError as exc:
+        raise OSError(f"the webhook was not delivered: {exc}") from None
+
+
+def _allow_private(config: dict) -> bool:
+    return bool(config.get("CRAWL_ALLOW_PRIVATE_NETWORKS"))
 
 
 def send_email(config: dict, subject: str, body: str) -> None:
@@ -120,7 +119,7 @@ def deliver(db: Database, config: dict) -> dict[str, int]:
                 payload = {"text": alert_text(alert, config),
                            "alert": {**alert, "link": absolute(config, alert["link"])}}  # fmt: skip
                 try:
-                    post_webhook(config["ALERT_WEBHOOK"], payload)
+                    post_webhook(config["ALERT_WEBHOOK"], payload, allow_private=_allow_private(config))
                 except OSError as exc:
                     _record(db, alert["id"], channel, str(exc))
                 else:
@@ -191,7 +190,8 @@ def send_digest(db: Database, config: dict, *, today: date | None = None, force:
     for channel in channels(config):
         try:
             if channel == "webhook":
-                post_webhook(config["ALERT_WEBHOOK"], {"text": made["text"], "digest": made})
+                post_webhook(config["ALERT_WEBHOOK"], {"text": made["text"], "digest": made},
+                             allow_private=_allow_private(config))
             else:
                 send_email(config, made["subject"], made["text"])
             sent.append(channel)

@@ -24,10 +24,12 @@ from .metrics import (
     attribute_figures,
     corrected_figures,
     gap_figures,
+    leaders,
     load_sample,
     message_gap,
     ownership,
     series,
+    share_of_voice,
 )
 from .rollups import latest_day
 from .rollups import version as figures_version
@@ -245,6 +247,8 @@ def _competitors(db: Database, scope: Scope, attributes: list[str], brands: list
         name: attribute_figures(s, Question(scope.key("competitors", name))) for name, s in samples.items()
     }
     owned = ownership(samples, Question(scope.key("ownership")))
+    voice = share_of_voice(samples, Question(scope.key("voice")))
+    led = leaders(owned)
     return {
         "scope": scope.as_dict(),
         "brands": [
@@ -253,11 +257,14 @@ def _competitors(db: Database, scope: Scope, attributes: list[str], brands: list
         "attributes": [
             {
                 "attribute": a,
+                "leader": led.get(a),
                 "brands": {
                     name: {
                         "share": figures[name][a]["share"].as_dict(),
                         "net_sentiment": figures[name][a]["net_sentiment"].as_dict(),
+                        "mention_rate": figures[name][a]["mention_rate"].as_dict(),
                         "ownership": owned[a][name].as_dict() if a in owned else None,
+                        "share_of_voice": voice[a][name].as_dict() if a in voice else None,
                     }
                     for name in samples
                 },

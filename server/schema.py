@@ -31,6 +31,16 @@ def json_type(value: Any) -> str:
     return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+def _is_unicode(text: str) -> bool:
+    """False for a string with a lone surrogate (JSON's "\\ud800" decodes to one): it cannot be
+    encoded, hashed or stored as text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -47,6 +57,9 @@ class Field:
         if kind not in self.types:
             raise Invalid(f"{self.name} must be {self.describe()}, not {json_type(value)}")
         if kind is str:
+            if not _is_unicode(value):
+                raise Invalid(f"{self.name} is not valid Unicode: it holds a lone surrogate "
+                              "(such as \\ud800), which no text can contain; send the text as UTF-8")  # fmt: skip
             if self.max_length is not None and len(value) > self.max_length:
                 raise Invalid(f"{self.name} is longer than {self.max_length} characters ({len(value)})")
             if self.choices is not None and value not in self.choices:

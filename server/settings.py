@@ -129,6 +129,27 @@ SETTINGS: tuple[Setting, ...] = (
         _to_int,
     ),
     Setting(
+        "CONNECTION_LIMIT",
+        1000,
+        "Most connections `gapwatch serve` holds open at once (idle ones included); past it, new "
+        "connections wait. Keep it below the process's open-file limit.",
+        _to_int,
+    ),
+    Setting(
+        "IDLE_TIMEOUT",
+        15,
+        "Seconds `gapwatch serve` keeps a connection that sends nothing (an idle keep-alive or a "
+        "request that never finishes) before it closes it.",
+        _to_int,
+    ),
+    Setting(
+        "QUERY_TIMEOUT",
+        10.0,
+        "Seconds a page or GET request may spend reading the store; past it the request answers 503 "
+        "with the reason (ask for a shorter period or a narrower search).",
+        _to_float,
+    ),
+    Setting(
         "SCHEDULER",
         1,
         "1: `gapwatch serve` runs the crawl schedules and the classifier job (one process per "

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+
+from server.netguard import private_address, resolve
 
 
 class NetworkGuard:
@@ -43,16 +43,12 @@ class NetworkGuard:
 
     def _check(self, host: str) -> str | None:
         try:
-            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+            addresses = resolve(host)
         except (OSError, UnicodeError):
             return None  # the download itself reports the DNS failure
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%")[0])
-            if not address.is_global:
-                return (
-                    f"{host} is a private or local address ({address}); crawling it needs "
-                    "--allow-private-networks (GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS)"
-                )
+        problem = private_address(host, addresses)
+        if problem:
+            return f"{problem}; crawling it needs --allow-private-networks (GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS)"
         return None
 
 

@@ -250,7 +250,7 @@ def test_unknown_api_paths_and_methods_answer_json(client):
     assert wrong.status_code == 405 and "error" in wrong.get_json()
 
 
-def test_unexpected_errors_are_json_500_without_traceback(client, auth, monkeypatch):
+def test_unexpected_errors_are_json_500_without_traceback(client, auth, monkeypatch, caplog):
     import server.api.comments as module
 
     def broken(*_args, **_kwargs):
@@ -259,7 +259,13 @@ def test_unexpected_errors_are_json_500_without_traceback(client, auth, monkeypa
     monkeypatch.setattr(module, "ingest", broken)
     response = post(client, "/api/comments", [{"text": "x", "brand": "Acme"}], auth)
     assert response.status_code == 500
-    assert response.get_json() == {"error": "internal error; the server log has the details"}
+    body = response.get_json()
+    rid = response.headers["X-Request-Id"]
+    assert body == {"error": f"internal error; the server log has the details under request id {rid}",
+                    "request_id": rid}  # fmt: skip
+    assert "secret internals" not in response.get_data(as_text=True)
+    logged = [r for r in caplog.records if rid in r.getMessage()]
+    assert logged and logged[0].exc_info and "secret internals" in str(logged[0].exc_info[1])
 
 
 def test_clips_carry_who_clipped_when_and_the_permalink(client, auth, db):

@@ -14,7 +14,7 @@ from ..alerts import evaluate, list_alerts, list_rules, mark_read, update_rule
 from ..db import get_db
 from ..errors import Invalid
 from ..notify import deliver, digest
-from ..params import whole_number
+from ..params import MAX_PAGE, whole_number
 from ..schema import Field, check_object, fields
 from . import bp
 from .body import json_body
@@ -34,8 +34,8 @@ def alerts_index():
     if unread not in ("0", "1"):
         raise Invalid("unread must be 0 or 1")
     page = whole_number(request.args.get("page", "1"))
-    if not page:
-        raise Invalid("page must be a whole number from 1")
+    if not page or page > MAX_PAGE:
+        raise Invalid(f"page must be a whole number from 1 to {MAX_PAGE}")
     found = list_alerts(get_db(), unread=unread == "1", brand=request.args.get("brand") or None,
                         limit=PER_PAGE, offset=(page - 1) * PER_PAGE)  # fmt: skip
     return jsonify({**found, "page": page, "per_page": PER_PAGE})

@@ -12,21 +12,13 @@ from ..db import get_db, open_db
 from ..errors import Invalid
 from ..files import evidence_csv
 from ..ingest import Context, ingest, summarise
-from ..schema import json_type
 from . import bp
-from .body import json_body, json_object
+from .body import json_list, json_object
 
 
 @bp.post("/comments")
 def post_comments():
-    items = json_body()
-    if isinstance(items, dict) and set(items) == {"comments"}:
-        items = items["comments"]
-    if not isinstance(items, list):
-        raise Invalid(f"the body must be a JSON list of comments, not {json_type(items)}")
-    limit = current_app.config["MAX_BATCH"]
-    if len(items) > limit:
-        raise Invalid(f"at most {limit} comments per request, got {len(items)}; split the list")
+    items = json_list(current_app.config["MAX_BATCH"], what="comments", wrapper="comments")
     if not items:
         raise Invalid("the list of comments is empty")
     outcomes = ingest(get_db(), items, Context(origin="api"), batch_size=len(items))

@@ -62,6 +62,8 @@ def _who() -> str:
 
 def _safe_target(target: str, default: str) -> str:
     """``target`` if it is a path on this site, else ``default`` (never another site)."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default  # CR/LF would split the Location header: a 500 after a good login
     parts = urlsplit(target)
     if (
         not target.startswith("/")
@@ -119,7 +121,10 @@ def _theme_filter(db, args: dict) -> dict | None:
     """The theme the evidence list is narrowed to, with the address of the list without it."""
     from ..themes import get_theme
 
-    theme_id = whole_number(args.get("theme"))
+    try:
+        theme_id = whole_number(args.get("theme"))
+    except Invalid:
+        return None  # the list says why (CommentQuery refused it)
     if theme_id is None:
         return None
     try:
@@ -186,21 +191,9 @@ def competitors():
 
 
 def _leaders(data: dict) -> dict[str, dict]:
-    """Per attribute, the brand with the largest ownership and whether its lead is clear (its
-    interval lies above every other brand's)."""
-    out = {}
-    for row in data["attributes"]:
-        known = {
-            n: f["ownership"]
-            for n, f in row["brands"].items()
-            if f["ownership"] and f["ownership"]["value"] is not None
-        }
-        if not known:
-            continue
-        name = max(known, key=lambda n: known[n]["value"])
-        others = [f["high"] for n, f in known.items() if n != name]
-        out[row["attribute"]] = {"brand": name, "clear": bool(others) and known[name]["low"] > max(others)}
-    return out
+    """Per attribute, the brand that leads it (``metrics.leaders``: its ownership interval lies above
+    every other brand's); none where the intervals overlap."""
+    return {row["attribute"]: {"brand": row["leader"], "clear": True} for row in data["attributes"] if row["leader"]}
 
 
 @bp.get("/language")

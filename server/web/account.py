@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 
-from ..accounts import TooManyAttempts, list_users, log_in
+from ..access import current
+from ..accounts import TooManyAttempts, end_all_sessions, end_session, list_users, log_in, start_session
 from ..db import get_db
 from ..errors import Unauthorized
 from . import _safe_target, bp
@@ -25,7 +26,8 @@ def login():
             error, status = str(exc), 401
         else:
             session.clear()  # a fresh session: no fixation
-            session["uid"] = who.user_id
+            session["sid"] = start_session(db, who.user_id, current_app.config["SESSION_HOURS"],
+                                           request.remote_addr)  # fmt: skip
             session.permanent = True
             return redirect(target, code=303)
     username = request.form.get("username", "")
@@ -36,6 +38,16 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Log out: the login ends on the server, so a copy of the cookie stops working too. With
+    ``everywhere=1``, every login of the user ends (other browsers and devices)."""
+    db = get_db()
+    who = current()
+    if request.form.get("everywhere") == "1" and who is not None:
+        ended = end_all_sessions(db, who.username)
+        message = f"You are signed out everywhere ({ended} login{'s' if ended != 1 else ''} ended)."
+    else:
+        end_session(db, session.get("sid"))
+        message = "You are logged out."
     session.clear()
-    flash("You are logged out.", "ok")
+    flash(message, "ok")
     return redirect(url_for("web.login"), code=303)

@@ -40,7 +40,10 @@ def users_enabled(user_id: int):
     if user is None:
         return _done(f"No user {user_id}.", "error")
     disable = request.form.get("enabled") != "1"
-    set_disabled(db, user["username"], disable)
+    try:
+        set_disabled(db, user["username"], disable)
+    except GapwatchError as exc:
+        return _done(f"{user['username']} was not changed: {exc}", "error")
     return _done(f"{user['username']} is {'disabled' if disable else 'enabled'}.")
 
 

@@ -8,7 +8,7 @@ from ..alerts import KINDS, evaluate, list_alerts, list_rules, mark_read, unread
 from ..db import get_db
 from ..errors import Invalid
 from ..notify import channels, deliver
-from ..params import whole_number
+from ..params import MAX_PAGE, whole_number
 from . import _safe_target, _who, bp
 
 PER_PAGE = 50
@@ -24,6 +24,8 @@ def alerts():
     db = get_db()
     unread = request.args.get("unread") == "1"
     page = whole_number(request.args.get("page")) or 1
+    if page > MAX_PAGE:
+        raise Invalid(f"page is at most {MAX_PAGE}")
     found = list_alerts(db, unread=unread, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render_template(
         "alerts.html", found=found, unread=unread, page=page, pages=max(1, -(-found["total"] // PER_PAGE)),
