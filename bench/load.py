@@ -1,13 +1,17 @@
-"""Load: 50 concurrent clients posting clips and reading the overview, against `gapwatch serve`.
+"""Load: 50 concurrent clients posting clips and reading the overview, against `gapwatch serve`,
+while 120 idle sockets are held open and 8 clients send searches of 8,000 words.
 
 Builds the demo workspace (classified, as `make run` does), adds an editor with a clip-only
 token for the clients that clip and a full token for those that read, starts the production
 server (waitress, scheduler on) on loopback, and runs --clients threads for --seconds: each
 client, on its own keep-alive connection, alternates at random between posting a new clip and
-reading the overview page. It prints requests/s, p50/p95/p99 latency per kind, the errors, and
-the clips acknowledged against the clips in the store (expected: zero errors, zero lost).
+reading the overview page. At the same time --idle sockets connect and send nothing, --long
+clients search the comments with a q= of 8,000 words (each must be refused with a 400 at once),
+and a prober asks ``/api/health`` on a new connection four times a second. It prints requests/s,
+p50/p95/p99 latency per kind, the health probe's p95 and worst, the errors, and the clips
+acknowledged against the clips in the store (expected: zero errors, zero lost, health p95 under 1 s).
 
-    python bench/load.py [--clients 50] [--seconds 60]
+    python bench/load.py [--clients 50] [--seconds 60] [--idle 120] [--long 8]
 """
 
 from __future__ import annotations
@@ -85,10 +89,69 @@ class Client(threading.Thread):
         conn.close()
 
 
+class LongSearches(threading.Thread):
+    """A viewer who sends searches of 8,000 words over and over (each should be a quick 400)."""
+
+    def __init__(self, port: int, read_token: str, deadline: float) -> None:
+        super().__init__(daemon=True)
+        self.port, self.deadline = port, deadline
+        self.headers = {"Authorization": f"Bearer {read_token}"}
+        self.timings: list[float] = []
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        from urllib.parse import quote
+
+        query = quote(" ".join(f"word{i}" for i in range(8000)))
+        while time.monotonic() < self.deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=180)
+            started = time.perf_counter()
+            try:
+                conn.request("GET", f"/api/comments?q={query}", headers=self.headers)
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                self.errors.append(f"long search: {type(exc).__name__}: {exc}")
+                continue
+            finally:
+                conn.close()
+            self.timings.append((time.perf_counter() - started) * 1000)
+            if response.status != 400:
+                self.errors.append(f"long search: HTTP {response.status} (expected a 400)")
+
+
+class HealthProbe(threading.Thread):
+    """``GET /api/health`` on a new connection every 0.25 s: what a load balancer would see."""
+
+    def __init__(self, port: int, deadline: float) -> None:
+        super().__init__(daemon=True)
+        self.port, self.deadline = port, deadline
+        self.timings: list[float] = []
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        while time.monotonic() < self.deadline:
+            started = time.perf_counter()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                conn.request("GET", "/api/health")
+                response = conn.getresponse()
+                response.read()
+                conn.close()
+                if response.status != 200:
+                    self.errors.append(f"health: HTTP {response.status}")
+            except (OSError, http.client.HTTPException) as exc:
+                self.errors.append(f"health: {type(exc).__name__}: {exc}")
+            self.timings.append((time.perf_counter() - started) * 1000)
+            time.sleep(max(0.0, 0.25 - (time.perf_counter() - started)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--idle", type=int, default=120, help="idle sockets held open meanwhile")
+    parser.add_argument("--long", type=int, default=8, help="clients sending 8,000-word searches meanwhile")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="gapwatch-load-"))
     db_path = folder / "load.db"
@@ -125,15 +188,21 @@ def main() -> None:
                 time.sleep(0.3)
         print(f"{args.clients} clients for {args.seconds:.0f} s against gapwatch serve on 127.0.0.1:{port}…",
               flush=True)  # fmt: skip
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(args.idle)]
+        print(f"{len(idle)} idle sockets open, {args.long} clients sending 8,000-word searches", flush=True)
         started = time.monotonic()
         clients = [
             Client(i, port, clip_token, read_token, started + args.seconds) for i in range(args.clients)
         ]
-        for client in clients:
-            client.start()
-        for client in clients:
-            client.join()
+        searches = [LongSearches(port, read_token, started + args.seconds) for _ in range(args.long)]
+        probe = HealthProbe(port, started + args.seconds)
+        for thread in (*clients, *searches, probe):
+            thread.start()
+        for thread in (*clients, *searches, probe):
+            thread.join()
         elapsed = time.monotonic() - started
+        for sock in idle:
+            sock.close()
     finally:
         server.terminate()
         server.wait(30)
@@ -151,6 +220,15 @@ def main() -> None:
         if values:
             p50, p95, p99 = np.percentile(values, [50, 95, 99])
             print(f"{kind:<9} n={len(values):<6} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  p99 {p99:7.1f} ms")
+    searched = [v for t in searches for v in t.timings]
+    if searched:
+        p50, p95 = np.percentile(searched, [50, 95])
+        print(f"{'q=8000w':<9} n={len(searched):<6} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  (refused: 400)")
+    if probe.timings:
+        p50, p95 = np.percentile(probe.timings, [50, 95])
+        print(f"{'health':<9} n={len(probe.timings):<6} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+              f"worst {max(probe.timings):7.1f} ms  ({args.idle} idle sockets held)")  # fmt: skip
+    errors += [e for t in (*searches, probe) for e in t.errors]
     print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
     lost = len(set(acknowledged) - stored)
     print(f"clips acknowledged: {len(acknowledged):,}; in the store: {len(stored):,}; lost: {lost}")

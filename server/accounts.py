@@ -120,7 +120,8 @@ def add_user(db: Database, username: str, password: str, role: str) -> dict:
         raise Conflict(f"there is already a user {name!r} (names are compared ignoring case and width)")
     with write_transaction(db):
         db.execute(
-            "INSERT INTO users (username, username_key, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO users (username, username_key, password_hash, role, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
             [name, username_key(name), generate_password_hash(password, _HASH), role, utcnow()],
         )
     return get_user(db, name)
@@ -231,10 +232,15 @@ def log_in(db: Database, username: str, password: str, address: str) -> Principa
         if failures[0] >= MAX_FAILURES:
             first = datetime.strptime(failures[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
             wait = max(1, int((first + FAILURE_WINDOW - datetime.now(UTC)).total_seconds() // 60) + 1)
-            raise TooManyAttempts(f"too many failed logins: try again in {wait} minute{'s' if wait > 1 else ''}")
+            raise TooManyAttempts(
+                f"too many failed logins: try again in {wait} minute{'s' if wait > 1 else ''}"
+            )
         attempt = db.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", [key, utcnow()]).lastrowid
         db.execute("DELETE FROM login_failures WHERE at < ?", [since])
-    ok = check_password_hash(row["password_hash"] if row else _dummy_hash(), password or "") and row is not None
+    ok = (
+        check_password_hash(row["password_hash"] if row else _dummy_hash(), password or "")
+        and row is not None
+    )
     if not ok or row["disabled_at"] is not None:
         if ok:
             raise Unauthorized("this account is disabled: ask an admin")
@@ -272,7 +278,8 @@ def session_user(db: Database, session_id: str) -> dict | None:
     if not isinstance(session_id, str) or not session_id:
         return None
     rows = list(db.query(
-        "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at >= ?",
+        "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE s.id_hash = ? AND s.expires_at >= ?",
         [_hash_session(session_id), utcnow()],
     ))  # fmt: skip
     if not rows or rows[0]["disabled_at"] is not None:

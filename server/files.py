@@ -152,7 +152,8 @@ def _spreadsheet_safe(value: Any) -> Any:
 
 
 def csv_chunks(comments: Iterable[dict], columns: tuple[str, ...] = EXPORT_COLUMNS) -> Iterator[str]:
-    """Comments (as ``iter_comments`` reads them) as CSV, a chunk of lines at a time: the one CSV writer of the
+    """Comments (as ``iter_comments`` reads them) as CSV, a chunk of lines at a time: the one CSV
+    writer of the
     evidence download and ``gapwatch export``.
 
     Meant for spreadsheets: cells that would start a formula are prefixed with ``'``."""

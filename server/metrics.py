@@ -324,7 +324,9 @@ def ownership(samples: dict[str, Sample], question: Question = Question()) -> di
     return _across_brands(samples, question, "ownership", per_comment=True)
 
 
-def share_of_voice(samples: dict[str, Sample], question: Question = Question()) -> dict[str, dict[str, Figure]]:
+def share_of_voice(
+    samples: dict[str, Sample], question: Question = Question()
+) -> dict[str, dict[str, Figure]]:
     """Per attribute, each brand's share of all its mentions among the brands compared: it follows
     how many comments were collected per brand (shown apart, never as ownership)."""
     return _across_brands(samples, question, "share_of_voice", per_comment=False)
@@ -399,13 +401,15 @@ def two_proportion_z(hits_before: float, n_before: float, hits_now: float, n_now
 
 
 def period_start(day: str, interval: str) -> str:
-    """The week (Monday) or month a date (``YYYY-MM-DD…``) falls in."""
+    """The week (Monday), month or quarter a date (``YYYY-MM-DD…``) falls in."""
     moment = date.fromisoformat(day[:10])
     if interval == "week":
         return (moment - timedelta(days=moment.weekday())).isoformat()
     if interval == "month":
         return moment.replace(day=1).isoformat()
-    raise ValueError(f"interval must be week or month, not {interval!r}")
+    if interval == "quarter":
+        return moment.replace(month=3 * ((moment.month - 1) // 3) + 1, day=1).isoformat()
+    raise ValueError(f"interval must be week, month or quarter, not {interval!r}")
 
 
 def series(

@@ -108,7 +108,9 @@ def post_json(url: str, payload: dict, *, allow_private: bool, timeout: float = 
         if 300 <= status < 400 and location:
             target = urljoin(url, location)
             if urlsplit(target).hostname != host or status not in (307, 308):
-                raise Refused(f"the server answered HTTP {status}, a redirect to {target[:120]}; not followed")
+                raise Refused(
+                    f"the server answered HTTP {status}, a redirect to {target[:120]}; not followed"
+                )
             url = target
             continue
         raise OSError(f"the server answered HTTP {status}")

@@ -190,8 +190,11 @@ def send_digest(db: Database, config: dict, *, today: date | None = None, force:
     for channel in channels(config):
         try:
             if channel == "webhook":
-                post_webhook(config["ALERT_WEBHOOK"], {"text": made["text"], "digest": made},
-                             allow_private=_allow_private(config))
+                post_webhook(
+                    config["ALERT_WEBHOOK"],
+                    {"text": made["text"], "digest": made},
+                    allow_private=_allow_private(config),
+                )
             else:
                 send_email(config, made["subject"], made["text"])
             sent.append(channel)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 from sqlite_utils import Database
 
 from .adjust import Correction
@@ -20,7 +21,9 @@ from .brands import get_brand, list_brands, our_brand
 from .comments import parse_date
 from .errors import Invalid
 from .metrics import (
+    MIN_COMMENTS,
     Question,
+    Sample,
     attribute_figures,
     corrected_figures,
     gap_figures,
@@ -35,7 +38,7 @@ from .rollups import latest_day
 from .rollups import version as figures_version
 from .taxonomy import current_attributes, get_positioning
 
-INTERVALS = ("week", "month")
+INTERVALS = ("week", "month", "quarter")  # and "auto": month, or quarter where months are too thin
 
 
 class _Memo:
@@ -165,17 +168,20 @@ def _brand_gap(db: Database, brand: dict, attributes: list[str], positioning: di
 
 def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval: str = "month") -> dict:
     """Per week or month: each attribute's perceived share and net sentiment, and the gap score."""
-    if interval not in INTERVALS:
-        raise Invalid(f"interval must be one of {', '.join(INTERVALS)}, not {interval!r}")
+    if interval not in (*INTERVALS, "auto"):
+        raise Invalid(f"interval must be one of {', '.join(INTERVALS)} or auto, not {interval[:20]!r}")
     brand = get_brand(db, brand_name)
     attributes = _attributes(db)
     positioning = get_positioning(db, brand["name"])
-    sample = _sample(db, brand["id"], attributes, scope, interval=interval)
+    loaded = "month" if interval in ("quarter", "auto") else interval  # quarters are made of months
+    sample = _sample(db, brand["id"], attributes, scope, interval=loaded)
+    if interval == "auto":
+        interval = auto_interval(sample)
     fix = correction(db, attributes)
     by_period: dict = {}
     fix = fix if fix is not None and fix.any else None
     if fix is not None:
-        model = _sample(db, brand["id"], attributes, scope, interval=interval, model_tags=True)
+        model = _sample(db, brand["id"], attributes, scope, interval=loaded, model_tags=True)
         by_period = dict(series(model, interval, lambda sub, _start: sub))
 
     def point(sub, start: str) -> dict:
@@ -213,6 +219,16 @@ def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval
         "declared": positioning,
         "periods": [{"start": start, **values} for start, values in series(sample, interval, point)],
     }
+
+
+def auto_interval(monthly: Sample) -> str:
+    """Month, unless fewer than half of the months' mentioned attributes have the comments a net
+    sentiment needs: then quarter (a month-by-month chart of a small workspace drew 1 of 144
+    sentiment points)."""
+    cells = [sub.totals()[0] for _start, sub in series(monthly, "month", lambda sub, _start: sub)]
+    mentioned = sum(int((m > 0).sum()) for m in cells)
+    enough = sum(int((m >= MIN_COMMENTS).sum()) for m in cells)
+    return "month" if mentioned and enough * 2 >= mentioned else "quarter"
 
 
 def _correction_summary(fix: Correction | None) -> dict:
@@ -274,14 +290,89 @@ def _competitors(db: Database, scope: Scope, attributes: list[str], brands: list
     }
 
 
-OVERVIEW_DAYS = 90  # the overview's default period: the latest 90 days with data, against the 90 before
+OVERVIEW_DAYS = 90  # the overview's shortest default period: the latest 90 days with data …
+DEFAULT_SPANS = (90, 180, 365)  # … or longer, while a longer one gives more attributes their figures
+PERIODS = {
+    "30d": "the latest 30 days",
+    "90d": "the latest 90 days",
+    "365d": "the latest 365 days",
+    "qtd": "this quarter to date",
+    "yoy": "the latest 90 days against the same days a year before",
+}
+
+
+def _mentions(db: Database, brand_id: int, attributes: list[str], start: date, end: date,
+              channels: tuple[str, ...]) -> np.ndarray:  # fmt: skip
+    sample = load_sample(
+        db, brand_id, attributes, start=start.isoformat(), end=end.isoformat(), channels=channels
+    )
+    return sample.totals()[0]
+
+
+def default_period(db: Database, brand_name: str, channels: tuple[str, ...] = (),
+                   today: date | None = None) -> tuple[Scope, str]:  # fmt: skip
+    """The period the overview shows unless asked: the shortest of the latest 90, 180 or 365 days
+    (ending at the newest comment) in which as many attributes have enough comments for their net
+    sentiment as in the longest; and the reason, in words. 90 days of a small workspace left 5 of 8
+    attributes without a net sentiment."""
+    brand = get_brand(db, brand_name)
+    end = _latest_day(db, brand["name"]) or today or date.today()
+    attributes = _attributes(db)
+    counts = {days: int((_mentions(db, brand["id"], attributes, end - timedelta(days=days - 1), end, channels)
+                         >= MIN_COMMENTS).sum()) for days in DEFAULT_SPANS}  # fmt: skip
+    best = counts[DEFAULT_SPANS[-1]]
+    days = next(d for d in DEFAULT_SPANS if counts[d] >= best)
+    why = (f"the latest {days} days with comments: the shortest period in which {best} of {len(attributes)} "
+           f"attributes have the {MIN_COMMENTS} comments a net sentiment needs")  # fmt: skip
+    if days == DEFAULT_SPANS[0]:
+        why = f"the latest {days} days with comments"
+    start = end - timedelta(days=days - 1)
+    return Scope(start.isoformat(), end.isoformat(), channels), why
+
+
+def preset_period(db: Database, brand_name: str, preset: str, channels: tuple[str, ...] = (),
+                  today: date | None = None) -> tuple[Scope, Scope]:  # fmt: skip
+    """A named period (``PERIODS``) ending at the brand's newest comment, and the period it is
+    compared with: the one just before of equal length, or (``yoy``) the same days a year earlier."""
+    if preset not in PERIODS:
+        raise Invalid(f"period must be one of {', '.join(PERIODS)}, not {preset[:20]!r}")
+    end = _latest_day(db, get_brand(db, brand_name)["name"]) or today or date.today()
+    if preset == "qtd":
+        start = date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+    else:
+        start = end - timedelta(days=(90 if preset == "yoy" else int(preset[:-1])) - 1)
+    scope = Scope(start.isoformat(), end.isoformat(), channels)
+    if preset == "yoy":
+        before = Scope(_year_before(start).isoformat(), _year_before(end).isoformat(), channels)
+    else:
+        before = _previous(scope)
+    return scope, before
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _previous(scope: Scope) -> Scope:
+    first, last = date.fromisoformat(scope.start), date.fromisoformat(scope.end)
+    length = last - first + timedelta(days=1)
+    return Scope((first - length).isoformat(), (first - timedelta(days=1)).isoformat(), scope.channels)
 
 
 def overview(
-    db: Database, brand_name: str | None = None, scope: Scope | None = None, today: date | None = None
+    db: Database,
+    brand_name: str | None = None,
+    scope: Scope | None = None,
+    today: date | None = None,
+    period: str | None = None,
 ) -> dict:
-    """What the CMO opens: the gap now and its change since the previous period of equal length,
-    per attribute declared vs perceived (and emitted), and the gap in one plain sentence."""
+    """What the CMO opens: the gap now and its change since the previous period of equal length
+    (or, for ``period='yoy'``, the same days a year before), per attribute declared vs perceived
+    (and emitted), and the gap in one plain sentence. Without dates or a named ``period`` (see
+    ``PERIODS``), the period is ``default_period``'s; ``period_note`` says which and why."""
     if brand_name is None:
         ours = our_brand(db)
         if ours is None:
@@ -289,17 +380,19 @@ def overview(
                 "this workspace has no brand of its own yet: add one with `gapwatch brands add NAME`"
             )
         brand_name = ours["name"]
-    if scope is None or (scope.start is None and scope.end is None):
-        end = _latest_day(db, brand_name) or today or date.today()
-        start = end - timedelta(days=OVERVIEW_DAYS - 1)
-        scope = Scope(start.isoformat(), end.isoformat(), scope.channels if scope else ())
+    channels = scope.channels if scope else ()
+    before = None
+    if period:
+        scope, before = preset_period(db, brand_name, period, channels, today)
+        note = PERIODS[period]
+    elif scope is None or (scope.start is None and scope.end is None):
+        scope, note = default_period(db, brand_name, channels, today)
+    else:
+        note = "the period asked for"
     current = brand_gap(db, brand_name, scope)
     previous = None
     if scope.start and scope.end:
-        first, last = date.fromisoformat(scope.start), date.fromisoformat(scope.end)
-        length = last - first + timedelta(days=1)
-        before = Scope((first - length).isoformat(), (first - timedelta(days=1)).isoformat(), scope.channels)
-        previous = brand_gap(db, brand_name, before)
+        previous = brand_gap(db, brand_name, before or _previous(scope))
     from .drift import notices
 
     drift = notices(db, current, previous)
@@ -312,6 +405,8 @@ def overview(
         "change": change,
         "reading": reading(current["attributes"]),
         "drift": drift,
+        "period": period,
+        "period_note": note,
     }
 
 

@@ -59,7 +59,7 @@ class Field:
         if kind is str:
             if not _is_unicode(value):
                 raise Invalid(f"{self.name} is not valid Unicode: it holds a lone surrogate "
-                              "(such as \\ud800), which no text can contain; send the text as UTF-8")  # fmt: skip
+                              "(such as \\ud800), which no text can contain; send UTF-8")  # fmt: skip
             if self.max_length is not None and len(value) > self.max_length:
                 raise Invalid(f"{self.name} is longer than {self.max_length} characters ({len(value)})")
             if self.choices is not None and value not in self.choices:

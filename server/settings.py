@@ -217,7 +217,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CRAWL_ALLOW_PRIVATE_NETWORKS",
         0,
-        "1 lets crawls reach private, loopback and link-local addresses (tests, intranet sources).",
+        "1 lets crawls and the alert webhook reach private, loopback and link-local addresses (tests, "
+        "intranet sources and chat servers).",
         _to_int,
     ),
 )

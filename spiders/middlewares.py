@@ -48,7 +48,8 @@ class NetworkGuard:
             return None  # the download itself reports the DNS failure
         problem = private_address(host, addresses)
         if problem:
-            return f"{problem}; crawling it needs --allow-private-networks (GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS)"
+            return (f"{problem}; crawling it needs --allow-private-networks "
+                    "(GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS)")  # fmt: skip
         return None
 
 

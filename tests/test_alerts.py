@@ -263,7 +263,11 @@ def _raise_one(db) -> dict:
 def test_an_alert_reaches_the_webhook_and_a_failure_is_retried(db, webhook):
     url, hook = webhook
     alert = _raise_one(db)
-    config = {"ALERT_WEBHOOK": url, "PUBLIC_URL": "https://gapwatch.example.com", "CRAWL_ALLOW_PRIVATE_NETWORKS": 1}
+    config = {
+        "ALERT_WEBHOOK": url,
+        "PUBLIC_URL": "https://gapwatch.example.com",
+        "CRAWL_ALLOW_PRIVATE_NETWORKS": 1,
+    }
     hook.status = 500
     assert deliver(db, config) == {"webhook": 0}
     kept = list_alerts(db)["alerts"][0]

@@ -12,10 +12,12 @@ from server.metrics import (
     Sample,
     attribute_figures,
     gap_figures,
+    leaders,
     load_sample,
     message_gap,
     ownership,
     series,
+    share_of_voice,
 )
 from server.taxonomy import set_positioning
 
@@ -96,8 +98,28 @@ def test_ownership_by_hand():
     ours = Sample.build(["reliability"], [{"reliability": "positive"}] * 3 + [{}])
     theirs = Sample.build(["reliability"], [{"reliability": "negative"}, {}])
     got = ownership({"Acme": ours, "Rival": theirs}, EXACT)["reliability"]
-    assert (got["Acme"].value, got["Rival"].value) == (0.75, 0.25)
+    # mention rates 3/4 and 1/2: ownership 0.75 / 1.25 and 0.5 / 1.25
+    assert (got["Acme"].value, got["Rival"].value) == pytest.approx((0.6, 0.4))
     assert got["Acme"].n == 4 and got["Rival"].n == 2
+    voice = share_of_voice({"Acme": ours, "Rival": theirs}, EXACT)["reliability"]
+    assert (voice["Acme"].value, voice["Rival"].value) == (0.75, 0.25)  # 3 of the 4 mentions
+
+
+def test_ownership_follows_perception_not_collection_volume():
+    """1,000 comments of Big, 10 % about innovation; 100 of Small, 28 %: Small's customers talk
+    about it far more, so Small owns it and leads, though Big has most of the mentions."""
+    big = Sample.build(["innovation"], [{"innovation": "positive"}] * 100 + [{}] * 900)
+    small = Sample.build(["innovation"], [{"innovation": "positive"}] * 28 + [{}] * 72)
+    question = Question("volume", draws=300)
+    owned = ownership({"Big": big, "Small": small}, question)
+    assert owned["innovation"]["Small"].value == pytest.approx(0.28 / 0.38)
+    assert owned["innovation"]["Big"].value == pytest.approx(0.10 / 0.38)
+    voice = share_of_voice({"Big": big, "Small": small}, question)
+    assert voice["innovation"]["Big"].value == pytest.approx(100 / 128)  # volume, shown apart
+    assert leaders(owned) == {"innovation": "Small"}
+    # with overlapping intervals nobody leads
+    close = Sample.build(["innovation"], [{"innovation": "positive"}] * 26 + [{}] * 74)
+    assert leaders(ownership({"Small": small, "Close": close}, question)) == {}
 
 
 def test_edge_cases_no_comments_one_attribute_no_positioning_too_few():

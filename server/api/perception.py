@@ -19,12 +19,12 @@ def gap(brand: str):
 
 @bp.get("/brands/<brand>/overview")
 def overview_view(brand: str):
-    return jsonify(overview(get_db(), brand, _scope()))
+    return jsonify(overview(get_db(), brand, _scope(), period=request.args.get("period") or None))
 
 
 @bp.get("/brands/<brand>/trends")
 def trends(brand: str):
-    return jsonify(brand_trends(get_db(), brand, _scope(), request.args.get("interval", "month")))
+    return jsonify(brand_trends(get_db(), brand, _scope(), request.args.get("interval") or "auto"))
 
 
 @bp.get("/competitors")

@@ -26,7 +26,7 @@ from ..corrections import SENTIMENTS, correct, remove_correction
 from ..db import get_db
 from ..errors import Invalid, NotFound
 from ..params import whole_number
-from ..perception import INTERVALS, Scope
+from ..perception import INTERVALS, PERIODS, Scope
 from ..perception import competitors as competitors_of
 from ..perception import overview as overview_of
 from ..rollups import channels
@@ -161,13 +161,17 @@ def overview():
     error, data = None, None
     try:
         scope = Scope.from_args(request.args, request.args.getlist("channel"))
-        data = overview_of(db, brand, scope)
+        period = request.args.get("period") or None
+        if period and (scope.start or scope.end):
+            raise Invalid("choose either a named period or dates, not both")
+        data = overview_of(db, brand, scope, period=period)
     except (Invalid, NotFound) as exc:
         error = str(exc)
     return render_template(
         "overview.html",
         data=data,
         error=error,
+        periods=PERIODS,
         brands=list_brands(db, counts=False),
         channels=channels(db),
         evidence=_evidence_args(data),
@@ -193,7 +197,11 @@ def competitors():
 def _leaders(data: dict) -> dict[str, dict]:
     """Per attribute, the brand that leads it (``metrics.leaders``: its ownership interval lies above
     every other brand's); none where the intervals overlap."""
-    return {row["attribute"]: {"brand": row["leader"], "clear": True} for row in data["attributes"] if row["leader"]}
+    return {
+        row["attribute"]: {"brand": row["leader"], "clear": True}
+        for row in data["attributes"]
+        if row["leader"]
+    }
 
 
 @bp.get("/language")
@@ -229,8 +237,8 @@ def trends():
     error = None
     try:
         Scope.from_args(args)
-        if args.get("interval", "month") not in INTERVALS:
-            raise Invalid(f"interval must be one of {', '.join(INTERVALS)}")
+        if args.get("interval", "auto") not in (*INTERVALS, "auto"):
+            raise Invalid(f"interval must be one of {', '.join(INTERVALS)} or auto")
     except Invalid as exc:
         error = str(exc)
     return render_template(
