@@ -7,7 +7,7 @@ PORT   ?= 5000
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test bench bench-pages bench-load bench-themes bench-corrected bench-alerts bench-accuracy extension lint format clean
+.PHONY: help install run serve test bench bench-pages bench-load bench-themes bench-corrected bench-alerts bench-accuracy bench-sentiment bench-demo sentiment-model extension lint format clean
 
 help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
@@ -20,6 +20,9 @@ help:
 	@echo "make bench-corrected  coverage of corrected shares' intervals on simulated data (bench/corrected.py)"
 	@echo "make bench-alerts     false-alarm rate and detection of the alert rules on simulated data (bench/alerts.py)"
 	@echo "make bench-accuracy  classifier accuracy on ../shared/eval (about 15 minutes)"
+	@echo "make bench-sentiment  sentiment on app reviews, tweets and laptop polarities (../shared/eval): shipped vs before vs a frozen head"
+	@echo "make bench-demo  the demo as the classifier reads it, against what each comment was written to say"
+	@echo "make sentiment-model  rebuild the shipped sentiment model from ../shared/train (about 25 minutes on 2 cores)"
 	@echo "make extension  build dist/gapwatch-chrome.zip and dist/gapwatch-firefox.zip"
 	@echo "make lint   ruff check and format check"
 
@@ -75,6 +78,15 @@ extension: | $(BIN)/python
 
 bench-accuracy: $(VENV)/.installed
 	$(BIN)/python bench/accuracy.py
+
+bench-sentiment: $(VENV)/.installed
+	$(BIN)/python bench/sentiment.py
+
+bench-demo: $(VENV)/.installed
+	$(BIN)/python bench/demo.py
+
+sentiment-model: $(VENV)/.installed
+	$(BIN)/python -m classifiers.build_sentiment
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -76,6 +76,42 @@ def full_path(texts: list[str]) -> float:
     return len(texts) / seconds
 
 
+def machine() -> str:
+    """The CPU model, its vector extensions that matter to int8 inference, and the cores."""
+    import os
+    import platform
+
+    model, flags = platform.processor() or "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    wanted = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8")
+    import onnxruntime
+
+    return (f"{model}; {os.cpu_count()} cores; {' '.join(f for f in wanted if f in flags) or 'no AVX2'}; "
+            f"onnxruntime {onnxruntime.__version__}")  # fmt: skip
+
+
+def encoder_alone(texts: list[str], sentiment: bool) -> float:
+    """The encoder's int8 pass alone (no tagging, no store), with or without the sentiment branch."""
+    from classifiers.encoder import Encoder, resolve
+    from classifiers.model import clause_spans
+
+    with tempfile.TemporaryDirectory() as tmp:
+        encoder = Encoder(resolve(None), sentiment=sentiment, cache_dir=Path(tmp))
+        spans = [clause_spans(t) for t in texts]
+        encoder.embed_both(texts[:32], spans[:32])  # compile before the clock starts
+        start = time.perf_counter()
+        encoder.embed_both(texts, spans)
+        return len(texts) / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
@@ -83,15 +119,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     texts = sentences(args.count)
+    print(f"machine: {machine()}")
     print(f"sentences: {len(texts)} (mean {sum(map(len, texts)) / len(texts):.0f} characters)")
-    plains, fulls = [], []
+    plains, fulls, alones, bases = [], [], [], []
     for attempt in range(1, args.repeat + 1):
         plains.append(plain_loop(texts[: args.plain]))
         fulls.append(full_path(texts))
-        print(f"run {attempt}: plain {plains[-1]:,.0f}, full path {fulls[-1]:,.0f} comments/s", flush=True)
+        alones.append(encoder_alone(texts, sentiment=True))
+        bases.append(encoder_alone(texts, sentiment=False))
+        print(f"run {attempt}: plain {plains[-1]:,.0f}, full path {fulls[-1]:,.0f}, encoder alone "
+              f"{alones[-1]:,.0f} (without the sentiment branch {bases[-1]:,.0f}) comments/s",
+              flush=True)  # fmt: skip
     plain, full = statistics.median(plains), statistics.median(fulls)
     print(f"plain transformers loop, one at a time ({args.plain} texts): {plain:,.0f} comments/s (median)")
     print(f"full tagging path (gapwatch classify job, {len(texts)} texts): {full:,.0f} comments/s (median)")
+    print(f"encoder alone, int8, with the sentiment branch: {statistics.median(alones):,.0f} comments/s; "
+          f"without it: {statistics.median(bases):,.0f} comments/s (medians)")  # fmt: skip
     print(f"full / plain: {full / plain:.1f}x")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (RSS): {peak:,.0f} MiB")

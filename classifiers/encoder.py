@@ -107,7 +107,10 @@ class Encoder:
         max_length: int = MAX_LENGTH,
         backend: str = "onnx-int8",
         cache_dir: Path | None = None,
+        sentiment: bool = True,
     ) -> None:
+        """``sentiment``: with the embedded encoder, also run the shipped sentiment delta's tuned
+        top layers in the same pass (``classifiers.sentiment``), when it is installed."""
         if backend not in BACKENDS:
             raise ModelError(f"inference backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         if source.expected is not None:
@@ -137,14 +140,33 @@ class Encoder:
         self.backend = backend
         self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "gapwatch-onnx"
         self._runner: Any = None
+        self.delta: Any = None  # the shipped sentiment delta, when it runs with this encoder
+        self.sentiment_top: Any = None
+        if sentiment and source.expected is not None:
+            from .sentiment import load_delta, tuned_layers
+
+            delta = load_delta()
+            if delta is not None and delta.meta.get("base_sha256") == source.expected.get(
+                "model.safetensors"
+            ):
+                self.delta = delta
+                self.sentiment_top = tuned_layers(self.model, delta)
+
+    @property
+    def has_sentiment(self) -> bool:
+        """Whether this encoder answers sentiment vectors from the shipped delta too."""
+        return self.delta is not None
 
     def clone(self) -> Encoder:
-        """An independent copy to fine-tune (the compiled runner is not copied)."""
+        """An independent copy to fine-tune (the compiled runner is not copied; nor is the
+        sentiment delta, whose layers sit on the published lower layers)."""
         runner, self._runner = self._runner, None
+        delta, top = self.delta, self.sentiment_top
+        self.delta = self.sentiment_top = None
         try:
             return copy.deepcopy(self)
         finally:
-            self._runner = runner
+            self._runner, self.delta, self.sentiment_top = runner, delta, top
 
     def weights_changed(self) -> None:
         """Call after training: the next embedding compiles the new weights."""
@@ -155,24 +177,40 @@ class Encoder:
         if self._runner is None:
             from .onnx_int8 import runner_for
 
-            self._runner = runner_for(self.model, self.tokenizer, self.cache_dir)
+            self._runner = runner_for(
+                self.model, self.tokenizer, self.cache_dir, self.delta, self.sentiment_top
+            )
         return self._runner
 
-    def _hidden_all(self, batches: list[tuple[dict[str, np.ndarray], np.ndarray]]) -> Iterator[np.ndarray]:
-        """Last hidden states of each batch, in order, by the chosen backend. ONNX Runtime runs
-        one single-threaded pass per core at once: with small batches that beats one pass spread
-        over the cores (less synchronisation), and it releases the GIL, so pooling overlaps."""
+    def _hidden_all(
+        self, batches: list[tuple[dict[str, np.ndarray], np.ndarray]]
+    ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """Last hidden states of each batch, in order, by the chosen backend, with the sentiment
+        branch's (or None). ONNX Runtime runs one single-threaded pass per core at once: with
+        small batches that beats one pass spread over the cores (less synchronisation), and it
+        releases the GIL, so pooling overlaps."""
         import torch
 
         if self.backend == "torch":
+            branch = None
+            if self.has_sentiment:
+                from .sentiment import two_branch
+
+                branch = two_branch(self.model, self.sentiment_top, self.delta.first_tuned)
             for batch, _offsets in batches:
                 tensors = {n: torch.from_numpy(a) for n, a in batch.items()}
-                yield self.model(**tensors).last_hidden_state.float().numpy()
+                if branch is None:
+                    yield self.model(**tensors).last_hidden_state.float().numpy(), None
+                else:
+                    tensors.setdefault("token_type_ids", torch.zeros_like(tensors["input_ids"]))
+                    base, feel = branch(**tensors)
+                    yield base.float().numpy(), feel.float().numpy()
             return
         runner = self._onnx_runner()
         workers = max(1, min(os.cpu_count() or 1, len(batches)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="encoder") as pool:
-            yield from pool.map(lambda b: runner(b[0]), batches)
+            for outputs in pool.map(lambda b: runner(b[0]), batches):
+                yield outputs[0], (outputs[1] if len(outputs) > 1 else None)
 
     def tokenize(self, texts: list[str]) -> dict[str, Any]:
         """A padded torch batch (training)."""
@@ -202,8 +240,17 @@ class Encoder:
         self, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = INFERENCE_BATCH
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Unit vectors for ``texts`` and for character spans of each (its clauses), from one
+        forward pass (see ``embed_both``)."""
+        vectors, parts, _s, _sp = self.embed_both(texts, spans, batch_size=batch_size)
+        return vectors, parts
+
+    def embed_both(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = INFERENCE_BATCH
+    ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray | None, list[np.ndarray] | None]:
+        """Unit vectors for ``texts`` and for character spans of each (its clauses), from one
         forward pass: a span's vector pools the contextual vectors of the tokens inside it.
-        A span with no token (cut off by truncation) gets the whole text's vector.
+        A span with no token (cut off by truncation) gets the whole text's vector. With the
+        sentiment delta, the same for the sentiment branch (else None, None).
 
         All texts are tokenised first and sorted by token count, so a batch holds texts of the
         same or nearly the same length and pads almost nothing; small batches keep the
@@ -212,8 +259,10 @@ class Encoder:
 
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         parts: list[np.ndarray] = [np.empty((0, self.dimension), np.float32)] * len(texts)
+        feel = np.empty((len(texts), self.dimension), dtype=np.float32) if self.has_sentiment else None
+        feel_parts: list[np.ndarray] | None = list(parts) if self.has_sentiment else None
         if not texts:
-            return vectors, parts
+            return vectors, parts, feel, feel_parts
         cap = self.max_length * _CHARS_PER_TOKEN_CAP
         encoded = self.tokenizer(
             [t[:cap] for t in texts], truncation=True, max_length=self.max_length, return_offsets_mapping=True
@@ -224,13 +273,15 @@ class Encoder:
         chunks = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
         batches = [_padded(encoded, names, chunk, pad) for chunk in chunks]
         with torch.inference_mode():
-            for chunk, (batch, offsets), hidden in zip(
+            for chunk, (batch, offsets), (hidden, feeling) in zip(
                 chunks, batches, self._hidden_all(batches), strict=True
             ):
                 mask = batch["attention_mask"].astype(bool)
                 for row, i in enumerate(chunk):
                     vectors[i], parts[i] = _pool(hidden[row], mask[row], offsets[row], spans[i])
-        return vectors, parts
+                    if feeling is not None:
+                        feel[i], feel_parts[i] = _pool(feeling[row], mask[row], offsets[row], spans[i])
+        return vectors, parts, feel, feel_parts
 
 
 def _padded(

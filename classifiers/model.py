@@ -21,7 +21,7 @@ from .encoder import INFERENCE_BATCH, Encoder, ModelSource, default_encoder
 from .errors import ModelError
 
 SENTIMENTS = ("negative", "neutral", "positive")
-_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+(?:but|however|although|though|whereas)\s+", re.I)
+_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\s+(?:but|however|although|though|whereas)\s+", re.I)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -42,6 +42,7 @@ class AttributeHead:
     thresholds: np.ndarray
     weights: np.ndarray  # linear: (d, k); prototype: (m, d) phrase vectors
     bias: np.ndarray  # linear: (k,); prototype: (m,) index of the attribute of each phrase
+    nothing: np.ndarray | None = None  # prototype: (n, d) vectors of sentences about no attribute
 
     def scores(self, vectors: np.ndarray) -> np.ndarray:
         if self.kind == "linear":
@@ -54,6 +55,14 @@ class AttributeHead:
 
     def assigned(self, scores: np.ndarray) -> np.ndarray:
         return scores >= self.thresholds
+
+    def about_nothing(self, vectors: np.ndarray) -> np.ndarray:
+        """Prototype heads: each vector's closeness (cosine mapped to [0, 1]) to the nearest
+        sentence about no attribute; a clause closer to one of those than to any attribute's
+        phrases claims nothing ("Small design agency here.", "Honest take:")."""
+        if self.nothing is None or not len(self.nothing) or not len(vectors):
+            return np.zeros(len(vectors), dtype=np.float32)
+        return ((vectors @ self.nothing.T).max(axis=1) + 1) / 2
 
 
 @dataclass
@@ -102,17 +111,50 @@ def clause_spans(text: str) -> list[tuple[int, int]]:
 
 
 class Tagger:
+    """Attributes from the encoder's vectors; sentiment from the shipped sentiment model's
+    (``classifiers.sentiment``): in the same pass where the encoder carries it, or from a second
+    encoder that does (``feeler``: a fine-tuned model's attributes come from its own encoder,
+    its sentiment from the shipped model). Without either (another encoder named by
+    GAPWATCH_MODEL), from ``sentiment``, the head fitted with the model."""
+
     def __init__(
         self, encoder: Encoder, attributes: AttributeHead, sentiment: SentimentHead, info: ModelInfo
     ) -> None:
         self.encoder = encoder
         self.attributes = attributes
-        self.sentiment = sentiment
+        self.own_sentiment = sentiment
         self.info = info
+        self.feeler: Encoder | None = None
+        delta = getattr(encoder, "delta", None)
+        self.shipped = delta is not None and info.kind != "finetuned"
+        self.sentiment = SentimentHead(delta.weights, delta.bias) if self.shipped else sentiment
+
+    def feel_with(self, feeler: Encoder | None) -> Tagger:
+        """Take sentiment from ``feeler``'s shipped sentiment model (a second pass) when this
+        model's own encoder does not carry it (a fine-tuned encoder)."""
+        if not self.shipped and feeler is not None and getattr(feeler, "delta", None) is not None:
+            self.feeler = feeler
+            self.shipped = True
+            self.sentiment = SentimentHead(feeler.delta.weights, feeler.delta.bias)
+        return self
 
     @property
     def model_id(self) -> str:
-        return self.info.model_id
+        """What made the tags: the model, and the shipped sentiment model when it is used (tags
+        of another sentiment model are tagged again)."""
+        base = self.info.model_id
+        if not self.shipped:
+            return base
+        return f"{base}+sentiment@{(self.feeler or self.encoder).delta.digest}"
+
+    def _embed(self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = INFERENCE_BATCH):
+        """(vectors, clause vectors) for attributes and the same for sentiment, from one pass."""
+        vectors, parts, feel, feel_parts = self.encoder.embed_both(texts, spans, batch_size=batch_size)
+        if self.feeler is not None:
+            _v, _p, feel, feel_parts = self.feeler.embed_both(texts, spans, batch_size=batch_size)
+        if not self.shipped or feel is None:
+            return vectors, parts, vectors, parts
+        return vectors, parts, feel, feel_parts
 
     @overload
     def predict(self, texts: str, *, batch_size: int = ...) -> Tag: ...
@@ -124,44 +166,62 @@ class Tagger:
         single = isinstance(texts, str)
         batch = [texts] if single else list(texts)
         spans = [clause_spans(t) for t in batch]
-        vectors, parts = self.encoder.embed_spans(batch, spans, batch_size=batch_size)
-        tags = self._tags(vectors, parts)
+        tags = self._tags(*self._embed(batch, spans, batch_size))
         return tags[0] if single else tags
 
-    def _tags(self, vectors: np.ndarray, parts: list[np.ndarray]) -> list[Tag]:
-        """Tags from whole-text vectors and clause vectors (one forward pass made both)."""
+    def _tags(self, vectors: np.ndarray, parts: list[np.ndarray], feel: np.ndarray,
+              feel_parts: list[np.ndarray]) -> list[Tag]:  # fmt: skip
+        """Tags from whole-text vectors and clause vectors, for attributes and for sentiment
+        (one forward pass made them all)."""
         scores = self.attributes.scores(vectors)
         several = [i for i, p in enumerate(parts) if len(p) > 1]
         flat = np.vstack([parts[i] for i in several]) if several else np.zeros((0, vectors.shape[1]))
+        flat_feel = (
+            np.vstack([feel_parts[i] for i in several]) if several else np.zeros((0, vectors.shape[1]))
+        )
         clause_scores = self.attributes.scores(flat) if several else flat
-        clause_probs = self.sentiment.probabilities(flat) if several else flat
+        clause_probs = self.sentiment.probabilities(flat_feel) if several else flat_feel
         by_text, start = {}, 0
         for i in several:
             rows = slice(start, start + len(parts[i]))
             by_text[i] = (clause_scores[rows], clause_probs[rows])
             start += len(parts[i])
         if self.attributes.kind == "prototype":
-            assigned = self._closest_per_clause(scores, by_text)
+            nothing = self.attributes.about_nothing(vectors)
+            clause_nothing = self.attributes.about_nothing(flat) if several else np.zeros(0)
+            start = 0
+            nothing_by_text = {}
+            for i in several:
+                nothing_by_text[i] = clause_nothing[start : start + len(parts[i])]
+                start += len(parts[i])
+            assigned = self._closest_per_clause(scores, by_text, nothing, nothing_by_text)
             for i, (cs, _cp) in by_text.items():
                 scores[i] = np.maximum(scores[i], cs.max(axis=0))
         else:
             assigned = self.attributes.assigned(scores)
-        probs = self.sentiment.probabilities(vectors)
+        probs = self.sentiment.probabilities(feel)
         tags = [self._tag(scores[i], assigned[i], probs[i]) for i in range(len(vectors))]
         for i, (cs, cp) in by_text.items():
             if tags[i].attributes:
                 self._attribute_sentiment(tags[i], cs, cp)
         return tags
 
-    def _closest_per_clause(self, scores: np.ndarray, by_text: dict) -> np.ndarray:
+    def _closest_per_clause(self, scores: np.ndarray, by_text: dict, nothing: np.ndarray,
+                            nothing_by_text: dict) -> np.ndarray:  # fmt: skip
         """Before any training: each clause (and the whole text) speaks of at most one attribute,
-        its closest, if close enough; a comment speaks of every attribute one of its clauses does.
-        A whole-comment vector alone is dominated by the main topic and hides the others."""
+        its closest, if close enough and closer than to any sentence about nothing; a comment
+        speaks of every attribute one of its clauses does. A whole-comment vector alone is
+        dominated by the main topic and hides the others."""
         assigned = np.zeros(scores.shape, dtype=bool)
         for i in range(len(scores)):
-            rows = np.vstack([scores[i : i + 1], by_text[i][0]]) if i in by_text else scores[i : i + 1]
+            if i in by_text:
+                rows = np.vstack([scores[i : i + 1], by_text[i][0]])
+                none = np.concatenate([nothing[i : i + 1], nothing_by_text[i]])
+            else:
+                rows, none = scores[i : i + 1], nothing[i : i + 1]
             best = rows.argmax(axis=1)
-            passed = rows[np.arange(len(rows)), best] >= self.attributes.thresholds[best]
+            top = rows[np.arange(len(rows)), best]
+            passed = (top >= self.attributes.thresholds[best]) & (top > none)
             assigned[i, best[passed]] = True
         return assigned
 
@@ -187,12 +247,12 @@ class Tagger:
         """Sentiment towards given attributes (gold attributes, for evaluation)."""
         texts = [text] if isinstance(text, str) else list(text)
         wanted = [attribute] if isinstance(attribute, str) else list(attribute)
-        _vectors, parts = self.encoder.embed_spans(texts, [clause_spans(t) for t in texts])
+        _v, parts, _f, feel_parts = self._embed(texts, [clause_spans(t) for t in texts])
         out = []
-        for key, clause_vectors in zip(wanted, parts, strict=True):
+        for key, clause_vectors, clause_feel in zip(wanted, parts, feel_parts, strict=True):
             a = self.attributes.keys.index(key)
             best = int(self.attributes.scores(clause_vectors)[:, a].argmax())
-            probs = self.sentiment.probabilities(clause_vectors[best : best + 1])[0]
+            probs = self.sentiment.probabilities(clause_feel[best : best + 1])[0]
             out.append(SENTIMENTS[int(probs.argmax())])
         return out
 
@@ -204,8 +264,8 @@ class Tagger:
         np.savez(
             folder / "heads.npz",
             attr_weights=self.attributes.weights, attr_bias=self.attributes.bias,
-            thresholds=self.attributes.thresholds, sent_weights=self.sentiment.weights,
-            sent_bias=self.sentiment.bias,
+            thresholds=self.attributes.thresholds, sent_weights=self.own_sentiment.weights,
+            sent_bias=self.own_sentiment.bias,
         )  # fmt: skip
         meta = {
             "info": asdict(self.info),
@@ -239,8 +299,11 @@ class Tagger:
                 f"the model in {folder} is damaged and was not used "
                 f"({type(exc).__name__}: {str(exc)[:200]}); retrain with `gapwatch train`"
             ) from None
+        feeler = None
         if info.kind == "finetuned":
             source = ModelSource(str(folder / "encoder"), info.encoder_id, True)
+            if encoder_setting in (None, "", "embedded"):
+                feeler = default_encoder(encoder_setting, backend=backend, cache_dir=cache_dir)
             backend = info.notes.get("inference", backend)  # a model may need float32
             encoder = Encoder(source, backend=backend, cache_dir=cache_dir)
         else:
@@ -257,4 +320,5 @@ class Tagger:
             heads["attr_weights"],
             heads["attr_bias"],
         )
-        return cls(encoder, attributes, SentimentHead(heads["sent_weights"], heads["sent_bias"]), info)
+        tagger = cls(encoder, attributes, SentimentHead(heads["sent_weights"], heads["sent_bias"]), info)
+        return tagger.feel_with(feeler)

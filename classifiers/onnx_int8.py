@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-EXPORT_VERSION = 2  # bump when the exported graph changes: cached files of older versions are not used
+EXPORT_VERSION = 3  # bump when the exported graph changes: cached files of older versions are not used
 
 
 def fingerprint(model: Any) -> str:
@@ -62,8 +62,11 @@ def _eager_attention(model: Any) -> Iterator[None]:
         model.set_attn_implementation(before)
 
 
-def export(model: Any, tokenizer: Any, target: Path) -> Path:
-    """Write the int8 ONNX file for ``model`` to ``target`` (atomically)."""
+def export(
+    model: Any, tokenizer: Any, target: Path, module: Any = None, outputs: tuple[str, ...] = ("hidden",)
+) -> Path:
+    """Write the int8 ONNX file for ``model`` to ``target`` (atomically): its last hidden state,
+    or ``module``'s ``outputs`` (the encoder with the sentiment branch answers two)."""
     import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -76,9 +79,9 @@ def export(model: Any, tokenizer: Any, target: Path) -> Path:
         with warnings.catch_warnings(), torch.no_grad(), _eager_attention(model):
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                _hidden_states(model).eval(), tuple(sample[n] for n in INPUTS), str(plain),
-                input_names=list(INPUTS), output_names=["hidden"],
-                dynamic_axes={**axes, "hidden": {0: "batch", 1: "tokens"}},
+                (module or _hidden_states(model)).eval(), tuple(sample[n] for n in INPUTS), str(plain),
+                input_names=list(INPUTS), output_names=list(outputs),
+                dynamic_axes={**axes, **{name: {0: "batch", 1: "tokens"} for name in outputs}},
                 opset_version=17, dynamo=False,
             )  # fmt: skip
         graph = onnx.load(str(plain))
@@ -110,13 +113,25 @@ class Runner:
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
-    def __call__(self, batch: dict[str, Any]) -> np.ndarray:
+    def __call__(self, batch: dict[str, Any]) -> list[np.ndarray]:
+        """Every output of the graph: the last hidden states (and the sentiment branch's)."""
         feed = {name: np.asarray(batch[name], dtype=np.int64) for name in INPUTS}
-        return self.session.run(None, feed)[0]
+        if "token_type_ids" not in batch:
+            feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+        return self.session.run(None, feed)
 
 
-def runner_for(model: Any, tokenizer: Any, cache_dir: Path) -> Runner:
-    path = cache_dir / f"encoder-{fingerprint(model)}-int8-v{EXPORT_VERSION}.onnx"
+def runner_for(model: Any, tokenizer: Any, cache_dir: Path, delta: Any = None, top: Any = None) -> Runner:
+    """The int8 runner of ``model`` (with the sentiment delta's branch when given), exported
+    once per set of weights."""
+    if delta is None:
+        path = cache_dir / f"encoder-{fingerprint(model)}-int8-v{EXPORT_VERSION}.onnx"
+        if not path.is_file():
+            export(model, tokenizer, path)
+        return Runner(path)
+    from .sentiment import two_branch
+
+    path = cache_dir / f"encoder-{fingerprint(model)}-sentiment-{delta.digest}-int8-v{EXPORT_VERSION}.onnx"
     if not path.is_file():
-        export(model, tokenizer, path)
+        export(model, tokenizer, path, two_branch(model, top, delta.first_tuned), ("hidden", "feeling"))
     return Runner(path)

@@ -94,7 +94,7 @@ def taxonomy_tagger(encoder: Encoder, attributes: list[Attribute]) -> Tagger:
     vectors = encoder.embed([p for _i, p in phrases] + nothing)
     owner = np.array([i for i, _p in phrases])
     proto, rest = vectors[: len(phrases)], vectors[len(phrases) :]
-    head = AttributeHead("prototype", keys, np.zeros(len(keys), np.float32), proto, owner)
+    head = AttributeHead("prototype", keys, np.zeros(len(keys), np.float32), proto, owner, rest)
     sims = np.vstack([proto @ proto.T, rest @ proto.T])  # (phrases + nothing, phrases)
     sims[np.arange(len(phrases)), np.arange(len(phrases))] = -1.0  # leave each phrase out
     scores = np.stack([sims[:, owner == a].max(axis=1) for a in range(len(keys))], axis=1)
@@ -203,8 +203,8 @@ def finetune_tagger(
     with torch.no_grad():
         attr_head.weight.copy_(torch.from_numpy(start.attributes.weights.T.copy()))
         attr_head.bias.copy_(torch.from_numpy(start.attributes.bias.copy()))
-        sent_head.weight.copy_(torch.from_numpy(start.sentiment.weights.T.copy()))
-        sent_head.bias.copy_(torch.from_numpy(start.sentiment.bias.copy()))
+        sent_head.weight.copy_(torch.from_numpy(start.own_sentiment.weights.T.copy()))
+        sent_head.bias.copy_(torch.from_numpy(start.own_sentiment.bias.copy()))
 
     items = [(e.text, label_matrix([e], keys)[0], -100) for e in attr_data]
     items += [(e.text, None, SENTIMENTS.index(e.sentiment)) for e in sent_data]
@@ -258,7 +258,7 @@ def finetune_tagger(
         "finetuned", tuned.model_id, trained_on=len(examples), created_at=_now(),
         notes={"inference": "torch"},
     )  # fmt: skip
-    tagger = Tagger(tuned, head, sentiment, info)
+    tagger = Tagger(tuned, head, sentiment, info).feel_with(encoder)
     calibration = [e for e in held if e.attributes_known] or _with_taxonomy([], attributes)
     scores = head.scores(tuned.embed([e.text for e in calibration]))
     head.thresholds = thresholds_for(scores, label_matrix(calibration, keys))
@@ -332,7 +332,7 @@ def contrastive_tagger(
     tuned.model_id = f"setfit-{encoder.model_id}"
     tagger = logistic_tagger(tuned, attributes, examples)
     tagger.info = ModelInfo("finetuned", tuned.model_id, trained_on=len(examples), created_at=_now())
-    return tagger
+    return tagger.feel_with(encoder)
 
 
 MODES = ("auto", "logistic", "setfit", "endtoend")

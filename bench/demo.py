@@ -1,0 +1,101 @@
+"""The demo workspace read by the classifier, against what each comment was written to say.
+
+Tags ``server.demo.labelled_customer_comments()`` with the model a fresh workspace uses (the
+taxonomy tagger on the embedded encoder, with the shipped sentiment model) and, in the same run,
+with the sentiment model before it (a head on the frozen encoder fitted to the bundled seed
+sentences). Prints:
+
+- comment sentiment: the share of comments whose tag is the sentiment they were written with
+  (positive or negative; neutral counts as wrong);
+- attributes: micro precision, recall and F1 over (comment, attribute) pairs;
+- Lumio's net sentiment per attribute as tagged, next to the one written;
+- per attribute, the share of its mentions that come from the most frequent sentence: no
+  attribute should be carried by one repeated phrase.
+
+    python bench/demo.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    from classifiers.encoder import Encoder, resolve
+    from classifiers.model import clause_spans
+    from classifiers.taxonomy import parse_taxonomy
+    from classifiers.training import taxonomy_tagger
+    from server.demo import labelled_customer_comments
+    from server.taxonomy import DEFAULT_TAXONOMY
+
+    labelled = labelled_customer_comments()
+    texts = [item["text"] for item, _truth in labelled]
+    taxonomy = parse_taxonomy(DEFAULT_TAXONOMY)
+    source = resolve(None)
+    shipped = taxonomy_tagger(Encoder(source), taxonomy)
+    before = taxonomy_tagger(Encoder(source, sentiment=False), taxonomy)
+    results = {}
+    for name, tagger in (("shipped", shipped), ("before", before)):
+        tags = tagger.predict(texts)
+        right = sum(t.sentiment == ("positive" if truth["positive"] else "negative")
+                    for t, (_i, truth) in zip(tags, labelled, strict=True))  # fmt: skip
+        tp = fp = fn = 0
+        for tag, (_item, truth) in zip(tags, labelled, strict=True):
+            said, true = set(tag.attributes), set(truth["attributes"])
+            tp, fp, fn = tp + len(said & true), fp + len(said - true), fn + len(true - said)
+        precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
+        f1 = 2 * precision * recall / max(1e-9, precision + recall)
+        net = {}
+        for (item, _truth), tag in zip(labelled, tags, strict=True):
+            if item["brand"] != "Lumio":
+                continue
+            for attribute, feeling in tag.attribute_sentiment.items():
+                pos, neg, n = net.get(attribute, (0, 0, 0))
+                net[attribute] = (pos + (feeling == "positive"), neg + (feeling == "negative"), n + 1)
+        written = {}
+        for item, truth in labelled:
+            if item["brand"] == "Lumio" and truth["attributes"]:
+                a = truth["attributes"][0]
+                pos, neg, n = written.get(a, (0, 0, 0))
+                written[a] = (pos + truth["positive"], neg + (not truth["positive"]), n + 1)
+        carried = {}
+        for tag, text in zip(tags, texts, strict=True):
+            clauses = [text[b:e].strip() for b, e in clause_spans(text)]
+            for attribute in tag.attributes:
+                carried.setdefault(attribute, Counter()).update(set(clauses))
+        mentions = Counter(a for t in tags for a in t.attributes)
+        results[name] = {
+            "comments": len(texts),
+            "sentiment_match": round(right / len(texts), 4),
+            "attributes": {
+                "precision": round(precision, 4),
+                "recall": round(recall, 4),
+                "micro_f1": round(f1, 4),
+            },
+            "lumio_net_sentiment_tagged": {a: round((p - q) / n, 2) for a, (p, q, n) in sorted(net.items())},
+            "lumio_net_sentiment_written": {
+                a: round((p - q) / n, 2) for a, (p, q, n) in sorted(written.items())
+            },
+            "most_repeated_sentence_share": {
+                a: {
+                    "share": round(c.most_common(1)[0][1] / mentions[a], 3),
+                    "sentence": c.most_common(1)[0][0],
+                }
+                for a, c in sorted(carried.items())
+            },
+        }
+        print(f"{name}: sentiment matches {right / len(texts):.1%} of {len(texts)} comments; attributes "
+              f"micro-F1 {f1:.1%} (precision {precision:.1%}, recall {recall:.1%}); Lumio reliability net "
+              f"{results[name]['lumio_net_sentiment_tagged'].get('reliability')} (written "
+              f"{results[name]['lumio_net_sentiment_written'].get('reliability')})", flush=True)  # fmt: skip
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
