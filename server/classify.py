@@ -21,6 +21,8 @@ from sqlite_utils import Database
 
 from .db import utcnow, write_transaction
 from .errors import Invalid
+from .languages import UNDETERMINED, scored_languages
+from .languages import detect as detect_language
 from .taxonomy import current_attributes, current_version
 
 if TYPE_CHECKING:
@@ -104,21 +106,93 @@ def theme_encoder(db: Database, options: EncoderOptions | None = None):
     return current_tagger(db, options)[0].encoder
 
 
-def pending_count(db: Database, model_id: str, version: int) -> int:
+def _scored_clause(scored: frozenset[str] | None) -> tuple[str, list]:
+    """SQL (and parameters) for comments the model reads: undetected, undetermined, or in one of
+    its languages (``server.languages``)."""
+    if scored is None:
+        return "1", []
+    marks = ", ".join("?" * (len(scored) + 1))
+    return (f"(c.detected_language IS NULL OR c.detected_language IN ({marks}))",
+            [UNDETERMINED, *sorted(scored)])  # fmt: skip
+
+
+def pending_count(db: Database, model_id: str, version: int, scored: frozenset[str] | None = None) -> int:
+    clause, params = _scored_clause(scored)
     return db.execute(
         "SELECT count(*) FROM comments c LEFT JOIN tags t ON t.comment_id = c.id "
-        "WHERE t.comment_id IS NULL OR t.model != ? OR t.taxonomy_version != ?",
-        [model_id, version],
+        f"WHERE (t.comment_id IS NULL OR t.model != ? OR t.taxonomy_version != ?) AND {clause}",
+        [model_id, version, *params],
     ).fetchone()[0]
 
 
-def _pending(db: Database, model_id: str, version: int, limit: int) -> list[tuple[int, str]]:
+def _pending(db: Database, model_id: str, version: int, limit: int,
+             scored: frozenset[str] | None = None) -> list[tuple[int, str]]:  # fmt: skip
+    clause, params = _scored_clause(scored)
     return db.execute(
         "SELECT c.id, c.text FROM comments c LEFT JOIN tags t ON t.comment_id = c.id "
-        "WHERE t.comment_id IS NULL OR t.model != ? OR t.taxonomy_version != ? "
+        f"WHERE (t.comment_id IS NULL OR t.model != ? OR t.taxonomy_version != ?) AND {clause} "
         "ORDER BY c.id LIMIT ?",
-        [model_id, version, limit],
+        [model_id, version, *params, limit],
     ).fetchall()
+
+
+def not_scored(
+    db: Database,
+    scored: frozenset[str] | None,
+    *,
+    brand_id: int | None = None,
+    kind: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> dict:
+    """Comments kept out of the figures because the model does not read their language:
+    ``{"comments": n, "languages": {name: n}}`` (by brand, kind and date range when given)."""
+    from .languages import name
+
+    if scored is None:
+        return {"comments": 0, "languages": {}}
+    marks = ", ".join("?" * (len(scored) + 1))
+    where, params = [f"detected_language NOT IN ({marks})"], [UNDETERMINED, *sorted(scored)]
+    for column, value in (("brand_id", brand_id), ("kind", kind)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if start is not None:
+        where.append("coalesce(published_at, collected_at) >= ?")
+        params.append(start)
+    if end is not None:
+        where.append("coalesce(published_at, collected_at) <= ?")
+        params.append(end + "T23:59:59Z" if len(end) == 10 else end)
+    rows = db.execute(
+        f"SELECT detected_language, count(*) FROM comments WHERE {' AND '.join(where)} "
+        "GROUP BY detected_language ORDER BY count(*) DESC", params,
+    ).fetchall()  # fmt: skip
+    return {"comments": sum(n for _l, n in rows), "languages": {name(code): n for code, n in rows}}
+
+
+DETECT_BATCH = 5000
+
+
+def detect_languages(db: Database, scored: frozenset[str] | None) -> int:
+    """Detect the language of comments stored before detection existed, and take the tags off
+    comments the model does not read (so they leave every figure); answer how many were detected."""
+    done = 0
+    while rows := db.execute(
+        "SELECT id, text FROM comments WHERE detected_language IS NULL LIMIT ?", [DETECT_BATCH]
+    ).fetchall():
+        with write_transaction(db):
+            db.conn.executemany("UPDATE comments SET detected_language = ? WHERE id = ?",
+                                [(detect_language(text), cid) for cid, text in rows])  # fmt: skip
+        done += len(rows)
+    if scored is not None:
+        marks = ", ".join("?" * (len(scored) + 1))
+        unread = f"SELECT id FROM comments WHERE detected_language NOT IN ({marks})"
+        params = [UNDETERMINED, *sorted(scored)]
+        if db.execute(f"SELECT 1 FROM tags WHERE comment_id IN ({unread}) LIMIT 1", params).fetchone():
+            with write_transaction(db):
+                db.execute(f"DELETE FROM tag_attributes WHERE comment_id IN ({unread})", params)
+                db.execute(f"DELETE FROM tags WHERE comment_id IN ({unread})", params)
+    return done
 
 
 def _write_tags(db: Database, ids: list[int], tags: list[Tag], model_id: str, version: int) -> None:
@@ -165,12 +239,14 @@ def classify_pending(
     from .drift import record_audit
 
     tagger, version = current_tagger(db, options)
+    scored = scored_languages(_options(options).setting)
+    detect_languages(db, scored)
     done = 0
-    if _pending(db, tagger.model_id, version, 1):
+    if _pending(db, tagger.model_id, version, 1, scored):
         record_audit(db)  # the audit of the tags as they are, before re-tagging changes them
     while limit is None or done < limit:
         size = batch_size if limit is None else min(batch_size, limit - done)
-        rows = _pending(db, tagger.model_id, version, size)
+        rows = _pending(db, tagger.model_id, version, size, scored)
         if not rows:
             break
         ids, texts = [r[0] for r in rows], [r[1] for r in rows]

@@ -339,19 +339,28 @@ def _encoder_options() -> Any:
 @friendly
 def classify(batch_size: int, limit: int | None) -> None:
     """Tag every comment the current model has not tagged yet (new, or after a retrain/edit)."""
-    from .classify import classify_pending, current_tagger, pending_count
+    from .classify import classify_pending, current_tagger, detect_languages, not_scored, pending_count
+    from .languages import scored_languages
 
     with workspace() as db:
-        tagger, version = current_tagger(db, _encoder_options())
-        todo = pending_count(db, tagger.model_id, version)
+        options = _encoder_options()
+        tagger, version = current_tagger(db, options)
+        scored = scored_languages(options.setting)
+        detect_languages(db, scored)
+        todo = pending_count(db, tagger.model_id, version, scored)
         if limit is not None:
             todo = min(todo, limit)
         with progress(todo, "Classifying") as bar:
             report = classify_pending(
-                db, batch_size=batch_size, limit=limit, options=_encoder_options(),
-                progress=bar.update,
+                db, batch_size=batch_size, limit=limit, options=options, progress=bar.update,
             )  # fmt: skip
+        unread = not_scored(db, scored)
     click.echo(f"Tagged {report.tagged} comments with {report.model} (taxonomy v{report.taxonomy_version}).")
+    if unread["comments"]:
+        languages = ", ".join(f"{n} {name}" for name, n in unread["languages"].items())
+        click.echo(
+            f"Not scored: {unread['comments']} comments in languages the model does not read ({languages})."
+        )
 
 
 @main.command()

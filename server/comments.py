@@ -26,7 +26,7 @@ _ORDER = {
 _SELECT = """
 SELECT c.id, b.name AS brand, c.text, c.kind, c.origin, c.channel, c.url, c.title, c.context,
        c.note, c.author, c.rating, c.external_id, c.published_at, c.collected_at, c.language,
-       c.duplicates, c.source_id, c.run_id,
+       c.duplicates, c.source_id, c.run_id, c.detected_language,
        coalesce(cr.sentiment, t.sentiment) AS sentiment,
        t.model AS model, t.taxonomy_version AS taxonomy_version,
        CASE WHEN cr.sentiment IS NULL THEN t.sentiment_score END AS sentiment_confidence,

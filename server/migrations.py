@@ -555,6 +555,19 @@ def m0013_sessions(db: Database) -> None:
     db.execute("DELETE FROM login_failures")  # their keys change from name|address to the account
 
 
+@migration
+def m0014_languages(db: Database) -> None:
+    """Each comment's detected language (``server.languages``): NULL until detected (the
+    classifier job detects the comments stored before), ``und`` when it cannot be told."""
+    _execute_all(
+        db,
+        """
+        ALTER TABLE comments ADD COLUMN detected_language TEXT;
+        CREATE INDEX comments_by_detected_language ON comments (detected_language)
+        """,
+    )
+
+
 def apply(db: Database, *, stop_before: str | None = None) -> None:
     MIGRATIONS.apply(db, stop_before=stop_before)
 

@@ -20,6 +20,7 @@ from .audit import MIN_LABELLED, correction
 from .brands import get_brand, list_brands, our_brand
 from .comments import parse_date
 from .errors import Invalid
+from .languages import EMBEDDED_LANGUAGES
 from .metrics import (
     MIN_COMMENTS,
     Question,
@@ -368,6 +369,7 @@ def overview(
     scope: Scope | None = None,
     today: date | None = None,
     period: str | None = None,
+    scored: frozenset[str] | None = EMBEDDED_LANGUAGES,
 ) -> dict:
     """What the CMO opens: the gap now and its change since the previous period of equal length
     (or, for ``period='yoy'``, the same days a year before), per attribute declared vs perceived
@@ -393,6 +395,7 @@ def overview(
     previous = None
     if scope.start and scope.end:
         previous = brand_gap(db, brand_name, before or _previous(scope))
+    from .classify import not_scored
     from .drift import notices
 
     drift = notices(db, current, previous)
@@ -407,6 +410,14 @@ def overview(
         "drift": drift,
         "period": period,
         "period_note": note,
+        "not_scored": not_scored(
+            db,
+            scored,
+            brand_id=get_brand(db, brand_name)["id"],
+            kind="customer",
+            start=scope.start,
+            end=scope.end,
+        ),
     }
 
 

@@ -1,9 +1,10 @@
 """``/api/brands/<brand>/gap``, ``/api/brands/<brand>/trends``, ``/api/competitors``: the
 perception figures, each with its interval and sample size (see ``server.perception``)."""
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from ..db import get_db
+from ..languages import scored_languages
 from ..perception import Scope, brand_gap, brand_trends, competitors, overview
 from . import bp
 
@@ -19,7 +20,15 @@ def gap(brand: str):
 
 @bp.get("/brands/<brand>/overview")
 def overview_view(brand: str):
-    return jsonify(overview(get_db(), brand, _scope(), period=request.args.get("period") or None))
+    return jsonify(
+        overview(
+            get_db(),
+            brand,
+            _scope(),
+            period=request.args.get("period") or None,
+            scored=scored_languages(current_app.config["MODEL"]),
+        )
+    )
 
 
 @bp.get("/brands/<brand>/trends")

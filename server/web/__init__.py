@@ -25,6 +25,7 @@ from ..comments import SORTS, CommentQuery, comment_counts, search_comments
 from ..corrections import SENTIMENTS, correct, remove_correction
 from ..db import get_db
 from ..errors import Invalid, NotFound
+from ..languages import scored_languages
 from ..params import whole_number
 from ..perception import INTERVALS, PERIODS, Scope
 from ..perception import competitors as competitors_of
@@ -36,6 +37,15 @@ from .security import check_csrf
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")  # fmt: skip
 bp.before_request(check_csrf)
+
+
+@bp.app_context_processor
+def _languages() -> dict:
+    """Whether a comment's language is one the model reads, and language names, for the pages."""
+    from ..languages import is_scored, name
+
+    scored = scored_languages(current_app.config["MODEL"])
+    return {"is_scored": lambda code: is_scored(code, scored), "language_name": name}
 
 
 def _evidence_args(data: dict | None) -> dict:
@@ -164,7 +174,9 @@ def overview():
         period = request.args.get("period") or None
         if period and (scope.start or scope.end):
             raise Invalid("choose either a named period or dates, not both")
-        data = overview_of(db, brand, scope, period=period)
+        data = overview_of(
+            db, brand, scope, period=period, scored=scored_languages(current_app.config["MODEL"])
+        )
     except (Invalid, NotFound) as exc:
         error = str(exc)
     return render_template(
