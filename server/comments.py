@@ -15,6 +15,7 @@ from .ingest import KINDS
 from .params import whole_number
 
 MAX_PER_PAGE = 200
+NO_ATTRIBUTE = "none"  # attribute=none: the classified comments no attribute claims
 SORTS = ("newest", "oldest", "confident", "uncertain")
 _ORDER = {
     "newest": "coalesce(c.published_at, c.collected_at) DESC, c.id DESC",
@@ -158,10 +159,18 @@ class CommentQuery:
             clauses.append("c.id IN (SELECT rowid FROM comments_fts WHERE comments_fts MATCH ?)")
             params.append(match)
         if self.attribute:
-            if not list(db.query("SELECT 1 FROM attributes WHERE key = ?", [self.attribute])):
-                raise Invalid(f"unknown attribute {self.attribute!r}")
-            clauses.append("c.id IN (SELECT comment_id FROM comment_attributes WHERE attribute = ?)")
-            params.append(self.attribute)
+            if list(db.query("SELECT 1 FROM attributes WHERE key = ?", [self.attribute])):
+                clauses.append("c.id IN (SELECT comment_id FROM comment_attributes WHERE attribute = ?)")
+                params.append(self.attribute)
+            elif self.attribute == NO_ATTRIBUTE:  # classified (or corrected), and about no attribute
+                clauses.append(
+                    "c.id NOT IN (SELECT comment_id FROM comment_attributes) AND (c.id IN "
+                    "(SELECT comment_id FROM tags) OR c.id IN (SELECT comment_id FROM corrections))"
+                )
+            else:
+                raise Invalid(
+                    f"unknown attribute {self.attribute!r} (or '{NO_ATTRIBUTE}': about no attribute)"
+                )
         if self.kind:
             clauses.append("c.kind = ?")
             params.append(self.kind)

@@ -1,9 +1,10 @@
 """Which language a comment is in, and whether the active model reads it.
 
 Each comment's language is detected from its text (py3langid, whose model ships inside the pip
-package: nothing is downloaded) by the classifier job, just before it tags (about 10,000 comments/s
-on one core, against ~500/s tagging; detecting at ingest would have halved bulk import speed). A detection is kept only when its probability is at least ``MIN_PROBABILITY``; below it
-(a few words, emoji, a product name) the language is ``und``: undetermined, and scored.
+package: nothing is downloaded) by the classifier job, just before it tags (about 10,000
+comments/s on one core, against ~500/s tagging; detecting at ingest would have halved bulk
+import speed). A detection is kept only when its probability is at least ``MIN_PROBABILITY``;
+below it (a few words, emoji, a product name) the language is ``und``: undetermined, and scored.
 
 The embedded encoder reads English only. A comment detected in another language is stored but
 *not scored*: it gets no tags, so it is kept out of every figure, and the overview counts it

@@ -74,3 +74,24 @@ def test_the_classify_command_says_what_it_did_not_score(db, run):
     ingest(db, [{"text": t, "brand": "Acme"} for t in [ENGLISH[0], JAPANESE]], Context(origin="import"))
     output = run("classify").output
     assert "Tagged 1 comments" in output and "Not scored: 1 comments" in output and "1 Japanese" in output
+
+
+def test_the_evidence_list_filters_comments_about_no_attribute(db, client, auth):
+    """Issue 17, part 4: what no attribute claims is one filter away (API and page)."""
+    from server.corrections import correct
+
+    ingest(db, [{"text": t, "brand": "Acme"} for t in [
+        "Support answered quickly and fixed the sync problem.",
+        "We had pasta for dinner yesterday.",
+        "My brother-in-law lives in Leeds.",
+        JAPANESE,
+    ]], Context(origin="import"))  # fmt: skip
+    classify_pending(db)
+    ids = dict(db.execute("SELECT text, id FROM comments").fetchall())
+    correct(db, ids["My brother-in-law lives in Leeds."], attributes=["price"], by="tester")
+    found = client.get("/api/comments?attribute=none", headers=auth).get_json()["comments"]
+    assert {c["text"] for c in found} == {"We had pasta for dinner yesterday."}  # not the unscored one
+    page = client.get("/comments?attribute=none").get_data(as_text=True)
+    assert "pasta" in page and "Leeds" not in page
+    refused = client.get("/api/comments?attribute=nonsense", headers=auth)
+    assert refused.status_code == 400 and "none" in refused.get_json()["error"]
