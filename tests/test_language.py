@@ -68,7 +68,7 @@ def test_nothing_to_compare_says_so(db):
 
 def test_the_api_checks_its_filters(client):
     assert client.get("/api/brands/Acme/language?attribute=vibes").get_json() == {
-        "error": "unknown attribute 'vibes'"
+        "error": "unknown attribute 'vibes' (or 'none': about no attribute)"
     }
     assert client.get("/api/brands/Nobody/language").status_code == 404
     assert client.get("/api/brands/Acme/language?from=soon").status_code == 400
