@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-EXPORT_VERSION = 3  # bump when the exported graph changes: cached files of older versions are not used
+EXPORT_VERSION = 4  # bump when the exported graph changes: cached files of older versions are not used
 
 
 def fingerprint(model: Any) -> str:

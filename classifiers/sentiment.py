@@ -112,6 +112,9 @@ def tuned_layers(model: Any, delta: Delta) -> Any:
     import torch
 
     top = copy.deepcopy(model.encoder.layer[delta.first_tuned :])
+    for module in top.modules():  # one config: the attention kind chosen for export applies to both
+        if hasattr(module, "config"):
+            module.config = model.config
     state = {}
     for name, tensor in delta.layers.items():
         _layer, index, rest = name.split(".", 2)
