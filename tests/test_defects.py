@@ -5,17 +5,12 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -33,7 +28,6 @@ from server.taxonomy import set_positioning
 from tests.conftest import PASSWORD, count
 from tests.conftest import log_in as log_in_form
 
-GAPWATCH = Path(sys.executable).parent / "gapwatch"
 TOO_BIG = "9" * 25  # past 2^63
 
 
@@ -92,29 +86,11 @@ def test_a_reading_request_past_its_time_budget_answers_503_and_says_why(db, db_
 # --- 3. idle connections do not lock people out -----------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _serve(db_path: Path, port: int, **env) -> subprocess.Popen:
-    environ = {**os.environ, "GAPWATCH_DB": str(db_path), "GAPWATCH_SCHEDULER": "0", **env}
-    proc = subprocess.Popen([GAPWATCH, "serve", "--port", str(port)], env=environ,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1).close()
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("gapwatch serve did not start")
-
-
 def test_120_idle_sockets_do_not_stop_a_logged_in_users_request(db, db_path, token):
-    port = _free_port()
+    from tests.test_faults import _serve
+    from tests.test_serve_and_pages import free_port
+
+    port = free_port()
     proc = _serve(db_path, port)
     idle = []
     try:
