@@ -4,8 +4,9 @@
   one stratum per brand and leading attribute the model gave (its highest-scoring assigned one,
   or none). Random, not chosen by confidence, so it can estimate accuracy; stratified, so that a
   rare attribute gets enough comments. Each item keeps its stratum's size when drawn.
-- **Uncertain queue** (``draw_uncertain``): the comments the model was least sure of (lowest
-  score among the attributes it assigned), to teach it; never counted in the audit.
+- **Uncertain queue** (``draw_uncertain``): first the comments whose star rating disagrees
+  strongly with their sentiment tag, then those the model was least sure of (lowest score among
+  the attributes it assigned), to teach it; never counted in the audit.
 - **Labels** (``label_item``): accept the model's tags, or fix attributes and/or sentiment, or
   skip. A label is a correction (``server.corrections``), so it also changes the figures and
   trains the next model; the item records who labelled it and when.
@@ -91,16 +92,39 @@ def draw_sample(db: Database, *, per_stratum: int = PER_STRATUM, days: int = REC
     return {"drawn": len(rows), "strata": counts}
 
 
+def rating_disagreements(db: Database, limit: int) -> list[dict]:
+    """Tagged customer comments (not corrected, not queued) whose star rating and sentiment tag
+    disagree strongly: 4.5 stars or more tagged negative, 2 stars or fewer tagged positive, the
+    surest tags first. A rating of at most 5 is read as stars, a larger one as 0–100 (stars × 20)."""
+    stars = "(CASE WHEN c.rating <= 5 THEN c.rating ELSE c.rating / 20.0 END)"
+    rows = db.execute(
+        f"SELECT c.id, b.name, t.model FROM comments c JOIN brands b ON b.id = c.brand_id "
+        f"JOIN tags t ON t.comment_id = c.id "
+        f"WHERE c.kind = 'customer' AND c.rating IS NOT NULL "
+        f"AND c.id NOT IN (SELECT comment_id FROM corrections) "
+        f"AND c.id NOT IN (SELECT comment_id FROM review_items) "
+        f"AND (({stars} >= 4.5 AND t.sentiment = 'negative') OR ({stars} <= 2 AND t.sentiment = 'positive')) "
+        f"ORDER BY abs(t.sentiment_score) DESC, c.id LIMIT ?",
+        [limit],
+    ).fetchall()  # fmt: skip
+    return [{"id": cid, "brand": brand, "model": model} for cid, brand, model in rows]
+
+
 def draw_uncertain(db: Database, *, count: int = UNCERTAIN_DRAW) -> dict:
-    """Add the ``count`` least certain tagged customer comments (not labelled, not queued) to the
-    uncertain queue."""
+    """Add ``count`` tagged customer comments (not labelled, not queued) to the uncertain queue:
+    first those whose star rating disagrees strongly with their sentiment tag
+    (``rating_disagreements``), then the least certain."""
     from .comments import CommentQuery, search_comments
 
     if not 1 <= count <= 200:
         raise Invalid("count must be between 1 and 200")
-    queued = {r[0] for r in db.execute("SELECT comment_id FROM review_items")}
+    disagreeing = rating_disagreements(db, count)
+    queued = {r[0] for r in db.execute("SELECT comment_id FROM review_items")} | {
+        c["id"] for c in disagreeing
+    }
     chosen: list[dict] = []
     page = 1
+    count -= len(disagreeing)
     while len(chosen) < count:
         found = search_comments(db, CommentQuery(kind="customer", sort="uncertain", page=page, per_page=200))
         fresh = [c for c in found["comments"] if c["id"] not in queued and not c["corrected"] and c["model"]]
@@ -109,12 +133,13 @@ def draw_uncertain(db: Database, *, count: int = UNCERTAIN_DRAW) -> dict:
             break
         page += 1
     now = utcnow()
+    items = [(c, "rating disagrees") for c in disagreeing] + [(c, "uncertain") for c in chosen]
     with write_transaction(db):
         db["review_items"].insert_all(
-            {"comment_id": c["id"], "queue": "uncertain", "stratum": f"{c['brand']}|uncertain",
-             "stratum_size": 0, "model": c["model"], "drawn_at": now} for c in chosen
+            {"comment_id": c["id"], "queue": "uncertain", "stratum": f"{c['brand']}|{why}",
+             "stratum_size": 0, "model": c["model"], "drawn_at": now} for c, why in items
         )  # fmt: skip
-    return {"drawn": len(chosen)}
+    return {"drawn": len(items), "rating_disagrees": len(disagreeing)}
 
 
 def _item(db: Database, item_id: int) -> dict:

@@ -40,7 +40,10 @@ def review_uncertain(count: int) -> None:
 
     with workspace() as db:
         result = draw_uncertain(db, count=count)
-    click.echo(f"Queued {result['drawn']} comments in the least-certain queue.")
+    click.echo(
+        f"Queued {result['drawn']} comments in the least-certain queue "
+        f"({result['rating_disagrees']} first: their star rating disagrees with their sentiment tag)."
+    )
 
 
 def print_audit(as_json: bool) -> None:

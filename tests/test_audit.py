@@ -194,3 +194,35 @@ def test_eval_on_the_workspace_prints_the_audit(db, run):
     parsed = json.loads(run("eval", "--workspace", "--json").output)
     assert parsed["labelled"] == 15 and {a["attribute"] for a in parsed["attributes"]} >= set(KEYS)
     assert run("eval").exit_code == 2  # neither a test file nor --workspace
+
+
+def test_a_rating_that_disagrees_with_the_sentiment_tag_is_queued_first(db):
+    """Issue 17, part 2: a five-star review tagged negative (or a one-star one tagged positive)
+    is put before the merely uncertain in the queue for training."""
+    ingest(db, [
+        {"text": "Five stars, tagged negative", "rating": 5, "published_at": "2026-03-01"},
+        {"text": "One star, tagged positive", "rating": 1, "published_at": "2026-03-01"},
+        {"text": "Five stars, tagged positive", "rating": 5, "published_at": "2026-03-01"},
+        {"text": "On a 0-100 scale, 95, tagged negative", "rating": 95, "published_at": "2026-03-01"},
+        {"text": "No rating, tagged negative", "published_at": "2026-03-01"},
+    ], Context(origin="import", brand="Acme"))  # fmt: skip
+    feelings = ["negative", "positive", "positive", "negative", "negative"]
+    ids = [r[0] for r in db.execute("SELECT id FROM comments ORDER BY id")]
+    with write_transaction(db):
+        tags = [(i, f, 0.9 if f == "positive" else -0.9) for i, f in zip(ids, feelings, strict=True)]
+        db.conn.executemany(
+            "INSERT INTO tags (comment_id, model, taxonomy_version, sentiment, sentiment_score, created_at) "
+            "VALUES (?, 'sim', 1, ?, ?, '2026-03-02T00:00:00Z')",
+            tags,
+        )
+        db.conn.executemany(
+            "INSERT INTO tag_attributes (comment_id, attribute, score, assigned) VALUES (?, ?, ?, 1)",
+            [(i, "reliability", 0.6) for i in ids],
+        )
+    result = draw_uncertain(db, count=5)
+    assert result["rating_disagrees"] == 3 and result["drawn"] == 5
+    first = [next_item(db, "uncertain")["comment_id"]]
+    order = [
+        r[0] for r in db.execute("SELECT comment_id FROM review_items WHERE queue = 'uncertain' ORDER BY id")
+    ]
+    assert set(order[:3]) == {ids[0], ids[1], ids[3]} and first[0] == order[0]
