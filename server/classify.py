@@ -106,14 +106,20 @@ def theme_encoder(db: Database, options: EncoderOptions | None = None):
     return current_tagger(db, options)[0].encoder
 
 
+def _read_languages(scored: frozenset[str]) -> tuple[str, list]:
+    """``(?, ?, …)`` and its parameters: the languages a comment may be in and still be scored
+    (undetermined, or one the model reads)."""
+    params = [UNDETERMINED, *sorted(scored)]
+    return f"({', '.join('?' * len(params))})", params
+
+
 def _scored_clause(scored: frozenset[str] | None) -> tuple[str, list]:
     """SQL (and parameters) for comments the model reads: undetected, undetermined, or in one of
     its languages (``server.languages``)."""
     if scored is None:
         return "1", []
-    marks = ", ".join("?" * (len(scored) + 1))
-    return (f"(c.detected_language IS NULL OR c.detected_language IN ({marks}))",
-            [UNDETERMINED, *sorted(scored)])  # fmt: skip
+    languages, params = _read_languages(scored)
+    return f"(c.detected_language IS NULL OR c.detected_language IN {languages})", params
 
 
 def pending_count(db: Database, model_id: str, version: int, scored: frozenset[str] | None = None) -> int:
@@ -151,8 +157,8 @@ def not_scored(
 
     if scored is None:
         return {"comments": 0, "languages": {}}
-    marks = ", ".join("?" * (len(scored) + 1))
-    where, params = [f"detected_language NOT IN ({marks})"], [UNDETERMINED, *sorted(scored)]
+    languages, params = _read_languages(scored)
+    where = [f"detected_language NOT IN {languages}"]
     for column, value in (("brand_id", brand_id), ("kind", kind)):
         if value is not None:
             where.append(f"{column} = ?")
@@ -185,9 +191,8 @@ def detect_languages(db: Database, scored: frozenset[str] | None) -> int:
                                 [(detect_language(text), cid) for cid, text in rows])  # fmt: skip
         done += len(rows)
     if scored is not None:
-        marks = ", ".join("?" * (len(scored) + 1))
-        unread = f"SELECT id FROM comments WHERE detected_language NOT IN ({marks})"
-        params = [UNDETERMINED, *sorted(scored)]
+        languages, params = _read_languages(scored)
+        unread = f"SELECT id FROM comments WHERE detected_language NOT IN {languages}"
         if db.execute(f"SELECT 1 FROM tags WHERE comment_id IN ({unread}) LIMIT 1", params).fetchone():
             with write_transaction(db):
                 db.execute(f"DELETE FROM tag_attributes WHERE comment_id IN ({unread})", params)

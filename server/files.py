@@ -178,23 +178,20 @@ def evidence_csv(db: Database, query: CommentQuery) -> Iterator[str]:
 
 def export_comments(db: Database, out: IO[str], query: CommentQuery, fmt: str = "jsonl") -> int:
     """Write every comment matching ``query`` with its tags to ``out``; answer how many."""
-    rows: Iterable[dict] = (_export_row(c) for c in iter_comments(db, query))
+    if fmt not in FORMATS:
+        raise Invalid(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     count = 0
+
+    def counted() -> Iterator[dict]:
+        nonlocal count
+        for comment in iter_comments(db, query):
+            count += 1
+            yield comment
+
     if fmt == "csv":
-        seen = [0]
-
-        def counted() -> Iterator[dict]:
-            for comment in iter_comments(db, query):
-                seen[0] += 1
-                yield comment
-
         for chunk in csv_chunks(counted()):
             out.write(chunk)
-        count = seen[0]
-    elif fmt == "jsonl":
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
     else:
-        raise Invalid(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        for comment in counted():
+            out.write(json.dumps(_export_row(comment), ensure_ascii=False) + "\n")
     return count

@@ -319,6 +319,10 @@ def default_period(db: Database, brand_name: str, channels: tuple[str, ...] = ()
     brand = get_brand(db, brand_name)
     end = _latest_day(db, brand["name"]) or today or date.today()
     attributes = _attributes(db)
+    key = ("default_period", brand["id"], channels, end, tuple(attributes), figures_version(db))
+    cached = _FIGURES.get(key)
+    if cached is not None:
+        return cached
     counts = {days: int((_mentions(db, brand["id"], attributes, end - timedelta(days=days - 1), end, channels)
                          >= MIN_COMMENTS).sum()) for days in DEFAULT_SPANS}  # fmt: skip
     best = counts[DEFAULT_SPANS[-1]]
@@ -328,7 +332,7 @@ def default_period(db: Database, brand_name: str, channels: tuple[str, ...] = ()
     if days == DEFAULT_SPANS[0]:
         why = f"the latest {days} days with comments"
     start = end - timedelta(days=days - 1)
-    return Scope(start.isoformat(), end.isoformat(), channels), why
+    return _FIGURES.put(key, (Scope(start.isoformat(), end.isoformat(), channels), why))
 
 
 def preset_period(db: Database, brand_name: str, preset: str, channels: tuple[str, ...] = (),

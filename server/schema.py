@@ -31,7 +31,7 @@ def json_type(value: Any) -> str:
     return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
 
 
-def _is_unicode(text: str) -> bool:
+def is_unicode(text: str) -> bool:
     """False for a string with a lone surrogate (JSON's "\\ud800" decodes to one): it cannot be
     encoded, hashed or stored as text."""
     try:
@@ -57,7 +57,7 @@ class Field:
         if kind not in self.types:
             raise Invalid(f"{self.name} must be {self.describe()}, not {json_type(value)}")
         if kind is str:
-            if not _is_unicode(value):
+            if not is_unicode(value):
                 raise Invalid(f"{self.name} is not valid Unicode: it holds a lone surrogate "
                               "(such as \\ud800), which no text can contain; send UTF-8")  # fmt: skip
             if self.max_length is not None and len(value) > self.max_length:

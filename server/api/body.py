@@ -9,6 +9,7 @@ from typing import Any
 from flask import request
 
 from ..errors import Invalid, UnsupportedMediaType
+from ..schema import is_unicode, json_type
 
 _DECODER = json.JSONDecoder(parse_constant=lambda name: _no_constants(name))
 _SPACE = " \t\n\r"
@@ -41,9 +42,7 @@ def _lone_surrogate(value: Any) -> str | None:
     while stack:
         where, item = stack.pop()
         if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
+            if not is_unicode(item):
                 return where
         elif isinstance(item, dict):
             for key, inner in item.items():
@@ -79,8 +78,6 @@ def json_list(limit: int, *, what: str = "items", wrapper: str | None = None) ->
         position, closing = opening.end(), "}"
     if not text.startswith("[", position):
         body = _parse(text)  # not a list: say what it is
-        from ..schema import json_type
-
         shape = f" (or {{{wrapper!r}: [...]}})" if wrapper else ""
         raise Invalid(f"the body must be a JSON list of {what}{shape}, not {json_type(body)}")
     items, position = _list_at(text, position + 1, limit, what)
@@ -125,8 +122,6 @@ def _skip(text: str, position: int) -> int:
 
 def json_object(allowed: set[str]) -> dict:
     """A JSON object body whose fields are all among ``allowed`` (400 naming the others)."""
-    from ..schema import json_type
-
     body = json_body()
     if not isinstance(body, dict):
         raise Invalid(f"the body must be a JSON object, not {json_type(body)}")

@@ -200,20 +200,10 @@ def competitors():
     except Invalid as exc:
         error = str(exc)
     return render_template(
-        "competitors.html", data=data, error=error, leaders=_leaders(data) if data else {},
+        "competitors.html", data=data, error=error,
         channels=channels(db), args=request.args,
         scope_args={k: v for k, v in (data["scope"] if data else {}).items() if k in ("from", "to") and v},
     ), (400 if error else 200)  # fmt: skip
-
-
-def _leaders(data: dict) -> dict[str, dict]:
-    """Per attribute, the brand that leads it (``metrics.leaders``: its ownership interval lies above
-    every other brand's); none where the intervals overlap."""
-    return {
-        row["attribute"]: {"brand": row["leader"], "clear": True}
-        for row in data["attributes"]
-        if row["leader"]
-    }
 
 
 @bp.get("/language")
