@@ -44,7 +44,7 @@ async function activeTab() {
 
 /** Clip the selection of `tab`: extract, build, send (or queue), remember, show. */
 export async function clipTab(tab) {
-  const key = `${Date.now()}`;
+  const key = `${Date.now()}:${Math.random().toString(36).slice(2, 8)}`; // one id: the list's and the queue's
   let page;
   try {
     const [injected] = await chrome.scripting.executeScript({ target: { tabId: tab.id }, func: extractSelection });
@@ -63,7 +63,7 @@ export async function clipTab(tab) {
 async function send(clip, key) {
   const outcome = await postClip(await storage.get("settings"), clip);
   if (outcome.state === "queued") {
-    await queue.add(clip, outcome.reason);
+    await queue.add(clip, outcome.reason, key);
     await scheduleRetry();
   }
   return record({ key, state: outcome.state, reason: outcome.reason || null, text: clip.text, url: clip.url });

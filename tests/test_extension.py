@@ -92,6 +92,10 @@ def workspace(tmp_path):
 
 @pytest.fixture
 def extension_dir(tmp_path):
+    return prepared_extension(tmp_path)
+
+
+def prepared_extension(tmp_path: Path) -> Path:
     """The extension as shipped, plus access to 127.0.0.1 pages: in a person's browser the click on
     the menu grants that (activeTab); a test cannot click the browser's own menu."""
     target = tmp_path / "extension"

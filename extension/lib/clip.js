@@ -5,6 +5,12 @@ export const MAX_CONTEXT = 4000; // characters of surrounding text kept
 export const MAX_NOTE = 2000;
 
 const squash = (value) => (typeof value === "string" ? value.replace(/\s+/g, " ").trim() : "");
+/** Paragraph breaks kept (one blank line at most), runs of spaces collapsed within each line. */
+export const paragraphs = (value) =>
+  typeof value === "string"
+    ? value.replace(/\r\n?/g, "\n").split("\n").map((line) => line.replace(/[^\S\n]+/g, " ").trim()).join("\n")
+        .replace(/\n{3,}/g, "\n\n").trim()
+    : "";
 
 /** Check a selection before anything is sent; answers the reason it cannot be clipped, or null. */
 export function problemWith(page) {
@@ -17,19 +23,21 @@ export function problemWith(page) {
 
 /**
  * The body of POST /api/clips from the page's extraction and the user's choices.
- * page: {text, context, url, title, language, author, permalink, publishedAt}
+ * page: {text, context, url, title, language, pageLanguage, author, permalink, publishedAt, postId}
  * choices: {brand, note}; now: a Date.
  */
 export function buildClip(page, choices = {}, now = new Date()) {
   const problem = problemWith(page);
   if (problem) throw new Error(problem);
-  const text = squash(page.text);
+  const text = paragraphs(page.text);
   const clip = { text, url: page.url, clipped_at: now.toISOString().replace(/\.\d{3}Z$/, "Z") };
-  const context = squash(page.context);
+  const context = paragraphs(page.context);
   if (context && context !== text) clip.context = context.slice(0, MAX_CONTEXT);
   const optional = {
     title: squash(page.title).slice(0, 1000),
     language: squash(page.language).slice(0, 35),
+    page_language: squash(page.pageLanguage).slice(0, 35),
+    post_id: squash(page.postId).slice(0, 200),
     author: squash(page.author).slice(0, 200),
     permalink: /^https?:/.test(page.permalink || "") ? page.permalink : "",
     published_at: squash(page.publishedAt),

@@ -20,9 +20,10 @@ export class Queue {
     return (await this.storage.get("queue")) || [];
   }
 
-  async add(clip, reason) {
+  /** Queue a clip under `id`, the key the popup's list knows it by, so a retry updates that entry. */
+  async add(clip, reason, id = null) {
     const items = await this.items();
-    const entry = { id: clip.clipped_at + ":" + items.length + ":" + Math.random().toString(36).slice(2, 8),
+    const entry = { id: id || clip.clipped_at + ":" + items.length + ":" + Math.random().toString(36).slice(2, 8),
       clip, attempts: 0, nextAt: this.clock() + backoff(0) * 1000, reason };
     items.push(entry);
     await this.storage.set("queue", items);

@@ -31,6 +31,16 @@ test("the queue is written to storage on every change (a stopped worker loses no
   assert.deepEqual((await new Queue(storage).items()).map((e) => e.clip.text), ["a", "b"]);
 });
 
+test("a queued clip keeps the key the recent list knows it by, so its retry replaces that entry", async () => {
+  const storage = memory();
+  const queue = new Queue(storage);
+  await remember(storage, { key: "k1", state: "queued" });
+  const entry = await queue.add({ text: "t", clipped_at: "x" }, "unreachable", "k1");
+  assert.equal(entry.id, "k1");
+  await remember(storage, { key: entry.id, state: "saved" });
+  assert.deepEqual((await storage.get("recent")).map((r) => [r.key, r.state]), [["k1", "saved"]]);
+});
+
 test("recent clips keep the latest state of each, newest first, at most 20", async () => {
   const storage = memory();
   await remember(storage, { key: "1", state: "queued" });

@@ -1,7 +1,16 @@
 """``POST /api/clips``: one comment clipped by the browser extension; ``GET /api/me``: whose
-token this is (the extension's "test connection")."""
+token this is (the extension's "test connection").
+
+A clip's identity is the post it was taken from: its permalink, else the page address with the
+post's id on that page, else the page address. It is stored as the comment's ``external_id``, so
+clipping the same review again (by the same person or a colleague) is a duplicate that does not
+count as another sighting, as a re-crawl is. Its language is the review's own (the ``lang`` of
+the element it sits in), else the one detected from its text, else the page's.
+"""
 
 from __future__ import annotations
+
+import hashlib
 
 from flask import g, jsonify
 
@@ -10,7 +19,8 @@ from ..brands import our_brand
 from ..db import get_db
 from ..errors import Invalid
 from ..ingest import Context, ingest
-from ..normalise import parse_datetime
+from ..languages import UNDETERMINED, detect
+from ..normalise import normalise_text, parse_datetime
 from ..schema import Field, check_object, fields
 from . import bp
 from .body import json_body
@@ -24,6 +34,8 @@ CLIP_FIELDS = fields(
     Field("author"),
     Field("published_at", (str, int, float)),
     Field("language"),
+    Field("page_language", max_length=35),
+    Field("post_id", (str, int), max_length=200),
     Field("note"),
     Field("permalink", max_length=2048),
     Field("clipped_at", (str, int, float), max_length=64),
@@ -40,9 +52,11 @@ def post_clip():
             raise Invalid("this workspace has no brand of its own yet: add one first")
         clip["brand"] = own["name"]
     clipped_at = _clipped_at(clip.pop("clipped_at"))
-    permalink = clip.pop("permalink")
+    permalink, post_id, page_language = clip.pop("permalink"), clip.pop("post_id"), clip.pop("page_language")
     if permalink:  # the comment's own address beats the page's
         clip["url"] = permalink
+    clip["external_id"] = _identity(clip["url"], permalink, post_id)
+    clip["language"] = _language(clip["text"], clip["language"], page_language)
     item = {k: v for k, v in clip.items() if v is not None}
     ctx = Context(origin="clip", collected_by=g.token["name"], collected_at=clipped_at)
     (outcome,) = ingest(db, [item], ctx)
@@ -50,6 +64,25 @@ def post_clip():
         raise Invalid(outcome.reason or "the clip was rejected")
     duplicate = outcome.status == "duplicate"
     return jsonify({"id": outcome.id, "duplicate": duplicate}), 200 if duplicate else 201
+
+
+def _identity(url: str, permalink: str | None, post_id: str | int | None) -> str:
+    """What identifies the clipped post: its permalink, the page with the post's id, the page."""
+    page = url.split("#", 1)[0]
+    key = permalink or (f"{page}#{post_id}" if post_id not in (None, "") else page)
+    if len(key) > 190:  # external_id holds 200 characters: a long address is kept as its digest
+        key = hashlib.blake2b(key.encode("utf-8"), digest_size=20).hexdigest()
+    return f"clip:{key}"
+
+
+def _language(text: str, own: str | None, page: str | None) -> str | None:
+    """The review's own ``lang``; else what its text is in; else (too short to tell) the page's."""
+    if own and own.strip():
+        return own
+    detected = detect(normalise_text(text))
+    if detected != UNDETERMINED:
+        return detected
+    return page if page and page.strip() else None
 
 
 def _clipped_at(value: str | int | float | None) -> str | None:
