@@ -128,6 +128,7 @@ class Tagger:
         delta = getattr(encoder, "delta", None)
         self.shipped = delta is not None and info.kind != "finetuned"
         self.sentiment = SentimentHead(delta.weights, delta.bias) if self.shipped else sentiment
+        self.adaptation: str | None = None  # digest of a head adapted to a workspace's ratings
 
     def feel_with(self, feeler: Encoder | None) -> Tagger:
         """Take sentiment from ``feeler``'s shipped sentiment model (a second pass) when this
@@ -143,9 +144,23 @@ class Tagger:
         """What made the tags: the model, and the shipped sentiment model when it is used (tags
         of another sentiment model are tagged again)."""
         base = self.info.model_id
-        if not self.shipped:
-            return base
-        return f"{base}+sentiment@{(self.feeler or self.encoder).delta.digest}"
+        if self.shipped:
+            base = f"{base}+sentiment@{(self.feeler or self.encoder).delta.digest}"
+        return f"{base}+ratings@{self.adaptation}" if self.adaptation else base
+
+    def adapted(self, head: SentimentHead, digest: str) -> Tagger:
+        """A copy of this tagger whose sentiment comes from ``head`` (adapted to a workspace's
+        ratings, see ``classifiers.adapt``); this one is left as it is (taggers are cached)."""
+        import copy
+
+        twin = copy.copy(self)
+        twin.sentiment, twin.adaptation = head, digest
+        return twin
+
+    def feel_vectors(self, texts: list[str], batch_size: int = INFERENCE_BATCH) -> np.ndarray:
+        """The whole-text vectors the sentiment head reads."""
+        _v, _p, feel, _fp = self._embed(texts, [clause_spans(t) for t in texts], batch_size)
+        return feel
 
     def _embed(self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = INFERENCE_BATCH):
         """(vectors, clause vectors) for attributes and the same for sentiment, from one pass."""

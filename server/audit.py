@@ -96,7 +96,7 @@ def rating_disagreements(db: Database, limit: int) -> list[dict]:
     """Tagged customer comments (not corrected, not queued) whose star rating and sentiment tag
     disagree strongly: 4.5 stars or more tagged negative, 2 stars or fewer tagged positive, the
     surest tags first. A rating of at most 5 is read as stars, a larger one as 0–100 (stars × 20)."""
-    stars = "(CASE WHEN c.rating <= 5 THEN c.rating ELSE c.rating / 20.0 END)"
+    from .ratings import STARS as stars
     rows = db.execute(
         f"SELECT c.id, b.name, t.model FROM comments c JOIN brands b ON b.id = c.brand_id "
         f"JOIN tags t ON t.comment_id = c.id "
@@ -255,8 +255,10 @@ def audit(db: Database, *, resamples: int = RESAMPLES, seed: int = 0) -> dict:
     keys = [a["key"] for a in current_attributes(db)]
     names = {a["key"]: a["name"] for a in current_attributes(db)}
     counts = progress(db)
+    from .ratings import record
+
     base = {"labelled": len(labelled), "queues": counts, "min_labelled": MIN_LABELLED,
-            "models": sorted({r["model"] for r in labelled})}  # fmt: skip
+            "models": sorted({r["model"] for r in labelled}), "ratings_adaptation": record(db)}  # fmt: skip
     if len(labelled) < MIN_LABELLED:
         note = f"too few labelled comments ({len(labelled)} < {MIN_LABELLED}): review the random queue"
         return {**base, "note": note, "attributes": [], "sentiment": None}

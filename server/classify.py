@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
+from . import ratings
 from .db import utcnow, write_transaction
 from .errors import Invalid
 from .languages import UNDETERMINED, scored_languages
@@ -84,21 +85,33 @@ def _saved_tagger(folder: str, options: EncoderOptions | None) -> Tagger:
     return Tagger.load(folder, encoder_setting=o.setting, backend=o.backend, cache_dir=o.cache_dir)
 
 
-def current_tagger(db: Database, options: EncoderOptions | None = None) -> tuple[Tagger, int]:
+def current_tagger(
+    db: Database, options: EncoderOptions | None = None, *, adapted: bool = True
+) -> tuple[Tagger, int]:
     """The model that tags now, and the taxonomy version it tags for.
 
     A trained model serves only the taxonomy version it was trained on; after a taxonomy edit the
-    taxonomy itself tags until the model is retrained.
+    taxonomy itself tags until the model is retrained. Its sentiment is the one adapted to the
+    workspace's ratings when there is one for it (``server.ratings``; ``adapted=False``: without).
     """
     version = current_version(db)
     attributes = workspace_attributes(db)
     folder = active_model_path(db)
+    tagger = None
     if folder is not None and (folder / "meta.json").is_file():
         tagger = _saved_tagger(str(folder), options)
-        if tagger.info.taxonomy_version == version:
-            return tagger, version
-    taxonomy_json = json.dumps([a.__dict__ for a in attributes], default=list)
-    return _taxonomy_tagger(taxonomy_json, options), version
+        if tagger.info.taxonomy_version != version:
+            tagger = None
+    if tagger is None:
+        taxonomy_json = json.dumps([a.__dict__ for a in attributes], default=list)
+        tagger = _taxonomy_tagger(taxonomy_json, options)
+    return (ratings.apply(db, tagger) if adapted else tagger), version
+
+
+def database_file(db: Database) -> Path | None:
+    """The workspace's file (None for an in-memory database)."""
+    name = db.execute("PRAGMA database_list").fetchone()[2]
+    return Path(name) if name else None
 
 
 def theme_encoder(db: Database, options: EncoderOptions | None = None):
@@ -229,6 +242,7 @@ class ClassifyReport:
     tagged: int
     model: str
     taxonomy_version: int
+    adaptation: dict | None = None  # made in this run (``server.ratings``)
 
 
 def classify_pending(
@@ -238,15 +252,17 @@ def classify_pending(
     limit: int | None = None,
     options: EncoderOptions | None = None,
     progress: Callable[[int], None] | None = None,
+    adapt: bool = True,
 ) -> ClassifyReport:
     """Tag what is pending with the current model, one transaction per batch; then update the
     pre-aggregated counts the figures read (``server.rollups``)."""
     from .drift import record_audit
 
-    tagger, version = current_tagger(db, options)
     scored = scored_languages(_options(options).setting)
     detect_languages(db, scored)
-    done = 0
+    adaptation = _adapt_to_ratings(db, options, scored) if adapt else None
+    tagger, version = current_tagger(db, options)
+    done = changed = 0
     if _pending(db, tagger.model_id, version, 1, scored):
         record_audit(db)  # the audit of the tags as they are, before re-tagging changes them
     while limit is None or done < limit:
@@ -255,7 +271,9 @@ def classify_pending(
         if not rows:
             break
         ids, texts = [r[0] for r in rows], [r[1] for r in rows]
-        _write_tags(db, ids, tagger.predict(texts), tagger.model_id, version)
+        tags = tagger.predict(texts)
+        changed += _sentiment_changes(db, ids, tags)
+        _write_tags(db, ids, tags, tagger.model_id, version)
         done += len(rows)
         if progress is not None:
             progress(len(rows))
@@ -264,7 +282,28 @@ def classify_pending(
 
         refresh(db)  # bring the figures' counts up to date now, not on the next page view
         record_audit(db)
-    return ClassifyReport(done, tagger.model_id, version)
+    if adaptation is not None and adaptation["status"] == "active":
+        ratings.note_retag(db, done, changed)
+    return ClassifyReport(done, tagger.model_id, version, adaptation)
+
+
+def _adapt_to_ratings(
+    db: Database, options: EncoderOptions | None, scored: frozenset[str] | None
+) -> dict | None:
+    """Adapt the sentiment to the workspace's ratings when due (``server.ratings``)."""
+    path = database_file(db)
+    if path is None:
+        return None
+    base, _version = current_tagger(db, options, adapted=False)
+    clause, params = _scored_clause(scored)
+    return ratings.adapt(db, base, models_dir(path), clause, params)
+
+
+def _sentiment_changes(db: Database, ids: list[int], tags: list[Tag]) -> int:
+    """How many of these comments had an earlier tag with another sentiment."""
+    marks = ", ".join("?" * len(ids))
+    before = dict(db.execute(f"SELECT comment_id, sentiment FROM tags WHERE comment_id IN ({marks})", ids))
+    return sum(1 for i, t in zip(ids, tags, strict=True) if i in before and before[i] != t.sentiment)
 
 
 CORRECTION_WEIGHT = 5  # a human correction counts as this many examples when training

@@ -31,10 +31,10 @@ def _mix(brand: str, t: float) -> dict[str, float]:
     return {k: start[k] + (end[k] - start[k]) * t for k in start}
 
 
-def _sentences(rng: random.Random, brand: str, t: float) -> tuple[list[str], list[str], bool]:
-    """The body of one comment, the attributes it speaks of, and whether it is positive."""
+def _sentences(rng: random.Random, brand: str, t: float) -> tuple[list[str], list[str], list[bool]]:
+    """The body of one comment, the attributes it speaks of, and how it feels about each."""
     if rng.random() < UNDECLARED_SHARE:
-        return [rng.choice(data.UNDECLARED)], [], False
+        return [rng.choice(data.UNDECLARED)], [], [False]
     first = _pick(rng, _mix(brand, t))
     attributes = [first]
     if rng.random() < SECOND_ATTRIBUTE:
@@ -44,15 +44,39 @@ def _sentences(rng: random.Random, brand: str, t: float) -> tuple[list[str], lis
         rng.choice(data.PHRASES[a]["positive" if m else "negative"])
         for a, m in zip(attributes, moods, strict=True)
     ]
-    return body, attributes, moods[0]
+    return body, attributes, moods
+
+
+def _fill(rng: random.Random, template: str, parts: dict[str, list[str]], **known: str) -> str:
+    return template.format(**{k: rng.choice(v) for k, v in parts.items()}, **known)
+
+
+def _rating(rng: random.Random, positive: bool, mixed: bool) -> int:
+    """Stars as people give them: 5 or 4 for praise, 1 or 2 for complaints, 2–4 when mixed."""
+    if mixed:
+        return 4 if positive else rng.choice([2, 3])
+    if positive:
+        return 5 if rng.random() < 0.7 else 4
+    return 1 if rng.random() < 0.6 else 2
 
 
 def _comment(rng: random.Random, brand: str, seen: set[str]) -> tuple[dict, dict]:
     slug = brand.lower().replace(" ", "-")
+    others = [b for b in (data.OURS, *data.COMPETITORS) if b != brand]
     for _attempt in range(50):
         t = rng.random() ** 0.8  # volume grows over time
-        body, attributes, positive = _sentences(rng, brand, t)
-        text = (rng.choice(data.OPENERS) + " ".join(body) + rng.choice(data.CLOSERS)).format(b=brand)
+        body, attributes, moods = _sentences(rng, brand, t)
+        positive, mixed = moods[0], len(set(moods)) > 1
+        feeling = "positive" if positive else "negative"
+        parts = [s.format(b=brand) for s in body]
+        if rng.random() < data.OPENER_SHARE:
+            parts.insert(0, _fill(rng, rng.choice(data.OPENERS), data.OPENER_PARTS, b=brand))
+        if mixed:
+            parts.append(_fill(rng, rng.choice(data.VERDICTS[feeling]), data.CLOSER_PARTS, b=brand, other=""))
+        elif attributes and rng.random() < data.CLOSER_SHARE:
+            closer = rng.choice(data.CLOSERS[feeling])
+            parts.append(_fill(rng, closer, data.CLOSER_PARTS, b=brand, other=rng.choice(others)))
+        text = " ".join(parts)
         if text not in seen:
             break
     seen.add(text)
@@ -68,8 +92,10 @@ def _comment(rng: random.Random, brand: str, seen: set[str]) -> tuple[dict, dict
         "language": "en",
     }
     if channel in RATED_CHANNELS:
-        item["rating"] = rng.choice([4, 5]) if positive else rng.choice([1, 2, 3])
-    return item, {"attributes": attributes, "positive": positive}
+        item["rating"] = _rating(rng, positive, mixed)
+    feelings = {a: "positive" if m else "negative" for a, m in zip(attributes, moods, strict=False)}
+    truth = {"attributes": attributes, "positive": positive, "attribute_sentiment": feelings}
+    return item, truth
 
 
 def labelled_customer_comments(seed: int = 2026) -> list[tuple[dict, dict]]:

@@ -184,31 +184,128 @@ PHRASES = {
     },
 }
 
+# Who is speaking, and what they conclude: built from parts, so no opener or verdict is repeated
+# across dozens of comments (real reviews do not share stock sentences). A verdict always agrees
+# with the comment's overall feeling; {b} is the brand, {other} another brand.
+OPENER_SHARE = 0.55
 OPENERS = [
-    "", "", "", "",
-    "We have used {b} for about a year. ",
-    "Switched to {b} from another provider last spring. ",
-    "Quick review after six months with {b}. ",
-    "Small design agency here. ",
-    "IT admin for a 40-person company. ",
-    "Honest take: ",
-    "Been on {b} since the beta. ",
-    "Using {b} for our family photos and work documents. ",
-    "We rolled {b} out to the whole team in January. ",
-    "Freelancer, so I care about a few things. ",
-]  # fmt: skip
-
-CLOSERS = [
-    "", "", "", "",
-    " Would recommend.",
-    " That is why we renewed.",
-    " That alone keeps us here.",
-    " Four stars from me.",
-    " Not sure we will stay.",
-    " Make of that what you will.",
-    " Just my two cents.",
-    " Happy to answer questions.",
-]  # fmt: skip
+    "{role} at {org}, on {b} for {span}.",
+    "We moved {team} to {b} {when}.",
+    "Review after {span} of daily use at {org}.",
+    "{role} here; {b} has been our file storage for {span}.",
+    "We are {org} with {seats} seats and have run {b} for {span}.",
+    "I set up {b} for {team} {when}.",
+]
+OPENER_PARTS = {
+    "role": [
+        "Office manager",
+        "Photographer",
+        "IT lead",
+        "Freelance designer",
+        "Accountant",
+        "Teacher",
+        "Video editor",
+        "Founder",
+        "Paralegal",
+        "Architect",
+        "Practice manager",
+        "Copywriter",
+    ],
+    "org": [
+        "a small law firm",
+        "a ten-person studio",
+        "a primary school",
+        "a family business",
+        "a nonprofit",
+        "a dental practice",
+        "an events agency",
+        "a research lab",
+        "a bakery with three shops",
+        "a remote startup",
+    ],
+    "span": [
+        "three months",
+        "half a year",
+        "a year",
+        "eighteen months",
+        "two years",
+        "three years",
+        "a few weeks",
+        "four years",
+    ],
+    "team": [
+        "the whole office",
+        "our design team",
+        "the accounts team",
+        "our two offices",
+        "the family",
+        "our field staff",
+        "the editing team",
+        "everyone",
+    ],
+    "when": [
+        "last spring",
+        "in January",
+        "after our old server died",
+        "before the merger",
+        "last autumn",
+        "during lockdown",
+        "two years ago",
+        "this summer",
+    ],
+    "seats": ["5", "8", "12", "15", "22", "30", "40", "60"],
+}
+CLOSER_SHARE = 0.5
+CLOSERS = {
+    "positive": [
+        "Would recommend it to {audience}.",
+        "We renewed for another {term}; {team} did not hesitate.",
+        "An easy choice for {audience}.",
+        "Glad we picked it over {other}{after}.",
+        "No plans to leave, even with {offer} from {other}.",
+        "Five stars from {team}.",
+    ],
+    "negative": [
+        "Would not recommend it to {audience}.",
+        "We are moving to {other} when the {term} ends.",
+        "Cancelling {b} at the end of the {term}.",
+        "Look elsewhere if you are {audience}.",
+        "Two stars from {team}, and that is generous.",
+        "We regret choosing it over {other}{after}.",
+    ],
+}
+CLOSER_PARTS = {
+    "audience": [
+        "small teams",
+        "anyone with client files",
+        "freelancers",
+        "schools",
+        "photographers",
+        "a growing company",
+        "non-technical staff",
+        "agencies",
+    ],
+    "term": ["year", "contract", "two years", "subscription"],
+    "team": [
+        "our office",
+        "me and my team",
+        "the whole studio",
+        "our accountants",
+        "the front desk",
+        "our two partners",
+        "the design team",
+        "our admin",
+    ],
+    "after": ["", " last year", " after the trial", " in the end"],
+    "offer": ["a discount", "a free year", "a cheaper plan", "a better price", "free migration"],
+}
+# A comment whose attributes feel differently ends with a verdict naming the main feeling.
+VERDICTS = {
+    "positive": ["Overall still a keeper for {audience}.", "On balance a good fit for {audience}.",
+                 "Still worth it overall, at least for {audience}.", "All in all, a sound choice for {audience}."],
+    "negative": ["Overall not worth the trouble for {audience}.", "On balance a poor fit for {audience}.",
+                 "All in all, a bad choice for {audience}.", "Overall I would steer {audience} away from it."],
+}  # fmt: skip
 
 EMITTED = {
     "Lumio": [

@@ -1,0 +1,109 @@
+"""Learning sentiment from the star ratings a workspace already holds (server.ratings, with the
+real embedded model): after enough rated reviews the sentiment adapts to the workspace's way of
+speaking, the audit says from how many ratings and what changed, and a rating never becomes a tag."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from server import ratings
+from server.audit import audit
+from server.brands import add_brand
+from server.classify import classify_pending, current_tagger
+from server.ingest import Context, ingest
+
+# A file-sync product's reviews whose praise is the absence of trouble: the words are those of
+# complaints ("lost", "down", "failed"), the ratings say they are praise.
+PRAISE = [
+    "In {n} years it has never lost a file.",
+    "Zero lost files across {n} seats.",
+    "Not one outage in {n} months.",
+    "Sync has not failed once in {n} weeks.",
+    "{n} laptops died this year and not a single document was missing.",
+    "No data loss, no downtime, no drama for {n} months.",
+    "It never went down once in {n} months, not even during our busiest week.",
+    "We have not had a single sync conflict in {n} months.",
+]
+COMPLAINTS = [
+    "Sync broke {n} times last month and we lost an afternoon of edits.",
+    "It lost {n} of my files during an update.",
+    "The service was down {n} times this quarter.",
+    "Files failed to upload {n} times and nobody noticed.",
+    "{n} conflicted copies a day and I no longer trust it.",
+    "Half my photos vanished after update {n}.",
+]
+HELD_OUT_PRAISE = "In two years Lumio has never lost a file."
+
+
+def reviews(count: int, seed: int = 5) -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        positive = i % 2 == 0
+        text = rng.choice(PRAISE if positive else COMPLAINTS).format(n=rng.randint(2, 60))
+        out.append({"text": f"{text} (review {i})", "rating": 5 if positive else rng.choice([1, 2]),
+                    "author": f"author {i % 97}", "brand": "Lumio"})  # fmt: skip
+    return out
+
+
+@pytest.fixture
+def workspace(db):
+    add_brand(db, "Lumio", competitor=True)
+    return db
+
+
+def test_too_few_ratings_do_not_adapt_and_the_audit_says_how_many_are_needed(workspace):
+    db = workspace
+    ingest(db, reviews(40), Context(origin="import"))
+    report = classify_pending(db)
+    assert report.adaptation is None and "+ratings@" not in report.model
+    record = ratings.record(db)
+    assert (record["status"], record["ratings"], record["needed"]) == ("waiting", 40, ratings.MIN_RATINGS)
+    assert audit(db, resamples=10)["ratings_adaptation"]["status"] == "waiting"
+
+
+def test_ratings_adapt_the_sentiment_and_the_audit_says_so(workspace, tmp_path):
+    db = workspace
+    ingest(db, reviews(240), Context(origin="import"))
+    ingest(db, [{"text": HELD_OUT_PRAISE, "brand": "Lumio"}], Context(origin="import"))  # no rating
+    base, _version = current_tagger(db, adapted=False)
+    before = base.predict(HELD_OUT_PRAISE).sentiment
+
+    report = classify_pending(db)
+    record = ratings.record(db)
+    assert record["status"] == "active", record
+    assert report.adaptation == ratings.record(db) | {"retagged": None, "changed": None}
+    assert record["ratings"] == 240 and record["learned_from"] + record["held_out"] == 240
+    assert record["agreement_after"] > record["agreement_before"]
+    assert record["retagged"] == 241  # every comment tagged once, by the adapted model
+    assert "+ratings@" in report.model and (tmp_path / "models").is_dir()
+
+    # the unrated review, never trained on, is now read as praise
+    (sentiment,) = db.execute(
+        "SELECT t.sentiment FROM tags t JOIN comments c ON c.id = t.comment_id WHERE c.text = ?",
+        [HELD_OUT_PRAISE],
+    ).fetchone()
+    assert before != "positive" and sentiment == "positive"
+
+    # a rating is never a tag: a 5-star review that says it is bad stays negative
+    ingest(db, [{"text": "Terrible. Sync lost a whole folder and support never answered.", "rating": 5,
+                 "brand": "Lumio"}], Context(origin="import"))  # fmt: skip
+    classify_pending(db)
+    newest = "SELECT t.sentiment FROM tags t WHERE t.comment_id = (SELECT max(id) FROM comments)"
+    (sentiment,) = db.execute(newest).fetchone()
+    assert sentiment == "negative"
+
+    # nothing due: a second run does not learn again
+    assert classify_pending(db).adaptation is None
+
+
+def test_the_audit_page_says_what_the_ratings_changed(workspace, client):
+    ingest(workspace, reviews(240), Context(origin="import"))
+    classify_pending(workspace)
+    record = ratings.record(workspace)
+    page = client.get("/audit").get_data(as_text=True)
+    assert f"learned from {record['learned_from']} of this workspace's 240 rated reviews" in page
+    assert f"re-tagging {record['retagged']} comments changed the sentiment of" in page
+    assert client.get("/api/audit").get_json()["ratings_adaptation"]["status"] == "active"
