@@ -97,6 +97,7 @@ def rating_disagreements(db: Database, limit: int) -> list[dict]:
     disagree strongly: 4.5 stars or more tagged negative, 2 stars or fewer tagged positive, the
     surest tags first. A rating of at most 5 is read as stars, a larger one as 0–100 (stars × 20)."""
     from .ratings import STARS as stars
+
     rows = db.execute(
         f"SELECT c.id, b.name, t.model FROM comments c JOIN brands b ON b.id = c.brand_id "
         f"JOIN tags t ON t.comment_id = c.id "
@@ -213,6 +214,7 @@ def labelled_comments(db: Database) -> list[dict]:
     """Labelled comments of the random queue with the model's current tags and the label."""
     rows = db.query(
         "SELECT r.comment_id, r.stratum, r.stratum_size, cr.attributes AS truth, "
+        "(SELECT text FROM comments WHERE id = r.comment_id) AS text, "
         "cr.sentiment AS truth_sentiment, t.sentiment AS model_sentiment, t.model, "
         "(SELECT json_group_array(ta.attribute) FROM tag_attributes ta "
         "WHERE ta.comment_id = r.comment_id AND ta.assigned) AS predicted "
@@ -248,10 +250,16 @@ def _figure(point: float, draws: np.ndarray, n: int) -> dict:
     }
 
 
-def audit(db: Database, *, resamples: int = RESAMPLES, seed: int = 0) -> dict:
+def audit(db: Database, *, resamples: int = RESAMPLES, seed: int = 0, predict=None) -> dict:
     """Per attribute precision, recall and F1 of the model's current tags on the labelled random
-    sample, design-weighted, with 95 % stratified-bootstrap intervals; sentiment accuracy too."""
+    sample, design-weighted, with 95 % stratified-bootstrap intervals; sentiment accuracy too.
+    With ``predict`` (texts → tags), of that model's tags instead (a candidate not yet active),
+    on the same sample with the same design."""
     labelled = labelled_comments(db)
+    if predict is not None and labelled:
+        tags = predict([r["text"] for r in labelled])
+        labelled = [{**r, "predicted": set(t.attributes), "model_sentiment": t.sentiment}
+                    for r, t in zip(labelled, tags, strict=True)]  # fmt: skip
     keys = [a["key"] for a in current_attributes(db)]
     names = {a["key"]: a["name"] for a in current_attributes(db)}
     counts = progress(db)

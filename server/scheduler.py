@@ -23,7 +23,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from . import crawls
+from . import crawls, training
 from .db import open_db, utcnow, write_transaction
 from .errors import Conflict
 from .notify import WEEKDAYS
@@ -71,6 +71,20 @@ def classify_job(db_path: str, config: dict) -> int:
         return classify_pending(db, options=encoder_options(config)).tagged
     finally:
         db.conn.close()
+
+
+def training_job(db_path: str, config: dict, run_id: int) -> dict:
+    """A retraining asked for from the audit page (``server.training``); it activates nothing."""
+    from .classify import encoder_options
+    from .training import run
+
+    db = open_db(db_path, migrate=False)
+    try:
+        result = run(db, db_path, run_id, options=encoder_options(config))
+    finally:
+        db.conn.close()
+    log.info("training run %s: %s", run_id, result["status"])
+    return result
 
 
 def themes_job(db_path: str, config: dict, brands: list[str] | None = None, trigger: str = "schedule") -> int:
@@ -195,8 +209,11 @@ class Scheduler:
         db = open_db(self.db_path)
         try:
             orphans = crawls.fail_orphans(db)
+            stale_training = training.fail_stale(db)
         finally:
             db.conn.close()
+        if stale_training:
+            log.warning("training runs %s were cut short when the service stopped: failed", stale_training)
         if orphans:
             log.warning("crawl runs %s had no live process and are marked failed", orphans)
         scheduler = BackgroundScheduler(
@@ -239,6 +256,7 @@ class Scheduler:
             wanted = {s["id"]: s for s in crawls.scheduled_sources(db)}
             requested = crawls.take_run_requests(db)
             themes_wanted = take_theme_requests(db)
+            training_wanted = training.queued(db)
             with write_transaction(db):
                 db["meta"].upsert({"key": HEARTBEAT_KEY, "value": f"{utcnow()} pid {os.getpid()}"}, pk="key")
         finally:
@@ -264,6 +282,11 @@ class Scheduler:
             self._scheduler.add_job(
                 themes_job, id=f"themes-now-{'-'.join(themes_wanted)}",
                 args=[self.db_path, self.config, themes_wanted, "manual"], replace_existing=True,
+            )  # fmt: skip
+        for run_id in training_wanted:
+            self._scheduler.add_job(
+                training_job, id=f"train-{run_id}", args=[self.db_path, self.config, run_id],
+                replace_existing=True,
             )  # fmt: skip
         for source_id in requested:
             self._scheduler.add_job(

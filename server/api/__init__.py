@@ -4,4 +4,16 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import alerts, brands, clips, comments, health, perception, review, sources, themes, vocabulary  # noqa: E402,F401  (routes register on import)
+from . import (  # noqa: E402,F401  (routes register on import)
+    alerts,
+    brands,
+    clips,
+    comments,
+    health,
+    perception,
+    review,
+    sources,
+    themes,
+    training,
+    vocabulary,
+)

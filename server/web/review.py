@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
+from .. import training
 from ..audit import QUEUES, audit, draw_sample, draw_uncertain, label_item, next_item, progress
 from ..db import get_db
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Invalid, NotFound
+from ..scheduler import heartbeat, state_here
 from ..taxonomy import current_attributes
 from . import _who, bp
 
@@ -59,4 +61,39 @@ def review_draw():
 @bp.get("/audit")
 def audit_page():
     db = get_db()
-    return render_template("audit.html", result=audit(db))
+    latest = training.latest(db)
+    return render_template("audit.html", result=audit(db), training=latest, learnable=training.learnable(db),
+                           min_corrections=training.MIN_CORRECTIONS)  # fmt: skip
+
+
+@bp.post("/audit/retrain")
+def audit_retrain():
+    db = get_db()
+    try:
+        run = training.request(db, _who())
+    except (Invalid, Conflict) as exc:
+        flash(f"Not started: {exc}.", "error")
+        return redirect(url_for("web.audit_page") + "#retrain", code=303)
+    if state_here(current_app) == "off" and heartbeat(db) is None:
+        flash(f"Retraining {run['id']} is queued, but no scheduler is running: start `gapwatch serve` "
+              "with the scheduler on.", "error")  # fmt: skip
+    else:
+        flash(f"Retraining {run['id']} is queued; it starts within seconds. This page shows its progress.",
+              "ok")  # fmt: skip
+    return redirect(url_for("web.audit_page") + "#retrain", code=303)
+
+
+@bp.post("/audit/retrain/<int:run_id>/activate", defaults={"decision": "activate"})
+@bp.post("/audit/retrain/<int:run_id>/discard", defaults={"decision": "discard"})
+def audit_retrain_decide(run_id: int, decision: str):
+    db = get_db()
+    try:
+        if decision == "activate":
+            training.activate(db, current_app.config["DB"], run_id, _who())
+            flash(f"The model of retraining {run_id} is now active; comments are being tagged again.", "ok")
+        else:
+            training.discard(db, run_id, _who())
+            flash(f"The model of retraining {run_id} was discarded; the current model keeps tagging.", "ok")
+    except (Invalid, Conflict, NotFound) as exc:
+        flash(f"Not done: {exc}.", "error")
+    return redirect(url_for("web.audit_page") + "#retrain", code=303)
