@@ -327,6 +327,7 @@ def correction_examples(db: Database, *, exclude_audit_sample: bool = False) -> 
     """Human corrections as training examples (attributes and/or sentiment); without the audit's
     labelled random sample when ``exclude_audit_sample`` (so a new model can be audited on it)."""
     from classifiers.data import Example
+    from classifiers.data import _sentence_sentiment as sentence_sentiment
 
     examples = []
     audit_sample = (
@@ -336,13 +337,17 @@ def correction_examples(db: Database, *, exclude_audit_sample: bool = False) -> 
         else ""
     )
     for row in db.query(
-        "SELECT c.text, cr.attributes, cr.sentiment FROM corrections cr "
+        "SELECT c.text, cr.attributes, cr.sentiment, cr.attribute_sentiment FROM corrections cr "
         f"JOIN comments c ON c.id = cr.comment_id WHERE 1 {audit_sample} ORDER BY cr.comment_id"
     ):
         attributes = tuple(json.loads(row["attributes"])) if row["attributes"] is not None else None
-        example = Example(row["text"], attributes or (), {}, row["sentiment"])
+        polarity = json.loads(row["attribute_sentiment"]) if row["attribute_sentiment"] else {}
+        # no sentiment for the comment: the one feeling a person gave every attribute it names, if any
+        covered = attributes is not None and set(attributes) <= set(polarity)
+        sentiment = row["sentiment"] or (sentence_sentiment(polarity) if covered else None)
+        example = Example(row["text"], attributes or (), polarity, sentiment)
         if attributes is None:  # only the sentiment was corrected
-            example = Example(row["text"], (), {}, row["sentiment"], attributes_known=False)
+            example = Example(row["text"], (), polarity, sentiment, attributes_known=False)
         examples.extend([example] * CORRECTION_WEIGHT)
     return examples
 

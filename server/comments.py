@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -33,7 +34,8 @@ SELECT c.id, b.name AS brand, c.text, c.kind, c.origin, c.channel, c.url, c.titl
        CASE WHEN cr.sentiment IS NULL THEN t.sentiment_score END AS sentiment_confidence,
        (SELECT max(ta.score) FROM tag_attributes ta
         WHERE ta.comment_id = c.id AND ta.assigned = 1) AS confidence,
-       cr.comment_id IS NOT NULL AS corrected, cr.corrected_by, cr.created_at AS corrected_at
+       cr.comment_id IS NOT NULL AS corrected, cr.corrected_by, cr.created_at AS corrected_at,
+       cr.attribute_sentiment AS _given, cr.sentiment AS _given_overall
 FROM comments c
 JOIN brands b ON b.id = c.brand_id
 LEFT JOIN tags t ON t.comment_id = c.id
@@ -192,18 +194,31 @@ class CommentQuery:
 
 
 def _with_attributes(db: Database, rows: list[dict]) -> list[dict]:
+    """Each row's attributes and the sentiment towards each (a person's, else the model's)."""
     by_id: dict[int, list[str]] = {row["id"]: [] for row in rows}
+    model: dict[int, dict[str, str]] = {row["id"]: {} for row in rows}
     ids = list(by_id)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
         sql = (
-            "SELECT comment_id, attribute FROM comment_attributes "
-            f"WHERE comment_id IN ({', '.join('?' * len(chunk))}) ORDER BY attribute"
+            f"SELECT comment_id, attribute FROM comment_attributes WHERE comment_id IN ({marks}) "
+            "ORDER BY attribute"
         )
         for cid, attribute in db.conn.execute(sql, chunk):
             by_id[cid].append(attribute)
+        sql = f"SELECT comment_id, attribute, sentiment FROM tag_attributes WHERE comment_id IN ({marks})"
+        for cid, attribute, feeling in db.conn.execute(sql, chunk):
+            if feeling:
+                model[cid][attribute] = feeling
     for row in rows:
         row["attributes"] = by_id[row["id"]]
+        given = json.loads(row.pop("_given", None) or "{}")
+        overall = row.pop("_given_overall", None)
+        feelings = model[row["id"]]
+        row["attribute_sentiment"] = {
+            a: given.get(a) or overall or feelings.get(a) or row["sentiment"] for a in row["attributes"]
+        }
         row["corrected"] = bool(row["corrected"])
         for name in ("confidence", "sentiment_confidence"):
             if row.get(name) is not None:

@@ -22,19 +22,23 @@ def correct(
     *,
     attributes: Sequence[str] | None | object = _UNSET,
     sentiment: str | None | object = _UNSET,
+    attribute_sentiment: dict | None | object = _UNSET,
     by: str | None = None,
 ) -> dict:
     """Record what the comment really says. ``attributes`` (a list, possibly empty: "none of
     them") and ``sentiment`` replace the model's; one left out keeps the earlier correction's
     value, or the model's when there is none. Answers the comment's correction."""
-    if attributes is _UNSET and sentiment is _UNSET:
-        raise Invalid("say what to correct: attributes, sentiment or both")
+    if attributes is _UNSET and sentiment is _UNSET and attribute_sentiment is _UNSET:
+        raise Invalid("say what to correct: attributes, sentiment, the sentiment per attribute, or several")
     if not db.execute("SELECT 1 FROM comments WHERE id = ?", [comment_id]).fetchone():
         raise NotFound(f"no comment with id {comment_id}")
     row = db.execute(
-        "SELECT attributes, sentiment FROM corrections WHERE comment_id = ?", [comment_id]
+        "SELECT attributes, sentiment, attribute_sentiment FROM corrections WHERE comment_id = ?",
+        [comment_id],
     ).fetchone()
-    stored_attributes, stored_sentiment = row if row else (None, None)
+    stored_attributes, stored_sentiment, stored_feelings = row if row else (None, None, None)
+    if attribute_sentiment is not _UNSET:
+        stored_feelings = _check_feelings(db, attribute_sentiment)
     if attributes is not _UNSET:
         stored_attributes = None if attributes is None else json.dumps(_check_attributes(db, attributes))
     if sentiment is not _UNSET:
@@ -42,7 +46,7 @@ def correct(
             raise Invalid(f"sentiment must be one of {', '.join(SENTIMENTS)}, not {str(sentiment)[:40]!r}")
         stored_sentiment = sentiment
     with write_transaction(db):
-        if stored_attributes is None and stored_sentiment is None:
+        if stored_attributes is None and stored_sentiment is None and stored_feelings is None:
             db.execute("DELETE FROM corrections WHERE comment_id = ?", [comment_id])
         else:
             db["corrections"].upsert(
@@ -50,12 +54,31 @@ def correct(
                     "comment_id": comment_id,
                     "attributes": stored_attributes,
                     "sentiment": stored_sentiment,
+                    "attribute_sentiment": stored_feelings,
                     "corrected_by": by,
                     "created_at": utcnow(),
                 },
                 pk="comment_id",
             )
     return get_correction(db, comment_id)
+
+
+def _check_feelings(db: Database, feelings: object) -> str | None:
+    """``{attribute: sentiment}`` checked against the taxonomy, as stored (None: no such part)."""
+    if feelings is None:
+        return None
+    if not isinstance(feelings, dict):
+        raise Invalid('attribute_sentiment must be an object like {"price": "negative"}')
+    known = {a["key"] for a in current_attributes(db)}
+    clean = {}
+    for key, feeling in feelings.items():
+        if key not in known:
+            raise Invalid(f"unknown attribute {str(key)[:40]!r} in attribute_sentiment")
+        if feeling not in SENTIMENTS:
+            choices = ", ".join(SENTIMENTS)
+            raise Invalid(f"the sentiment for {key} must be one of {choices}, not {str(feeling)[:40]!r}")
+        clean[key] = feeling
+    return json.dumps(clean, sort_keys=True) if clean else None
 
 
 def remove_correction(db: Database, comment_id: int) -> None:
@@ -68,7 +91,8 @@ def remove_correction(db: Database, comment_id: int) -> None:
 
 def get_correction(db: Database, comment_id: int) -> dict:
     row = db.execute(
-        "SELECT attributes, sentiment, corrected_by, created_at FROM corrections WHERE comment_id = ?",
+        "SELECT attributes, sentiment, corrected_by, created_at, attribute_sentiment FROM corrections "
+        "WHERE comment_id = ?",
         [comment_id],
     ).fetchone()
     if row is None:
@@ -78,6 +102,7 @@ def get_correction(db: Database, comment_id: int) -> dict:
         "corrected": True,
         "attributes": None if row[0] is None else json.loads(row[0]),
         "sentiment": row[1],
+        "attribute_sentiment": json.loads(row[4]) if row[4] else {},
         "corrected_by": row[2],
         "corrected_at": row[3],
     }

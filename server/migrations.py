@@ -600,6 +600,13 @@ def m0015_training_runs(db: Database) -> None:
     )
 
 
+@migration
+def m0016_correction_attribute_sentiment(db: Database) -> None:
+    """A person's sentiment per attribute in a correction (JSON ``{attribute: sentiment}``): "the
+    price is bad, support is great" in one comment."""
+    _execute_all(db, "ALTER TABLE corrections ADD COLUMN attribute_sentiment TEXT")
+
+
 def apply(db: Database, *, stop_before: str | None = None) -> None:
     MIGRATIONS.apply(db, stop_before=stop_before)
 

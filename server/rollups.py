@@ -33,7 +33,7 @@ _DAY = "substr(coalesce(c.published_at, c.collected_at), 1, 10)"
 # when a person's correction names the attributes (the model's sentiment for one still counts).
 _PATTERNS_SQL = f"""
     SELECT c.id, c.brand_id, c.kind, c.channel, {_DAY} AS day, t.sentiment, k.attributes, k.sentiment,
-           ta.attribute, ta.assigned, ta.sentiment
+           ta.attribute, ta.assigned, ta.sentiment, k.attribute_sentiment
     FROM comments c
     JOIN tags t ON t.comment_id = c.id
     LEFT JOIN corrections k ON k.comment_id = c.id
@@ -63,9 +63,10 @@ def month_start(day: str) -> str:
 
 def _count(rows: Iterable[tuple], *, model_only: bool = False) -> Counter:
     """(brand, kind, channel, day, pattern) → comments, from ``_PATTERNS_SQL`` rows ordered by
-    comment id. A correction's attributes replace the model's; a correction's sentiment replaces
-    every sentiment; otherwise an attribute's own sentiment, else the comment's. ``model_only``:
-    the model's own tags, as if there were no corrections."""
+    comment id. A correction's attributes replace the model's; an attribute's sentiment is the one
+    a person gave it, else the sentiment a person gave the comment, else the model's for that
+    attribute, else the model's for the comment. ``model_only``: the model's own tags, as if there
+    were no corrections."""
     counts: Counter = Counter()
     current = None
     key: tuple = ()
@@ -85,9 +86,10 @@ def _count(rows: Iterable[tuple], *, model_only: bool = False) -> Counter:
         attribute,
         assigned,
         feeling,
+        k_feelings,
     ) in rows:
         if model_only:
-            k_attrs = k_sentiment = None
+            k_attrs = k_sentiment = k_feelings = None
             if not assigned:
                 attribute = None
         if cid != current:
@@ -95,8 +97,9 @@ def _count(rows: Iterable[tuple], *, model_only: bool = False) -> Counter:
                 _add(counts, key, _pattern(model, scored, corrected, overall))
             current, key, model, scored = cid, (brand_id, kind, channel, day), {}, {}
             corrected, overall = k_attrs, k_sentiment or sentiment
+            given = json.loads(k_feelings) if k_feelings else {}
         if attribute is not None:
-            scored[attribute] = k_sentiment or feeling or sentiment
+            scored[attribute] = given.get(attribute) or k_sentiment or feeling or sentiment
             if assigned:
                 model[attribute] = scored[attribute]
     if current is not None:
@@ -303,7 +306,7 @@ def pattern_rows(
 
 _HUMAN_SQL = f"""
     SELECT c.id, c.brand_id, c.kind, c.channel, {_DAY} AS day, t.sentiment, k.attributes, k.sentiment,
-           ta.attribute, ta.assigned, ta.sentiment
+           ta.attribute, ta.assigned, ta.sentiment, k.attribute_sentiment
     FROM corrections k
     JOIN comments c ON c.id = k.comment_id
     JOIN tags t ON t.comment_id = c.id

@@ -64,10 +64,11 @@ def get_comment_correction(comment_id: int):
 
 @bp.put("/comments/<int:comment_id>/correction")
 def put_correction(comment_id: int):
-    body = json_object({"attributes", "sentiment"})
-    fields = {k: body[k] for k in ("attributes", "sentiment") if k in body}
+    parts = ("attributes", "sentiment", "attribute_sentiment")
+    body = json_object(set(parts))
+    fields = {k: body[k] for k in parts if k in body}
     if not fields:
-        raise Invalid("say what to correct: attributes, sentiment or both")
+        raise Invalid("say what to correct: attributes, sentiment, attribute_sentiment, or several")
     return jsonify(correct(get_db(), comment_id, by=f"token:{g.token['name']}", **fields))
 
 

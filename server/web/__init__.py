@@ -156,8 +156,10 @@ def correct_comment(comment_id: int):
             flash(f"Comment {comment_id}: back to the model's tags.", "ok")
         else:
             sentiment = request.form.get("sentiment") or None
-            correct(db, comment_id, attributes=request.form.getlist("attribute"), sentiment=sentiment,
-                    by=_who())  # fmt: skip
+            chosen = request.form.getlist("attribute")
+            feelings = {a: f for a in chosen if (f := request.form.get(f"sentiment:{a}"))}
+            correct(db, comment_id, attributes=chosen, sentiment=sentiment,
+                    attribute_sentiment=feelings or None, by=_who())  # fmt: skip
             flash(f"Comment {comment_id} corrected; the figures and the next training use it.", "ok")
     except (Invalid, NotFound) as exc:
         flash(f"Comment {comment_id} was not corrected: {exc}", "error")
