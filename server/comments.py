@@ -226,6 +226,15 @@ def _with_attributes(db: Database, rows: list[dict]) -> list[dict]:
     return rows
 
 
+def comments_by_ids(db: Database, ids: list[int]) -> list[dict]:
+    """The comments ``ids`` (those that exist), in that order, shaped as in ``search_comments``."""
+    if not ids:
+        return []
+    rows = list(db.query(f"{_SELECT} WHERE c.id IN ({', '.join('?' * len(ids))})", list(ids)))
+    order = {cid: i for i, cid in enumerate(ids)}
+    return _with_attributes(db, sorted(rows, key=lambda r: order[r["id"]]))
+
+
 def search_comments(db: Database, query: CommentQuery) -> dict:
     """One page of comments matching ``query`` in its order (newest first by default), with the
     total count. ``confidence`` is the model's highest score among the attributes it assigned."""

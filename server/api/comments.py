@@ -1,6 +1,7 @@
 """``POST /api/comments`` (bulk, per-item outcomes), ``GET /api/comments`` (search),
 ``GET /api/comments.csv`` (the same search as a CSV download) and
-``PUT``/``DELETE /api/comments/<id>/correction`` (a person's correction of the tags)."""
+``PUT``/``DELETE /api/comments/<id>/correction`` (a person's correction of the tags) and
+``GET``/``POST /api/comments/<id>/similar`` (that correction applied to the most similar comments)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,27 @@ def put_correction(comment_id: int):
 def delete_correction(comment_id: int):
     remove_correction(get_db(), comment_id)
     return jsonify(get_correction(get_db(), comment_id))
+
+
+@bp.get("/comments/<int:comment_id>/similar")
+def get_similar(comment_id: int):
+    """The ``n`` (1–50, default 10) uncorrected comments most like a corrected one."""
+    from ..classify import encoder_options, theme_encoder
+    from ..params import whole_number
+    from ..similar import MAX_SIMILAR, similar
+
+    raw = request.args.get("n")
+    n = 10 if raw in (None, "") else whole_number(raw)
+    if n is None or not 1 <= n <= MAX_SIMILAR:
+        raise Invalid(f"n must be a whole number between 1 and {MAX_SIMILAR}")
+    db = get_db()
+    return jsonify(similar(db, comment_id, theme_encoder(db, encoder_options(current_app.config)), n=n))
+
+
+@bp.post("/comments/<int:comment_id>/similar")
+def post_similar(comment_id: int):
+    """``{"ids": [...]}``: give those comments the correction of ``comment_id``, all or none."""
+    from ..similar import apply
+
+    body = json_object({"ids"})
+    return jsonify(apply(get_db(), comment_id, body.get("ids"), by=f"token:{g.token['name']}"))
