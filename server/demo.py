@@ -34,7 +34,7 @@ def _mix(brand: str, t: float) -> dict[str, float]:
 def _sentences(rng: random.Random, brand: str, t: float) -> tuple[list[str], list[str], list[bool]]:
     """The body of one comment, the attributes it speaks of, and how it feels about each."""
     if rng.random() < UNDECLARED_SHARE:
-        return [rng.choice(data.UNDECLARED)], [], [False]
+        return [rng.choice(data.UNDECLARED) + rng.choice(data.REQUEST_ENDINGS)], [], [False]
     first = _pick(rng, _mix(brand, t))
     attributes = [first]
     if rng.random() < SECOND_ATTRIBUTE:
@@ -69,7 +69,7 @@ def _comment(rng: random.Random, brand: str, seen: set[str]) -> tuple[dict, dict
         positive, mixed = moods[0], len(set(moods)) > 1
         feeling = "positive" if positive else "negative"
         parts = [s.format(b=brand) for s in body]
-        if rng.random() < data.OPENER_SHARE:
+        if attributes and rng.random() < data.OPENER_SHARE:  # a feature request comes without a preamble
             parts.insert(0, _fill(rng, rng.choice(data.OPENERS), data.OPENER_PARTS, b=brand))
         if mixed:
             parts.append(_fill(rng, rng.choice(data.VERDICTS[feeling]), data.CLOSER_PARTS, b=brand, other=""))

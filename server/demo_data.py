@@ -378,6 +378,10 @@ BRAND_POSTS = {"Lumio": 200}
 
 # Things customers raise that no attribute of the default taxonomy covers (dark mode,
 # accessibility, sustainability): the blind spot for the "themes nobody declared" work.
+# How a feature request or question ends (so the same request is not one repeated sentence).
+REQUEST_ENDINGS = ["", " Any news on this?", " Is it on the roadmap?", " Please consider it.", " We keep asking.",
+                   " It matters to us.", " Thanks in advance.", " Anyone else?", " Still nothing.",
+                   " It has been months.", " Happy to test it.", " Asking for our whole team."]  # fmt: skip
 UNDECLARED = [
     "Please add a dark mode to the desktop app.",
     "The mobile app still has no dark mode in 2026.",

@@ -367,7 +367,7 @@ def test_a_bar_opens_its_evidence_where_a_tag_is_corrected_in_place(server):
         first.locator("summary", has_text="Correct").click()
         for box in first.locator("input[name=attribute]").all():  # only ease of use, whatever the model said
             box.uncheck()
-        first.get_by_label("Ease of use").check()
+        first.get_by_label("Ease of use", exact=True).check()
         first.get_by_label("Sentiment").select_option("negative")
         first.get_by_role("button", name="Save correction").click()
         expect(page.locator("p.flash")).to_contain_text(f"Comment {comment_id} corrected")
