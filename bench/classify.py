@@ -98,13 +98,14 @@ def machine() -> str:
             f"onnxruntime {onnxruntime.__version__}")  # fmt: skip
 
 
-def encoder_alone(texts: list[str], sentiment: bool) -> float:
-    """The encoder's int8 pass alone (no tagging, no store), with or without the sentiment branch."""
+def encoder_alone(texts: list[str], sentiment: bool, backend: str = "onnx-int8") -> float:
+    """The encoder's pass alone (no tagging, no store), with or without the sentiment branch;
+    int8 ONNX (what tags) or float32 torch, batched the same way (what int8 is worth here)."""
     from classifiers.encoder import Encoder, resolve
     from classifiers.model import clause_spans
 
     with tempfile.TemporaryDirectory() as tmp:
-        encoder = Encoder(resolve(None), sentiment=sentiment, cache_dir=Path(tmp))
+        encoder = Encoder(resolve(None), sentiment=sentiment, cache_dir=Path(tmp), backend=backend)
         spans = [clause_spans(t) for t in texts]
         encoder.embed_both(texts[:32], spans[:32])  # compile before the clock starts
         start = time.perf_counter()
@@ -121,20 +122,27 @@ def main() -> None:
     texts = sentences(args.count)
     print(f"machine: {machine()}")
     print(f"sentences: {len(texts)} (mean {sum(map(len, texts)) / len(texts):.0f} characters)")
-    plains, fulls, alones, bases = [], [], [], []
+    plains, fulls, alones, bases, floats = [], [], [], [], []
     for attempt in range(1, args.repeat + 1):
         plains.append(plain_loop(texts[: args.plain]))
         fulls.append(full_path(texts))
         alones.append(encoder_alone(texts, sentiment=True))
         bases.append(encoder_alone(texts, sentiment=False))
+        floats.append(encoder_alone(texts, sentiment=True, backend="torch"))
         print(f"run {attempt}: plain {plains[-1]:,.0f}, full path {fulls[-1]:,.0f}, encoder alone "
-              f"{alones[-1]:,.0f} (without the sentiment branch {bases[-1]:,.0f}) comments/s",
-              flush=True)  # fmt: skip
+              f"{alones[-1]:,.0f} (without the sentiment branch {bases[-1]:,.0f}; float32 torch "
+              f"{floats[-1]:,.0f}) comments/s", flush=True)  # fmt: skip
     plain, full = statistics.median(plains), statistics.median(fulls)
     print(f"plain transformers loop, one at a time ({args.plain} texts): {plain:,.0f} comments/s (median)")
     print(f"full tagging path (gapwatch classify job, {len(texts)} texts): {full:,.0f} comments/s (median)")
     print(f"encoder alone, int8, with the sentiment branch: {statistics.median(alones):,.0f} comments/s; "
           f"without it: {statistics.median(bases):,.0f} comments/s (medians)")  # fmt: skip
+    fp32, int8 = statistics.median(floats), statistics.median(alones)
+    print(f"encoder alone, float32 torch, batched, with the sentiment branch: {fp32:,.0f} comments/s "
+          f"(median): int8 is {int8 / fp32:.1f}x that here. "
+          "ONNX Runtime's int8 matrix products use the CPU's int8 dot-product instructions (avx512_vnni, "
+          "avx_vnni, amx_int8: listed above) where it has them; compare this ratio across machines "
+          "to see whether their absence is what lowers full / plain")  # fmt: skip
     print(f"full / plain: {full / plain:.1f}x")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (RSS): {peak:,.0f} MiB")

@@ -53,6 +53,8 @@ def main() -> None:
     for name, tags in runs:
         right = sum(t.sentiment == ("positive" if truth["positive"] else "negative")
                     for t, (_i, truth) in zip(tags, labelled, strict=True))  # fmt: skip
+        confusion = Counter(f"written {'positive' if truth['positive'] else 'negative'}, tagged {t.sentiment}"
+                            for t, (_i, truth) in zip(tags, labelled, strict=True))  # fmt: skip
         tp = fp = fn = 0
         for tag, (_item, truth) in zip(tags, labelled, strict=True):
             said, true = set(tag.attributes), set(truth["attributes"])
@@ -81,6 +83,7 @@ def main() -> None:
         results[name] = {
             "comments": len(texts),
             "sentiment_match": round(right / len(texts), 4),
+            "sentiment_confusion": dict(sorted(confusion.items())),
             "attributes": {
                 "precision": round(precision, 4),
                 "recall": round(recall, 4),

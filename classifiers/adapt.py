@@ -17,7 +17,8 @@ import numpy as np
 from .model import SENTIMENTS, SentimentHead, softmax
 
 POSITIVE, NEGATIVE = SENTIMENTS.index("positive"), SENTIMENTS.index("negative")
-PULLS = (1.0, 0.3, 0.1, 0.03, 0.01)  # strengths of the L2 pull towards the shipped head, strongest first
+# strengths of the L2 pull towards the shipped head, strongest first
+PULLS = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
 STEPS = 300
 LEARNING_RATE = 0.5
 
