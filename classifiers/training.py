@@ -114,11 +114,13 @@ TAXONOMY_METHOD = 2
 
 
 def taxonomy_fingerprint(attributes: list[Attribute]) -> str:
-    """The same taxonomy (and method) gives the same model id in every process: no re-tagging."""
+    """The same taxonomy (and method, and bundled 'about nothing' sentences) gives the same model
+    id in every process: no re-tagging; a change to any of them re-tags every comment."""
     import hashlib
     import json
 
-    payload = json.dumps([TAXONOMY_METHOD, [a.__dict__ for a in attributes]], default=list, sort_keys=True)
+    payload = json.dumps([TAXONOMY_METHOD, [a.__dict__ for a in attributes], none_sentences()], default=list,
+                         sort_keys=True)  # fmt: skip
     return "t" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
 
 
