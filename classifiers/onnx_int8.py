@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,11 +63,23 @@ def _eager_attention(model: Any) -> Iterator[None]:
         model.set_attn_implementation(before)
 
 
+# torch's ONNX export sets process-wide state that training in another thread trips over (the
+# scheduler tags and retrains in parallel threads): exports and training take turns.
+TORCH_LOCK = threading.RLock()
+
+
 def export(
     model: Any, tokenizer: Any, target: Path, module: Any = None, outputs: tuple[str, ...] = ("hidden",)
 ) -> Path:
     """Write the int8 ONNX file for ``model`` to ``target`` (atomically): its last hidden state,
     or ``module``'s ``outputs`` (the encoder with the sentiment branch answers two)."""
+    with TORCH_LOCK:
+        if target.is_file():  # another thread exported it while this one waited
+            return target
+        return _export(model, tokenizer, target, module, outputs)
+
+
+def _export(model: Any, tokenizer: Any, target: Path, module: Any, outputs: tuple[str, ...]) -> Path:
     import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic

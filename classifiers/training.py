@@ -361,11 +361,28 @@ def train_tagger(
     epochs: int = 2,
     progress: Progress | None = None,
 ) -> Tagger:
-    """The one entry point for training, used by `gapwatch train` and `gapwatch eval`."""
+    """The one entry point for training, used by `gapwatch train` and `gapwatch eval`. One
+    training at a time per process, and never during an ONNX export (``onnx_int8.TORCH_LOCK``)."""
+    from .onnx_int8 import TORCH_LOCK
+
+    with TORCH_LOCK:
+        return _train_tagger(encoder, attributes, examples, mode=mode, epochs=epochs, progress=progress)
+
+
+def _train_tagger(
+    encoder: Encoder,
+    attributes: list[Attribute],
+    examples: Sequence[Example],
+    *,
+    mode: str,
+    epochs: int,
+    progress: Progress | None,
+) -> Tagger:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     if mode == "auto":
-        mode = choose_mode(sum(e.attributes_known for e in examples))
+        # distinct texts: a human correction counts several times as a training example, once here
+        mode = choose_mode(len({e.text for e in examples if e.attributes_known}))
     if mode == "logistic":
         return logistic_tagger(encoder, attributes, examples)
     if mode == "setfit":

@@ -340,3 +340,27 @@ def test_after_each_crawl_the_alert_rules_run_and_a_failing_source_reaches_the_w
     assert alert["title"] == "Flaky reviews keeps failing to crawl"
     assert alert["deliveries"]["webhook"]["status"] == "sent"
     assert [p["alert"]["id"] for p in _Hook.received] == [alert["id"]]
+
+
+def test_a_retraining_asked_for_from_the_page_is_run_by_the_scheduler_and_not_activated(db, db_path):
+    from server import training
+    from server.classify import active_model_path
+    from server.corrections import correct
+    from server.ingest import Context, ingest
+
+    texts = [f"Support answered ticket {i} within the hour." for i in range(6)]
+    texts += [f"The price went up {i + 5} percent again." for i in range(6)]
+    ingest(db, [{"text": t} for t in texts], Context(origin="api", brand="Acme"))
+    for cid, text in db.execute("SELECT id, text FROM comments ORDER BY id").fetchall():
+        correct(db, cid, attributes=["support" if "Support" in text else "price"], by="ed")
+    run_id = training.request(db, "ed")["id"]
+    scheduler = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600, THEMES_EVERY=0))
+    scheduler.start()
+    try:
+        wait_for(lambda: training.get(db, run_id)["status"] in ("ready", "failed"), 120, "the retraining")
+    finally:
+        scheduler.stop()
+    done = training.get(db, run_id)
+    assert done["status"] == "ready", done
+    assert done["started_at"] and done["finished_at"] and done["progress"] == 1.0
+    assert active_model_path(db) is None  # only an editor activates it
