@@ -61,6 +61,8 @@ def scores(truth: list[str], probs: np.ndarray) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--candidate", type=Path, default=None,
+                        help="also measure a model built by build_sentiment --out FOLDER")  # fmt: skip
     args = parser.parse_args()
     if not (SHARED / "eval" / "sentiment").is_dir() or not (SHARED / "train" / "sentiment").is_dir():
         raise SystemExit(f"skipped: {SHARED} has no eval/sentiment or train/sentiment (they live in the "
@@ -88,6 +90,11 @@ def main() -> None:
     print(f"frozen floor: head trained on {len(train):,} balanced training comments "
           f"({time.monotonic() - started:.0f} s)", flush=True)  # fmt: skip
     models = {"shipped": shipped, "before": before, "frozen floor": floor}
+    if args.candidate is not None:
+        candidate = Encoder(source, sentiment_from=args.candidate)
+        if not candidate.has_sentiment:
+            raise SystemExit(f"no sentiment model for this encoder in {args.candidate}")
+        models = {"candidate": taxonomy_tagger(candidate, taxonomy), **models}
 
     def probabilities(tagger: Tagger, texts: list[str]) -> np.ndarray:
         _v, _p, feel, _fp = tagger._embed(texts, [[] for _ in texts])

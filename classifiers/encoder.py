@@ -108,9 +108,11 @@ class Encoder:
         backend: str = "onnx-int8",
         cache_dir: Path | None = None,
         sentiment: bool = True,
+        sentiment_from: Path | None = None,
     ) -> None:
         """``sentiment``: with the embedded encoder, also run the shipped sentiment delta's tuned
-        top layers in the same pass (``classifiers.sentiment``), when it is installed."""
+        top layers in the same pass (``classifiers.sentiment``), when it is installed;
+        ``sentiment_from``: another delta's folder (a candidate being measured)."""
         if backend not in BACKENDS:
             raise ModelError(f"inference backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         if source.expected is not None:
@@ -145,7 +147,7 @@ class Encoder:
         if sentiment and source.expected is not None:
             from .sentiment import load_delta, tuned_layers
 
-            delta = load_delta()
+            delta = load_delta() if sentiment_from is None else load_delta(Path(sentiment_from))
             if delta is not None and delta.meta.get("base_sha256") == source.expected.get(
                 "model.safetensors"
             ):
