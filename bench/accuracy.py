@@ -9,7 +9,16 @@ sentences about nothing and a seeded random subset of the others, down to that s
 labelled data), the floor (frozen encoder + logistic heads), contrastive (SetFit-style) and
 end-to-end fine-tuning, trained on all the training part or on 16 examples per attribute.
 
+Learning curves (``--curve``): micro-F1 after 0, 25, 50, 100, 200 labels and all of them, the
+labels chosen two ways from the training part: at random, or as the product's review queue
+chooses them (``server.audit.draw_uncertain``'s order: the tagged comments the current model is
+least sure of first, by its highest score among the attributes it gave, those it gave none last;
+the model is retrained after each step). Each point trains the way ``gapwatch train`` would on
+that many labels (``choose_mode``), or with logistic heads only (``--curve-mode logistic``, minutes instead of
+tens of minutes on two cores).
+
     python bench/accuracy.py [--epochs 2] [--few-shot-epochs 4] [--skip-full-finetune]
+    python bench/accuracy.py --only none --curve [--curve-mode auto|logistic]
 """
 
 from __future__ import annotations
@@ -47,6 +56,8 @@ def main() -> None:
         "--only",
         help="comma-separated rows to run: taxonomy,logistic,logistic16,setfit16,endtoend16,endtoend",
     )
+    parser.add_argument("--curve", action="store_true", help="print learning curves (see above)")
+    parser.add_argument("--curve-mode", default="auto", choices=("auto", "logistic"))
     args = parser.parse_args()
     if not SHARED.exists():
         sys.exit(f"{SHARED} is not here: this benchmark needs the shared evaluation data")
@@ -110,6 +121,53 @@ def main() -> None:
     if not args.skip_full_finetune:
         row(f"end-to-end, all train ({args.epochs} ep)",
             lambda: finetune_tagger(encoder, attributes, train, epochs=args.epochs), "endtoend")  # fmt: skip
+    if args.curve:
+        learning_curves(encoder, attributes, train, test, args.curve_mode, args.epochs)
+
+
+CURVE_POINTS = (0, 25, 50, 100, 200)
+
+
+def learning_curves(encoder, attributes, train: list, test: list, mode: str, epochs: int) -> None:
+    """micro-F1 after each number of labels, chosen at random or by the review queue's order."""
+    from classifiers.evaluation import evaluate
+    from classifiers.training import taxonomy_tagger, train_tagger
+
+    def trained(labelled: list):
+        if not labelled:
+            return taxonomy_tagger(encoder, attributes)
+        return train_tagger(encoder, attributes, labelled, mode="logistic" if mode == "logistic" else "auto",
+                            epochs=epochs)  # fmt: skip
+
+    points = [*CURVE_POINTS, len(train)]
+    print(f"learning curves ({mode} training; micro-F1 on the same test part):", flush=True)
+    for strategy in ("random", "review queue"):
+        rng = random.Random(11)
+        pool = list(train)
+        rng.shuffle(pool)
+        chosen: list = []
+        tagger = trained(chosen)
+        figures = []
+        for n in points:
+            while len(chosen) < n and pool:
+                step = n - len(chosen)
+                if strategy == "review queue" and n < len(train):
+                    tags = tagger.predict([e.text for e in pool])
+                    # the queue's order (comments.py "uncertain"): the tagged comments by their highest
+                    # score among the attributes given, least sure first; those given none last
+                    sure = [max((t.scores[a] for a in t.attributes), default=None) for t in tags]
+                    ranked = sorted((s is None, s or 0.0, i) for i, s in enumerate(sure))
+                    order = [i for _none, _score, i in ranked[:step]]
+                    picked = set(order)
+                    chosen += [pool[i] for i in order]
+                    pool = [e for i, e in enumerate(pool) if i not in picked]
+                else:
+                    chosen += pool[:step]
+                    pool = pool[step:]
+            tagger = trained(chosen)
+            micro = evaluate(tagger, test)["micro_f1"] * 100
+            figures.append(f"{n if n < len(train) else 'all'}: {micro:.1f}")
+            print(f"  {strategy:<13} " + ", ".join(figures), flush=True)
 
 
 if __name__ == "__main__":
