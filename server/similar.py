@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from .comments import comments_by_ids
 from .db import utcnow, write_transaction
 from .errors import Invalid, NotFound
+from .params import LARGEST
 
 POOL = 3000  # most recent comments of the brand searched for neighbours
 MAX_SIMILAR = 50
@@ -97,7 +98,7 @@ def apply(db: Database, comment_id: int, ids: list[int], *, by: str | None) -> d
     if (
         not isinstance(ids, list)
         or not ids
-        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+        or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= LARGEST for i in ids)
     ):
         raise Invalid("ids must be a non-empty list of comment ids")
     if len(ids) > MAX_SIMILAR:

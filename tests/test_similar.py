@@ -74,7 +74,7 @@ def test_bad_requests_correct_nothing(db, client, auth):
     answer = client.post(f"/api/comments/{first}/similar", headers=auth, json={"ids": [price, 99999]})
     assert answer.status_code == 404 and "no comment with id 99999" in answer.get_json()["error"]
     assert count(db, "corrections") == 1  # not even the comment that exists: all or none
-    for body in ({"ids": []}, {"ids": ["7"]}, {"ids": [True]}, {}):
+    for body in ({"ids": []}, {"ids": ["7"]}, {"ids": [True]}, {}, {"ids": [2**70]}, {"ids": "1"}):
         assert client.post(f"/api/comments/{first}/similar", headers=auth, json=body).status_code == 400, body
     uncorrected = client.get(f"/api/comments/{price}/similar", headers=auth)
     assert uncorrected.status_code == 400 and "no correction yet" in uncorrected.get_json()["error"]
