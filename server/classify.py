@@ -243,6 +243,7 @@ class ClassifyReport:
     model: str
     taxonomy_version: int
     adaptation: dict | None = None  # made in this run (``server.ratings``)
+    sentiment_changed: int = 0  # comments whose earlier tag had another sentiment
 
 
 def classify_pending(
@@ -260,7 +261,7 @@ def classify_pending(
 
     scored = scored_languages(_options(options).setting)
     detect_languages(db, scored)
-    adaptation = _adapt_to_ratings(db, options, scored) if adapt else None
+    adaptation = adapt_to_ratings(db, options, scored) if adapt else None
     tagger, version = current_tagger(db, options)
     done = changed = 0
     if _pending(db, tagger.model_id, version, 1, scored):
@@ -284,10 +285,10 @@ def classify_pending(
         record_audit(db)
     if adaptation is not None and adaptation["status"] == "active":
         ratings.note_retag(db, done, changed)
-    return ClassifyReport(done, tagger.model_id, version, adaptation)
+    return ClassifyReport(done, tagger.model_id, version, adaptation, changed)
 
 
-def _adapt_to_ratings(
+def adapt_to_ratings(
     db: Database, options: EncoderOptions | None, scored: frozenset[str] | None
 ) -> dict | None:
     """Adapt the sentiment to the workspace's ratings when due (``server.ratings``)."""

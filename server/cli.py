@@ -339,22 +339,40 @@ def _encoder_options() -> Any:
 @friendly
 def classify(batch_size: int, limit: int | None) -> None:
     """Tag every comment the current model has not tagged yet (new, or after a retrain/edit)."""
-    from .classify import classify_pending, current_tagger, detect_languages, not_scored, pending_count
+    from .classify import (
+        adapt_to_ratings,
+        classify_pending,
+        current_tagger,
+        detect_languages,
+        not_scored,
+        pending_count,
+    )
     from .languages import scored_languages
 
     with workspace() as db:
         options = _encoder_options()
-        tagger, version = current_tagger(db, options)
         scored = scored_languages(options.setting)
         detect_languages(db, scored)
+        adapted = adapt_to_ratings(db, options, scored)  # first: it may make everything pending
+        tagger, version = current_tagger(db, options)
         todo = pending_count(db, tagger.model_id, version, scored)
         if limit is not None:
             todo = min(todo, limit)
         with progress(todo, "Classifying") as bar:
             report = classify_pending(
-                db, batch_size=batch_size, limit=limit, options=options, progress=bar.update,
+                db, batch_size=batch_size, limit=limit, options=options, progress=bar.update, adapt=False,
             )  # fmt: skip
+        if adapted is not None and adapted["status"] == "active":
+            from .ratings import note_retag
+
+            note_retag(db, report.tagged, report.sentiment_changed)
         unread = not_scored(db, scored)
+    if adapted is not None:
+        before, after = adapted["agreement_before"], adapted["agreement_after"]
+        verdict = "now used" if adapted["status"] == "active" else "not used: " + adapted.get("reason", "")
+        learned, rated = adapted["learned_from"], adapted["ratings"]
+        click.echo(f"Sentiment learned from {learned} of this workspace's {rated} star ratings: on other "
+                   f"authors' ratings it agrees {before:.0%} → {after:.0%}; {verdict}.")  # fmt: skip
     click.echo(f"Tagged {report.tagged} comments with {report.model} (taxonomy v{report.taxonomy_version}).")
     if unread["comments"]:
         languages = ", ".join(f"{n} {name}" for name, n in unread["languages"].items())

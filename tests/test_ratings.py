@@ -107,3 +107,14 @@ def test_the_audit_page_says_what_the_ratings_changed(workspace, client):
     assert f"learned from {record['learned_from']} of this workspace's 240 rated reviews" in page
     assert f"re-tagging {record['retagged']} comments changed the sentiment of" in page
     assert client.get("/api/audit").get_json()["ratings_adaptation"]["status"] == "active"
+
+
+def test_gapwatch_classify_says_what_the_ratings_taught(workspace, run):
+    ingest(workspace, reviews(240), Context(origin="import"))
+    result = run("classify")
+    assert result.exit_code == 0, result.output
+    record = ratings.record(workspace)
+    said = f"Sentiment learned from {record['learned_from']} of this workspace's 240 star ratings"
+    assert said in result.output
+    assert "now used" in result.output and "+ratings@" in result.output
+    assert record["retagged"] == 240
