@@ -229,3 +229,18 @@ def test_the_admin_manages_users_and_tokens_on_a_page_others_cannot_open(db, cli
         400,
         403,
     )
+
+
+def test_reloading_the_answer_that_showed_a_token_makes_no_second_token(db, client):
+    page = client.get("/users").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": csrf, "once": once, "name": "Laptop", "user": "ed", "scope": "clip"}
+    first = client.post("/tokens", data=form)
+    assert 'data-testid="new-token">gw_' in first.get_data(as_text=True)
+    again = client.post("/tokens", data=form, follow_redirects=True)  # the browser's reload re-sends it
+    said = "No second token made: this form was already sent and made token &#39;Laptop&#39;"
+    assert said in again.get_data(as_text=True)
+    assert db.execute("SELECT count(*) FROM api_tokens WHERE name = 'Laptop'").fetchone()[0] == 1
+    fresh = re.search(r'name="once" value="([^"]+)"', client.get("/users").get_data(as_text=True)).group(1)
+    assert fresh != once  # a new form may make a new token

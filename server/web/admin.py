@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import flash, redirect, render_template, request, url_for
 
 from ..accounts import ROLES, add_user, list_users, set_disabled
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..errors import GapwatchError
 from ..tokens import create_token, list_tokens, revoke_token
 from . import bp
+
+ONCE_PREFIX = "token_form:"  # meta keys: a token form already answered, and the token it made
 
 
 @bp.get("/users")
 def users(new_token: str | None = None, note: str | None = None):
     db = get_db()
     return render_template("users.html", users=list_users(db), tokens=list_tokens(db), roles=ROLES,
-                           new_token=new_token, note=note)  # fmt: skip
+                           new_token=new_token, note=note, form_once=secrets.token_urlsafe(16))  # fmt: skip
 
 
 def _done(message: str, category: str = "ok"):
@@ -49,13 +53,25 @@ def users_enabled(user_id: int):
 
 @bp.post("/tokens")
 def tokens_create():
+    """Make a token and show it in this answer only. The form carries a one-time value: sending
+    it again (a reload of this answer) makes no second token, and says so."""
     form = request.form
+    db = get_db()
+    once = form.get("once", "")[:64]
+    if once:
+        made = db.execute("SELECT value FROM meta WHERE key = ?", [ONCE_PREFIX + once]).fetchone()
+        if made is not None:
+            return _done(f"No second token made: this form was already sent and made token {made[0]!r}, "
+                         "shown once. If it was not copied, revoke it below and make a new one.",
+                         "error")  # fmt: skip
     try:
-        record, token = create_token(
-            get_db(), form.get("name", ""), form.get("user", ""), form.get("scope", "full")
-        )
+        name, user, scope = form.get("name", ""), form.get("user", ""), form.get("scope", "full")
+        record, token = create_token(db, name, user, scope)
     except GapwatchError as exc:
         return _done(f"No token made: {exc}", "error")
+    if once:
+        with write_transaction(db):
+            db["meta"].upsert({"key": ONCE_PREFIX + once, "value": record["name"]}, pk="key")
     # shown in this answer only (never in a cookie or a redirect), like `gapwatch tokens create`
     owner = f"{record['user']} ({record['scope']})"
     note = f"Token {record['name']!r} for {owner}: copy it now, it is not shown again."
