@@ -97,8 +97,7 @@ def main() -> None:
         models = {"candidate": taxonomy_tagger(candidate, taxonomy), **models}
 
     def probabilities(tagger: Tagger, texts: list[str]) -> np.ndarray:
-        _v, _p, feel, _fp = tagger._embed(texts, [[] for _ in texts])
-        return tagger.sentiment.probabilities(feel)
+        return tagger.sentiment.probabilities(tagger.feel_vectors(texts))
 
     results: dict[str, dict] = {}
     for label, name in SETS.items():

@@ -21,7 +21,7 @@ class Example:
     attributes_known: bool = True  # False: only the sentiment is labelled
 
 
-def _sentence_sentiment(polarity: dict[str, str]) -> str | None:
+def sentence_sentiment(polarity: dict[str, str]) -> str | None:
     """One sentiment for the comment when its attributes agree (conflict means none)."""
     values = {p for p in polarity.values() if p in POLARITIES}
     return values.pop() if len(values) == 1 and "conflict" not in polarity.values() else None
@@ -51,7 +51,7 @@ def read_jsonl(path: str | Path, known: set[str] | None = None) -> list[Example]
                     f"{path}, line {number}: attribute(s) {', '.join(sorted(unknown))} "
                     "are not in the taxonomy"
                 )
-            examples.append(Example(item["text"], tuple(attributes), polarity, _sentence_sentiment(polarity)))
+            examples.append(Example(item["text"], tuple(attributes), polarity, sentence_sentiment(polarity)))
     return examples
 
 

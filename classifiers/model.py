@@ -159,7 +159,7 @@ class Tagger:
 
     def feel_vectors(self, texts: list[str], batch_size: int = INFERENCE_BATCH) -> np.ndarray:
         """The whole-text vectors the sentiment head reads."""
-        _v, _p, feel, _fp = self._embed(texts, [clause_spans(t) for t in texts], batch_size)
+        _v, _p, feel, _fp = self._embed(texts, [[] for _ in texts], batch_size)  # no clauses needed
         return feel
 
     def _embed(self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = INFERENCE_BATCH):

@@ -33,6 +33,7 @@ from .adjust import AuditSample, Correction, make_correction, stratified_resampl
 from .corrections import SENTIMENTS, correct
 from .db import utcnow, write_transaction
 from .errors import Conflict, Invalid, NotFound
+from .ratings import STARS, record
 from .taxonomy import current_attributes
 
 PER_STRATUM = 10  # comments drawn per stratum in one draw
@@ -96,8 +97,7 @@ def rating_disagreements(db: Database, limit: int) -> list[dict]:
     """Tagged customer comments (not corrected, not queued) whose star rating and sentiment tag
     disagree strongly: 4.5 stars or more tagged negative, 2 stars or fewer tagged positive, the
     surest tags first. A rating of at most 5 is read as stars, a larger one as 0–100 (stars × 20)."""
-    from .ratings import STARS as stars
-
+    stars = STARS
     rows = db.execute(
         f"SELECT c.id, b.name, t.model FROM comments c JOIN brands b ON b.id = c.brand_id "
         f"JOIN tags t ON t.comment_id = c.id "
@@ -210,6 +210,11 @@ def label_item(db: Database, item_id: int, action: str, *, attributes: Sequence[
 # --- the audit --------------------------------------------------------------------------------
 
 
+# The comments of the audit's labelled random sample: what measures a model, never what trains
+# one that is then audited on it (``training``, ``classify.correction_examples``).
+AUDIT_SAMPLE_SQL = "SELECT comment_id FROM review_items WHERE queue = 'random' AND status = 'labelled'"
+
+
 def labelled_comments(db: Database) -> list[dict]:
     """Labelled comments of the random queue with the model's current tags and the label."""
     rows = db.query(
@@ -263,8 +268,6 @@ def audit(db: Database, *, resamples: int = RESAMPLES, seed: int = 0, predict=No
     keys = [a["key"] for a in current_attributes(db)]
     names = {a["key"]: a["name"] for a in current_attributes(db)}
     counts = progress(db)
-    from .ratings import record
-
     base = {"labelled": len(labelled), "queues": counts, "min_labelled": MIN_LABELLED,
             "models": sorted({r["model"] for r in labelled}), "ratings_adaptation": record(db)}  # fmt: skip
     if len(labelled) < MIN_LABELLED:

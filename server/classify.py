@@ -243,7 +243,6 @@ class ClassifyReport:
     model: str
     taxonomy_version: int
     adaptation: dict | None = None  # made in this run (``server.ratings``)
-    sentiment_changed: int = 0  # comments whose earlier tag had another sentiment
 
 
 def classify_pending(
@@ -254,14 +253,17 @@ def classify_pending(
     options: EncoderOptions | None = None,
     progress: Callable[[int], None] | None = None,
     adapt: bool = True,
+    adapted: dict | None = None,
 ) -> ClassifyReport:
     """Tag what is pending with the current model, one transaction per batch; then update the
-    pre-aggregated counts the figures read (``server.rollups``)."""
+    pre-aggregated counts the figures read (``server.rollups``). First the sentiment adapts to
+    the workspace's ratings when that is due (``adapt``); a caller that adapted already (to count
+    what is pending after it) passes what ``adapt_to_ratings`` answered as ``adapted``."""
     from .drift import record_audit
 
     scored = scored_languages(_options(options).setting)
     detect_languages(db, scored)
-    adaptation = adapt_to_ratings(db, options, scored) if adapt else None
+    adaptation = adapt_to_ratings(db, options, scored) if adapt else adapted
     tagger, version = current_tagger(db, options)
     done = changed = 0
     if _pending(db, tagger.model_id, version, 1, scored):
@@ -285,7 +287,7 @@ def classify_pending(
         record_audit(db)
     if adaptation is not None and adaptation["status"] == "active":
         ratings.note_retag(db, done, changed)
-    return ClassifyReport(done, tagger.model_id, version, adaptation, changed)
+    return ClassifyReport(done, tagger.model_id, version, adaptation)
 
 
 def adapt_to_ratings(
@@ -327,16 +329,12 @@ def prune_models(folder: Path, *, keep: int, protect: tuple[Path | None, ...] = 
 def correction_examples(db: Database, *, exclude_audit_sample: bool = False) -> list:
     """Human corrections as training examples (attributes and/or sentiment); without the audit's
     labelled random sample when ``exclude_audit_sample`` (so a new model can be audited on it)."""
-    from classifiers.data import Example
-    from classifiers.data import _sentence_sentiment as sentence_sentiment
+    from classifiers.data import Example, sentence_sentiment
+
+    from .audit import AUDIT_SAMPLE_SQL
 
     examples = []
-    audit_sample = (
-        "AND cr.comment_id NOT IN (SELECT comment_id FROM review_items "
-        "WHERE queue = 'random' AND status = 'labelled')"
-        if exclude_audit_sample
-        else ""
-    )
+    audit_sample = f"AND cr.comment_id NOT IN ({AUDIT_SAMPLE_SQL})" if exclude_audit_sample else ""
     for row in db.query(
         "SELECT c.text, cr.attributes, cr.sentiment, cr.attribute_sentiment FROM corrections cr "
         f"JOIN comments c ON c.id = cr.comment_id WHERE 1 {audit_sample} ORDER BY cr.comment_id"

@@ -361,11 +361,8 @@ def classify(batch_size: int, limit: int | None) -> None:
         with progress(todo, "Classifying") as bar:
             report = classify_pending(
                 db, batch_size=batch_size, limit=limit, options=options, progress=bar.update, adapt=False,
+                adapted=adapted,
             )  # fmt: skip
-        if adapted is not None and adapted["status"] == "active":
-            from .ratings import note_retag
-
-            note_retag(db, report.tagged, report.sentiment_changed)
         unread = not_scored(db, scored)
     if adapted is not None:
         before, after = adapted["agreement_before"], adapted["agreement_after"]

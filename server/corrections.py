@@ -63,6 +63,41 @@ def correct(
     return get_correction(db, comment_id)
 
 
+def correct_many(
+    db: Database,
+    comment_ids: Sequence[int],
+    *,
+    attributes: Sequence[str] | None,
+    sentiment: str | None,
+    attribute_sentiment: dict | None,
+    by: str | None = None,
+) -> list[int]:
+    """Give every comment of ``comment_ids`` the same whole correction (it replaces any earlier
+    one), all in one transaction or none: an unknown id is refused before anything is written.
+    Answers the ids corrected, in order."""
+    wanted = sorted(set(comment_ids))
+    if not wanted:
+        return []
+    marks = ", ".join("?" * len(wanted))
+    known = {r[0] for r in db.execute(f"SELECT id FROM comments WHERE id IN ({marks})", wanted)}
+    missing = [i for i in wanted if i not in known]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise NotFound(f"no comment with id {missing[0]}{more}")
+    stored_attributes = None if attributes is None else json.dumps(_check_attributes(db, attributes))
+    if sentiment is not None and sentiment not in SENTIMENTS:
+        raise Invalid(f"sentiment must be one of {', '.join(SENTIMENTS)}, not {str(sentiment)[:40]!r}")
+    feelings = _check_feelings(db, attribute_sentiment)
+    now = utcnow()
+    with write_transaction(db):
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO corrections (comment_id, attributes, sentiment, attribute_sentiment, "
+            "corrected_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [(i, stored_attributes, sentiment, feelings, by, now) for i in wanted],
+        )
+    return wanted
+
+
 def _check_feelings(db: Database, feelings: object) -> str | None:
     """``{attribute: sentiment}`` checked against the taxonomy, as stored (None: no such part)."""
     if feelings is None:

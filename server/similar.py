@@ -15,9 +15,8 @@ import numpy as np
 from sqlite_utils import Database
 
 from .comments import comments_by_ids
-from .db import utcnow, write_transaction
 from .errors import Invalid, NotFound
-from .params import LARGEST
+from .params import LARGEST, whole_number
 
 POOL = 3000  # most recent comments of the brand searched for neighbours
 MAX_SIMILAR = 50
@@ -90,9 +89,17 @@ def similar(db: Database, comment_id: int, encoder, *, n: int = 10) -> dict:
             "similar": found, "pool": len(pool)}  # fmt: skip
 
 
+def parse_n(raw: str | None) -> int:
+    """How many neighbours a request asks for (``n``: 1–50, default 10)."""
+    n = 10 if raw in (None, "") else whole_number(raw)
+    if n is None or not 1 <= n <= MAX_SIMILAR:
+        raise Invalid(f"n must be a whole number between 1 and {MAX_SIMILAR}, not {str(raw)[:24]!r}")
+    return n
+
+
 def apply(db: Database, comment_id: int, ids: list[int], *, by: str | None) -> dict:
     """Give each of ``ids`` the correction of ``comment_id``, all in one transaction or none."""
-    from .corrections import _check_attributes, _check_feelings
+    from .corrections import correct_many
 
     source = _source(db, comment_id)
     if (
@@ -103,23 +110,6 @@ def apply(db: Database, comment_id: int, ids: list[int], *, by: str | None) -> d
         raise Invalid("ids must be a non-empty list of comment ids")
     if len(ids) > MAX_SIMILAR:
         raise Invalid(f"at most {MAX_SIMILAR} comments at a time, not {len(ids)}")
-    wanted = sorted(set(ids) - {comment_id})
-    marks = ", ".join("?" * len(wanted))
-    known = {r[0] for r in db.execute(f"SELECT id FROM comments WHERE id IN ({marks})", wanted)}
-    missing = [i for i in wanted if i not in known]
-    if missing:
-        raise NotFound(
-            f"no comment with id {missing[0]}"
-            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-        )
     fix = correction_of(source)
-    attributes = None if fix["attributes"] is None else json.dumps(_check_attributes(db, fix["attributes"]))
-    feelings = _check_feelings(db, fix["attribute_sentiment"])
-    now = utcnow()
-    with write_transaction(db):
-        db.conn.executemany(
-            "INSERT OR REPLACE INTO corrections (comment_id, attributes, sentiment, attribute_sentiment, "
-            "corrected_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [(i, attributes, fix["sentiment"], feelings, by, now) for i in wanted],
-        )
-    return {"applied": len(wanted), "ids": wanted, "correction": fix}
+    done = correct_many(db, [i for i in ids if i != comment_id], by=by, **fix)
+    return {"applied": len(done), "ids": done, "correction": fix}

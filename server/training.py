@@ -63,17 +63,17 @@ def recent(db: Database, limit: int = 10) -> list[dict]:
 
 def learnable(db: Database) -> int:
     """Corrections a retraining learns from: all but the audit's labelled random sample."""
-    return db.execute(
-        "SELECT count(*) FROM corrections WHERE comment_id NOT IN "
-        "(SELECT comment_id FROM review_items WHERE queue = 'random' AND status = 'labelled')"
-    ).fetchone()[0]
+    from .audit import AUDIT_SAMPLE_SQL
+
+    sql = f"SELECT count(*) FROM corrections WHERE comment_id NOT IN ({AUDIT_SAMPLE_SQL})"
+    return db.execute(sql).fetchone()[0]
 
 
 def request(db: Database, by: str) -> dict:
     """Queue a retraining; refuse one while another is under way or with too little to learn."""
     with write_transaction(db):
         busy = db.execute(
-            "SELECT id, requested_by, requested_at FROM training_runs WHERE status IN ('queued', 'running')"
+            "SELECT id, requested_by, requested_at FROM training_runs WHERE status IN (?, ?)", UNDER_WAY
         ).fetchone()
         if busy:
             raise Conflict(f"a retraining is already under way (run {busy[0]}, asked for by {busy[1]} at "
@@ -102,9 +102,7 @@ def fail_stale(db: Database) -> list[int]:
     with write_transaction(db):
         stale = [r[0] for r in db.execute("SELECT id FROM training_runs WHERE status = 'running'")]
         for run_id in stale:
-            _finish(
-                db, run_id, "failed", error="the service stopped while it was training; nothing was activated"
-            )
+            _finish(db, run_id, "failed", error=STOPPED)
     return stale
 
 

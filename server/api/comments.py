@@ -83,13 +83,9 @@ def delete_correction(comment_id: int):
 def get_similar(comment_id: int):
     """The ``n`` (1–50, default 10) uncorrected comments most like a corrected one."""
     from ..classify import encoder_options, theme_encoder
-    from ..params import whole_number
-    from ..similar import MAX_SIMILAR, similar
+    from ..similar import parse_n, similar
 
-    raw = request.args.get("n")
-    n = 10 if raw in (None, "") else whole_number(raw)
-    if n is None or not 1 <= n <= MAX_SIMILAR:
-        raise Invalid(f"n must be a whole number between 1 and {MAX_SIMILAR}")
+    n = parse_n(request.args.get("n"))
     db = get_db()
     return jsonify(similar(db, comment_id, theme_encoder(db, encoder_options(current_app.config)), n=n))
 

@@ -10,23 +10,15 @@ from ..classify import encoder_options, theme_encoder
 from ..db import get_db
 from ..errors import Invalid, NotFound
 from ..params import whole_number
-from ..similar import MAX_SIMILAR, apply, similar
+from ..similar import apply, parse_n, similar
 from . import _who, bp
-
-
-def _n() -> int:
-    raw = request.values.get("n")
-    n = 10 if raw in (None, "") else whole_number(raw)
-    if n is None or not 1 <= n <= MAX_SIMILAR:
-        raise Invalid(f"n must be a whole number between 1 and {MAX_SIMILAR}, not {raw[:24]!r}")
-    return n
 
 
 @bp.get("/comments/<int:comment_id>/similar")
 def similar_page(comment_id: int):
     db = get_db()
     try:
-        n = _n()
+        n = parse_n(request.values.get("n"))
         found = similar(db, comment_id, theme_encoder(db, encoder_options(current_app.config)), n=n)
     except NotFound as exc:
         return render_template("error.html", message=str(exc)), 404
