@@ -35,6 +35,7 @@ EMBEDDED_SHA256 = {
 BACKENDS = ("onnx-int8", "torch")
 MAX_LENGTH = 256  # tokens; all-MiniLM-L6-v2 was trained on up to 256
 INFERENCE_BATCH = 16  # texts per forward pass when tagging: on a 2-core AVX2 machine 8-16 beat 64
+TOKENS_PER_SEQUENCE = 24  # a batch: INFERENCE_BATCH sequences of this many tokens (more if shorter)
 _CHARS_PER_TOKEN_CAP = 8  # cut absurdly long texts before tokenising (a token is rarely > 8 chars)
 
 
@@ -110,8 +111,8 @@ class Encoder:
         sentiment: bool = True,
         sentiment_from: Path | None = None,
     ) -> None:
-        """``sentiment``: with the embedded encoder, also run the shipped sentiment delta's tuned
-        top layers in the same pass (``classifiers.sentiment``), when it is installed;
+        """``sentiment``: with the embedded encoder, also run the shipped sentiment delta's
+        branch (``classifiers.sentiment``), when it is installed;
         ``sentiment_from``: another delta's folder (a candidate being measured)."""
         if backend not in BACKENDS:
             raise ModelError(f"inference backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -141,7 +142,7 @@ class Encoder:
         self.dimension = int(self.model.config.hidden_size)
         self.backend = backend
         self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "gapwatch-onnx"
-        self._runner: Any = None
+        self._runners: dict[str, Any] = {}
         self.delta: Any = None  # the shipped sentiment delta, when it runs with this encoder
         self.sentiment_top: Any = None
         if sentiment and source.expected is not None:
@@ -160,59 +161,59 @@ class Encoder:
         return self.delta is not None
 
     def clone(self) -> Encoder:
-        """An independent copy to fine-tune (the compiled runner is not copied; nor is the
+        """An independent copy to fine-tune (the compiled runners are not copied; nor is the
         sentiment delta, whose layers sit on the published lower layers)."""
-        runner, self._runner = self._runner, None
+        runners, self._runners = self._runners, {}
         delta, top = self.delta, self.sentiment_top
         self.delta = self.sentiment_top = None
         try:
             return copy.deepcopy(self)
         finally:
-            self._runner, self.delta, self.sentiment_top = runner, delta, top
+            self._runners, self.delta, self.sentiment_top = runners, delta, top
 
     def weights_changed(self) -> None:
         """Call after training: the next embedding compiles the new weights."""
-        self._runner = None
+        self._runners = {}
 
-    def _onnx_runner(self) -> Any:
-        """The compiled int8 encoder, exported once per set of weights (see onnx_int8)."""
-        if self._runner is None:
+    def _onnx_runner(self, branch: str) -> Any:
+        """The compiled int8 encoder ("published") or sentiment branch ("sentiment"), exported
+        once per set of weights (see onnx_int8)."""
+        if branch not in self._runners:
             from .onnx_int8 import runner_for
 
-            self._runner = runner_for(
-                self.model, self.tokenizer, self.cache_dir, self.delta, self.sentiment_top
-            )
-        return self._runner
+            delta = self.delta if branch == "sentiment" else None
+            self._runners[branch] = runner_for(self.model, self.tokenizer, self.cache_dir, delta,
+                                               self.sentiment_top)  # fmt: skip
+        return self._runners[branch]
 
     def _hidden_all(
-        self, batches: list[tuple[dict[str, np.ndarray], np.ndarray]]
-    ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-        """Last hidden states of each batch, in order, by the chosen backend, with the sentiment
-        branch's (or None). ONNX Runtime runs one single-threaded pass per core at once: with
-        small batches that beats one pass spread over the cores (less synchronisation), and it
-        releases the GIL, so pooling overlaps."""
+        self, batches: list[tuple[dict[str, np.ndarray], np.ndarray]], branch: str
+    ) -> Iterator[np.ndarray]:
+        """Last hidden states of each batch, in order, from the published encoder ("published")
+        or the sentiment branch ("sentiment"), by the chosen backend. ONNX Runtime runs one
+        single-threaded pass per core at once: with small batches that beats one pass spread
+        over the cores (less synchronisation), and it releases the GIL, so pooling overlaps."""
         import torch
 
         if self.backend == "torch":
-            branch = None
-            if self.has_sentiment:
-                from .sentiment import two_branch
+            module = self.model
+            if branch == "sentiment":
+                from .sentiment import sentiment_branch
 
-                branch = two_branch(self.model, self.sentiment_top, self.delta.first_tuned)
+                module = sentiment_branch(self.model, self.sentiment_top, self.delta.first_tuned)
             for batch, _offsets in batches:
                 tensors = {n: torch.from_numpy(a) for n, a in batch.items()}
-                if branch is None:
-                    yield self.model(**tensors).last_hidden_state.float().numpy(), None
-                else:
+                if branch == "sentiment":
                     tensors.setdefault("token_type_ids", torch.zeros_like(tensors["input_ids"]))
-                    base, feel = branch(**tensors)
-                    yield base.float().numpy(), feel.float().numpy()
+                    yield module(**tensors).float().numpy()
+                else:
+                    yield module(**tensors).last_hidden_state.float().numpy()
             return
-        runner = self._onnx_runner()
+        runner = self._onnx_runner(branch)
         workers = max(1, min(os.cpu_count() or 1, len(batches)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="encoder") as pool:
             for outputs in pool.map(lambda b: runner(b[0]), batches):
-                yield outputs[0], (outputs[1] if len(outputs) > 1 else None)
+                yield outputs[0]
 
     def tokenize(self, texts: list[str]) -> dict[str, Any]:
         """A padded torch batch (training)."""
@@ -247,24 +248,67 @@ class Encoder:
         return vectors, parts
 
     def embed_both(
-        self, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = INFERENCE_BATCH
+        self,
+        texts: list[str],
+        spans: list[list[tuple[int, int]]],
+        *,
+        batch_size: int = INFERENCE_BATCH,
+        published: bool = True,
     ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray | None, list[np.ndarray] | None]:
-        """Unit vectors for ``texts`` and for character spans of each (its clauses), from one
-        forward pass: a span's vector pools the contextual vectors of the tokens inside it.
-        A span with no token (cut off by truncation) gets the whole text's vector. With the
-        sentiment delta, the same for the sentiment branch (else None, None).
+        """Unit vectors for ``texts`` and for character spans of each (its clauses), from the
+        published encoder; with the sentiment delta, the same from the sentiment branch (else
+        None, None). ``published=False`` skips the published encoder (zero vectors).
 
-        All texts are tokenised first and sorted by token count, so a batch holds texts of the
-        same or nearly the same length and pads almost nothing; small batches keep the
+        The published encoder reads each clause of a text with several on its own: a clause's
+        tokens pooled out of the whole text's pass give vectors unlike the taxonomy's phrases
+        (which are encoded alone), and the main topic drowns the others (demo comments,
+        taxonomy only: micro-F1 .66 pooled in context, .79 on their own). The text's vector
+        then pools the tokens of all its clauses. The sentiment branch reads the whole text, as
+        it was trained, and a clause's vector pools its tokens in context (a clause's feeling
+        often depends on the rest: "but", "never").
+
+        Sequences are tokenised first and sorted by token count, so a batch holds sequences of
+        the same or nearly the same length and pads almost nothing; small batches keep the
         activations in the CPU cache (bench/classify.py measures both)."""
-        import torch
-
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        parts: list[np.ndarray] = [np.empty((0, self.dimension), np.float32)] * len(texts)
+        empty = np.empty((0, self.dimension), np.float32)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        parts: list[np.ndarray] = [empty] * len(texts)
         feel = np.empty((len(texts), self.dimension), dtype=np.float32) if self.has_sentiment else None
-        feel_parts: list[np.ndarray] | None = list(parts) if self.has_sentiment else None
+        feel_parts: list[np.ndarray] | None = [empty] * len(texts) if self.has_sentiment else None
         if not texts:
             return vectors, parts, feel, feel_parts
+        if published:
+            sequences, owner = [], []  # owner: (text, clause) of each sequence
+            for i, (text, text_spans) in enumerate(zip(texts, spans, strict=True)):
+                if len(text_spans) > 1:
+                    sequences += [text[b:e] for b, e in text_spans]
+                    owner += [(i, j) for j in range(len(text_spans))]
+                    parts[i] = np.empty((len(text_spans), self.dimension), np.float32)
+                else:
+                    sequences.append(text)
+                    owner.append((i, -1))
+            for k, hidden, mask, offsets in self._passes(sequences, "published", batch_size):
+                i, j = owner[k]
+                if j < 0:
+                    vectors[i], parts[i] = _pool(hidden, mask, offsets, spans[i])
+                else:  # the text's vector sums its clauses' tokens, then is made unit length
+                    vectors[i] += hidden[mask].sum(axis=0)
+                    parts[i][j] = _unit(hidden[mask].mean(axis=0))
+            for i, text_spans in enumerate(spans):
+                if len(text_spans) > 1:
+                    vectors[i] = _unit(vectors[i])
+        if self.has_sentiment:
+            for i, hidden, mask, offsets in self._passes(texts, "sentiment", batch_size):
+                feel[i], feel_parts[i] = _pool(hidden, mask, offsets, spans[i])
+        return vectors, parts, feel, feel_parts
+
+    def _passes(
+        self, texts: list[str], branch: str, batch_size: int
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """(index, last hidden states, attention mask, token character offsets) of each text,
+        in batches of texts of (nearly) equal token count."""
+        import torch
+
         cap = self.max_length * _CHARS_PER_TOKEN_CAP
         encoded = self.tokenizer(
             [t[:cap] for t in texts], truncation=True, max_length=self.max_length, return_offsets_mapping=True
@@ -272,18 +316,27 @@ class Encoder:
         names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in encoded]
         order = sorted(range(len(texts)), key=lambda i: len(encoded["input_ids"][i]))
         pad = self.tokenizer.pad_token_id or 0
-        chunks = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+        chunks = _chunks(order, [len(ids) for ids in encoded["input_ids"]], batch_size)
         batches = [_padded(encoded, names, chunk, pad) for chunk in chunks]
         with torch.inference_mode():
-            for chunk, (batch, offsets), (hidden, feeling) in zip(
-                chunks, batches, self._hidden_all(batches), strict=True
-            ):
+            for chunk, (batch, offsets), hidden in zip(chunks, batches, self._hidden_all(batches, branch),
+                                                       strict=True):  # fmt: skip
                 mask = batch["attention_mask"].astype(bool)
                 for row, i in enumerate(chunk):
-                    vectors[i], parts[i] = _pool(hidden[row], mask[row], offsets[row], spans[i])
-                    if feeling is not None:
-                        feel[i], feel_parts[i] = _pool(feeling[row], mask[row], offsets[row], spans[i])
-        return vectors, parts, feel, feel_parts
+                    yield i, hidden[row], mask[row], offsets[row]
+
+
+def _chunks(order: list[int], sizes: list[int], batch_size: int) -> list[list[int]]:
+    """Batches of ``order`` (indexes sorted by token count): ``batch_size`` sequences of
+    typical length (TOKENS_PER_SEQUENCE) at most, so that short sequences (clauses) fill a
+    batch with as many tokens as sentences do, and long ones take fewer per batch."""
+    budget = batch_size * TOKENS_PER_SEQUENCE
+    chunks: list[list[int]] = [[]]
+    for i in order:
+        if chunks[-1] and (len(chunks[-1]) + 1) * sizes[i] > budget:
+            chunks.append([])
+        chunks[-1].append(i)
+    return [c for c in chunks if c]
 
 
 def _padded(

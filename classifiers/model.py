@@ -112,7 +112,7 @@ def clause_spans(text: str) -> list[tuple[int, int]]:
 
 class Tagger:
     """Attributes from the encoder's vectors; sentiment from the shipped sentiment model's
-    (``classifiers.sentiment``): in the same pass where the encoder carries it, or from a second
+    (``classifiers.sentiment``): from the encoder's sentiment branch where it carries one, or from a second
     encoder that does (``feeler``: a fine-tuned model's attributes come from its own encoder,
     its sentiment from the shipped model). Without either (another encoder named by
     GAPWATCH_MODEL), from ``sentiment``, the head fitted with the model."""
@@ -163,10 +163,11 @@ class Tagger:
         return feel
 
     def _embed(self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = INFERENCE_BATCH):
-        """(vectors, clause vectors) for attributes and the same for sentiment, from one pass."""
+        """(vectors, clause vectors) for attributes and the same for sentiment."""
         vectors, parts, feel, feel_parts = self.encoder.embed_both(texts, spans, batch_size=batch_size)
         if self.feeler is not None:
-            _v, _p, feel, feel_parts = self.feeler.embed_both(texts, spans, batch_size=batch_size)
+            _v, _p, feel, feel_parts = self.feeler.embed_both(texts, spans, batch_size=batch_size,
+                                                              published=False)  # fmt: skip
         if not self.shipped or feel is None:
             return vectors, parts, vectors, parts
         return vectors, parts, feel, feel_parts
@@ -186,8 +187,7 @@ class Tagger:
 
     def _tags(self, vectors: np.ndarray, parts: list[np.ndarray], feel: np.ndarray,
               feel_parts: list[np.ndarray]) -> list[Tag]:  # fmt: skip
-        """Tags from whole-text vectors and clause vectors, for attributes and for sentiment
-        (one forward pass made them all)."""
+        """Tags from whole-text vectors and clause vectors, for attributes and for sentiment."""
         scores = self.attributes.scores(vectors)
         several = [i for i, p in enumerate(parts) if len(p) > 1]
         flat = np.vstack([parts[i] for i in several]) if several else np.zeros((0, vectors.shape[1]))

@@ -135,16 +135,17 @@ class Runner:
 
 
 def runner_for(model: Any, tokenizer: Any, cache_dir: Path, delta: Any = None, top: Any = None) -> Runner:
-    """The int8 runner of ``model`` (with the sentiment delta's branch when given), exported
+    """The int8 runner of ``model`` alone, or of the sentiment delta's branch alone when
+    ``delta`` is given (embeddings and shared lower layers, then its tuned layers), exported
     once per set of weights."""
     if delta is None:
         path = cache_dir / f"encoder-{fingerprint(model)}-int8-v{EXPORT_VERSION}.onnx"
         if not path.is_file():
             export(model, tokenizer, path)
         return Runner(path)
-    from .sentiment import two_branch
+    from .sentiment import sentiment_branch
 
-    path = cache_dir / f"encoder-{fingerprint(model)}-sentiment-{delta.digest}-int8-v{EXPORT_VERSION}.onnx"
+    path = cache_dir / f"sentiment-{fingerprint(model)}-{delta.digest}-int8-v{EXPORT_VERSION}.onnx"
     if not path.is_file():
-        export(model, tokenizer, path, two_branch(model, top, delta.first_tuned), ("hidden", "feeling"))
+        export(model, tokenizer, path, sentiment_branch(model, top, delta.first_tuned), ("feeling",))
     return Runner(path)

@@ -6,10 +6,10 @@ built by ``classifiers.build_sentiment`` from human-labelled comments: the encod
 ``tuned_layers`` layers, fine-tuned for sentiment, and a linear head (negative, neutral,
 positive) over their mean-pooled, unit-length output. See ``data/sentiment/MODEL_CARD.md``.
 
-The lower layers are the published ones, shared with the attribute tagger: one pass runs them
-once and then both the published top layers (attributes) and the tuned ones (sentiment), so a
-comment's clauses get their sentiment from the same pass that finds their attributes
-(``TwoBranch``; exported to ONNX with both outputs by ``classifiers.onnx_int8``).
+The layers below ``first_tuned`` (and the embeddings) are the published ones. The sentiment
+branch (``sentiment_branch``, exported to its own int8 graph by ``classifiers.onnx_int8``)
+reads each whole comment, while the published encoder reads its clauses one by one (see
+``Encoder.embed_both``).
 
 The delta's files are checked against the SHA-256 in its manifest before use, like the encoder.
 """
@@ -129,22 +129,21 @@ def tuned_layers(model: Any, delta: Delta) -> Any:
     return torch.nn.ModuleList(top)
 
 
-def two_branch(model: Any, top: Any, first_tuned: int) -> Any:
-    """A module answering (published last hidden state, sentiment last hidden state) from one
-    pass through the shared lower layers."""
+def sentiment_branch(model: Any, top: Any, first_tuned: int) -> Any:
+    """A module answering the sentiment branch's last hidden state alone (the published
+    embeddings and shared lower layers, then the tuned top layers)."""
     import torch
 
-    class TwoBranch(torch.nn.Module):
+    class SentimentBranch(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.model = model
             self.top = top
 
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> tuple[Any, Any]:
-            layers = self.model.encoder.layer
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             mask = additive_mask(attention_mask, torch.float32)
             hidden = self.model.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
-            shared = run_layers(layers[:first_tuned], hidden, mask)
-            return run_layers(layers[first_tuned:], shared, mask), run_layers(self.top, shared, mask)
+            shared = run_layers(self.model.encoder.layer[:first_tuned], hidden, mask)
+            return run_layers(self.top, shared, mask)
 
-    return TwoBranch().eval()
+    return SentimentBranch().eval()

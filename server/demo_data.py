@@ -387,7 +387,7 @@ UNDECLARED = [
     "The mobile app still has no dark mode in 2026.",
     "Does {b} work with screen readers? Our blind colleague cannot use it.",
     "Accessibility is an afterthought: there is no keyboard navigation at all.",
-    "Do their data centres run on renewable energy? Sustainability matters to our board.",
+    "Do their servers run on renewable energy? Sustainability matters to our board.",
     "I wish {b} published its carbon footprint like other vendors do.",
     "Still waiting for a dark theme, it hurts my eyes at night.",
     "The app is unusable with a screen reader, which rules it out for our school.",
