@@ -22,7 +22,7 @@ help:
 	@echo "make bench-accuracy  classifier accuracy on ../shared/eval (about 15 minutes)"
 	@echo "make bench-sentiment  sentiment on app reviews, tweets and laptop polarities (../shared/eval): shipped vs before vs a frozen head"
 	@echo "make bench-demo  the demo as the classifier reads it, against what each comment was written to say"
-	@echo "make sentiment-model  rebuild the shipped sentiment model from ../shared/train (about 25 minutes on 2 cores)"
+	@echo "make sentiment-model  rebuild the shipped sentiment model from ../shared/train (about an hour on 2 cores)"
 	@echo "make extension  build dist/gapwatch-chrome.zip and dist/gapwatch-firefox.zip"
 	@echo "make lint   ruff check and format check"
 
@@ -30,19 +30,25 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	@echo "==> Installing Gapwatch and its dependencies into $(VENV) (a few minutes the first time)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e .
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@echo "==> Installing Gapwatch and what its tests need into $(VENV) (a few minutes the first time)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
 
 run: $(VENV)/.installed
+	@echo "==> 1/4 Loading the demo workspace"
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch demo
+	@echo "==> 2/4 Tagging the comments (attributes and sentiment)"
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch classify
+	@echo "==> 3/4 Finding the themes customers raise"
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch themes --if-changed > /dev/null
+	@echo "==> 4/4 Starting the server"
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch serve --host $(HOST) --port $(PORT)
 
 serve: $(VENV)/.installed

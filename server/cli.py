@@ -92,7 +92,7 @@ def init() -> None:
 @friendly
 def demo() -> None:
     """Load the demo workspace (Lumio and two competitors) into an empty database."""
-    from .demo import DEMO_ADMIN, demo_admin, is_loaded, load_demo
+    from .demo import demo_admin, is_loaded, load_demo
 
     with workspace() as db:
         if is_loaded(db):
@@ -106,7 +106,34 @@ def demo() -> None:
                 f"{counts['rejected']} rejected)."
             )
         password = demo_admin(db)
-    click.echo(f"Log in as {DEMO_ADMIN!r} with the password {password} (an admin; a new password each time).")
+    click.echo(demo_login_line(password))
+
+
+def plain_model(model_id: str) -> str:
+    """What made the tags, in words (the model id is for engineers)."""
+    kind = model_id.split(":", 1)[0]
+    attributes = {
+        "taxonomy": "attributes from the taxonomy's own phrases (nothing labelled yet)",
+        "logistic": "attributes from a model trained on this workspace's labelled comments",
+        "finetuned": "attributes from a model fine-tuned on this workspace's labelled comments",
+    }.get(kind, f"attributes from the {kind} model")
+    if "+ratings@" in model_id:
+        feeling = "sentiment from the shipped model, adapted to this workspace's star ratings"
+    elif "+sentiment@" in model_id:
+        feeling = "sentiment from the shipped model"
+    else:
+        feeling = "sentiment from the model's own head"
+    return f"{attributes}; {feeling}"
+
+
+def demo_login_line(password: str | None) -> str:
+    from .demo import DEMO_ADMIN
+
+    if password is None:
+        return (f"Log in as {DEMO_ADMIN!r} with the password it was given last "
+                f"(`gapwatch users password {DEMO_ADMIN}` sets a new one).")  # fmt: skip
+    return (f"Log in as {DEMO_ADMIN!r} with the password {password} (an admin; the same at every run of "
+            f"this workspace; `gapwatch users password {DEMO_ADMIN}` sets a new one).")  # fmt: skip
 
 
 def _is_loopback(host: str) -> bool:
@@ -159,11 +186,26 @@ def serve(host: str, port: int) -> None:
         )
         click.echo(f"Scheduler: this process {state}.")
     click.echo(f"Gapwatch is serving {values['DB']} on http://{shown}:{port}/  (Ctrl+C to stop)")
+    _where_to_go(f"http://{shown}:{port}/")
     try:
         waitress_serve(app, **waitress_options(values), host=host, port=port)
     finally:
         if scheduler is not None:
             scheduler.stop()
+
+
+def _where_to_go(address: str) -> None:
+    """The last block of ``make run``: where to open, and the demo's login when it is one."""
+    from .demo import demo_login, is_loaded
+
+    with workspace() as db:
+        demo = is_loaded(db)
+        password = demo_login(db) if demo else None
+    click.echo("")
+    click.echo(f"  Open {address} in a browser.")
+    if demo:
+        click.echo("  " + demo_login_line(password))
+    click.echo("")
 
 
 @main.group()
@@ -370,7 +412,8 @@ def classify(batch_size: int, limit: int | None) -> None:
         learned, rated = adapted["learned_from"], adapted["ratings"]
         click.echo(f"Sentiment learned from {learned} of this workspace's {rated} star ratings: on other "
                    f"authors' ratings it agrees {before:.0%} → {after:.0%}; {verdict}.")  # fmt: skip
-    click.echo(f"Tagged {report.tagged} comments with {report.model} (taxonomy v{report.taxonomy_version}).")
+    click.echo(f"Tagged {report.tagged} comments: {plain_model(report.model)} (taxonomy version "
+               f"{report.taxonomy_version}; model {report.model[:40]}…).")  # fmt: skip
     if unread["comments"]:
         languages = ", ".join(f"{n} {name}" for name, n in unread["languages"].items())
         click.echo(

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from . import demo_data as data
 from .brands import add_brand, list_brands
+from .db import write_transaction
 from .errors import Conflict
 from .ingest import Context, ingest, summarise
 from .taxonomy import ensure_taxonomy, set_positioning
@@ -176,15 +177,43 @@ def load_demo(db: Database, *, progress: Callable[[int], None] | None = None) ->
 DEMO_ADMIN = "demo"
 
 
-def demo_admin(db: Database) -> str:
-    """Create the demo's admin (or give it a new password); answer the password."""
+DEMO_PASSWORD_KEY = "demo_password"
+
+
+def demo_admin(db: Database) -> str | None:
+    """Make the demo's admin the first time, with a new password kept in ``meta`` (the demo
+    workspace's signing key lives there too), so every ``make run`` of one workspace shows the
+    same login and logs nobody out. Answer the password; None when it was changed since
+    (``gapwatch users password demo``), which only its new owner knows."""
     import secrets
 
     from .accounts import add_user, find_user, set_password
 
+    if find_user(db, DEMO_ADMIN) is not None and _kept_password(db) is not None:
+        return demo_login(db)
     password = secrets.token_urlsafe(12)
-    if find_user(db, DEMO_ADMIN) is None:
-        add_user(db, DEMO_ADMIN, password, "admin")
-    else:
-        set_password(db, DEMO_ADMIN, password)
+    with write_transaction(db):  # the account and its kept password, or neither
+        if find_user(db, DEMO_ADMIN) is None:
+            add_user(db, DEMO_ADMIN, password, "admin")
+        else:  # a workspace from before the password was kept
+            set_password(db, DEMO_ADMIN, password)
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [DEMO_PASSWORD_KEY, password])
     return password
+
+
+def _kept_password(db: Database) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [DEMO_PASSWORD_KEY]).fetchone()
+    return row[0] if row else None
+
+
+def demo_login(db: Database) -> str | None:
+    """The demo admin's kept password while it still opens the account (reads only)."""
+    from werkzeug.security import check_password_hash
+
+    from .accounts import username_key
+
+    kept = _kept_password(db)
+    row = db.execute(
+        "SELECT password_hash FROM users WHERE username_key = ?", [username_key(DEMO_ADMIN)]
+    ).fetchone()
+    return kept if kept and row and check_password_hash(row[0], kept) else None

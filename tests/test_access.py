@@ -175,16 +175,26 @@ def test_passwords_are_stored_with_a_slow_hash_and_checked_for_length(db, run):
     )
 
 
-def test_the_demo_prints_its_admin_password(tmp_path, run, db_path):
+def test_the_demo_keeps_its_admin_password_until_someone_sets_a_new_one(tmp_path, run, db_path, capsys):
+    from server.cli import _where_to_go
+
     output = run("demo").output
     password = re.search(r"Log in as 'demo' with the password (\S+) ", output).group(1)
-    client = create_app({"DB": str(db_path)}).test_client()
-    assert log_in(client, "demo", password).status_code == 303
-    second = re.search(r"the password (\S+) ", run("demo").output).group(1)
-    assert (
-        second != password
-        and log_in(create_app({"DB": str(db_path)}).test_client(), "demo", second).status_code == 303
-    )
+    assert log_in(create_app({"DB": str(db_path)}).test_client(), "demo", password).status_code == 303
+    # a second `make run` shows the same login and logs nobody out
+    assert re.search(r"the password (\S+) ", run("demo").output).group(1) == password
+    _where_to_go("http://127.0.0.1:5000/")  # serve's last block: where to go and how to log in
+    shown = capsys.readouterr().out
+    assert "Open http://127.0.0.1:5000/" in shown
+    assert f"Log in as 'demo' with the password {password} " in shown
+    # a password set by hand is nobody else's business: the demo neither shows nor replaces it
+    assert run("users", "password", "demo", "--password-stdin", input="my own demo pw\n").exit_code == 0
+    again = run("demo").output
+    assert password not in again and "with the password it was given last" in again
+    assert log_in(create_app({"DB": str(db_path)}).test_client(), "demo", password).status_code != 303
+    assert log_in(create_app({"DB": str(db_path)}).test_client(), "demo", "my own demo pw").status_code == 303
+    _where_to_go("http://127.0.0.1:5000/")
+    assert "my own demo pw" not in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("path", ["/api/comments", "/overview"])

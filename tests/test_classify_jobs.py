@@ -102,6 +102,7 @@ def test_classify_command_reports_what_it_did(db, db_path, monkeypatch):
     result = CliRunner().invoke(main, ["classify"])
     assert result.exit_code == 0, result.output
     assert "Tagged 4 comments" in result.stdout
+    assert "attributes from the taxonomy's own phrases (nothing labelled yet)" in result.stdout
 
 
 def test_old_trained_models_are_pruned(tmp_path):

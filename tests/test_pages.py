@@ -73,3 +73,23 @@ def test_plotly_style_rules_are_served_as_a_stylesheet(client):
         'id="plotly.js-style-global" class="no-inline-styles" rel="stylesheet" href="/vendor/plotly.css"'
         in page
     )
+
+
+def test_the_menu_is_grouped_by_task_and_reaches_review_and_the_evidence_pack(app, db):
+    import re
+
+    admin, viewer = app.test_client(), app.test_client()
+    log_in(admin, "admin")
+    log_in(viewer, "vi")
+    page = admin.get("/overview").get_data(as_text=True)
+    nav = page.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+    groups = re.findall(r'role="group" aria-label="([^"]+)"', nav)
+    assert groups == ["See", "Evidence", "Improve", "Collect", "Admin"]
+    links = dict((name, href) for href, name in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)', nav))
+    assert {"Review", "Evidence pack", "Overview", "Sources", "Users"} <= set(links)
+    for name in ("Review", "Evidence", "How sure?", "Sources"):
+        assert admin.get(links[name]).status_code == 200, name
+    pack = admin.get(links["Evidence pack"])  # nothing is tagged in this workspace yet: it says so
+    assert pack.status_code == 400 and "no classified customer comments yet" in pack.get_data(as_text=True)
+    viewer_nav = viewer.get("/overview").get_data(as_text=True).split("</nav>")[0]
+    assert 'aria-label="Admin"' not in viewer_nav and "Users" not in viewer_nav

@@ -151,7 +151,7 @@ def test_person_browses_and_searches_the_demo(server):
         expect(page.locator("table.brands")).to_contain_text("Lumio")
         expect(page.locator("table.brands")).to_contain_text("competitor")
         assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "1120px"
-        page.get_by_role("link", name="Evidence").click()
+        page.get_by_role("link", name="Evidence", exact=True).click()
         page.get_by_label("Search").fill("support")
         page.locator("select[name=brand]").select_option("Lumio")
         page.get_by_role("button", name="Filter").click()
