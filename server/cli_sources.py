@@ -113,7 +113,11 @@ def sources() -> None:
 @click.option(
     "--comment-kind", type=click.Choice(["customer", "emitted"]), default="customer", show_default=True
 )
-@click.option("--schedule", help="'every 6h' (s/m/h/d) or five crontab fields, UTC. None: only on demand.")
+@click.option(
+    "--schedule",
+    help="In words ('daily at 07:00', 'every 6 hours', 'weekly on Monday'; UTC), 'every 6h' "
+    "or five crontab fields. None: only on demand.",
+)
 @click.option("--name", help="A label for lists (default: kind and URL).")
 @click.option("--max-pages", type=click.IntRange(1, 1000))
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE")

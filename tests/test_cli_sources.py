@@ -84,9 +84,9 @@ def test_bad_sources_get_a_clear_error(db, run):
         "--brand",
         "Acme",
         "--schedule",
-        "hourly",
+        "now and then",
     )
-    assert bad.exit_code == 1 and "not understood: write 'every 6h'" in bad.output
+    assert bad.exit_code == 1 and "not understood: write for example 'daily at 07:00'" in bad.output
     assert run("sources", "run", "7").exit_code == 1
     assert "no source 7" in run("sources", "disable", "7").output
     assert run("crawl", "--kind", "ftp", "--url", "https://x.example/", "--brand", "Acme").exit_code == 2

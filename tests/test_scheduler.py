@@ -61,10 +61,47 @@ def test_schedule_forms_and_their_errors():
     assert isinstance(parse_schedule("0 7 * * mon-fri"), CronTrigger)
     with pytest.raises(ValueError, match="too frequent"):
         parse_schedule("every 2s")
-    with pytest.raises(ValueError, match="not understood: write 'every 6h'"):
-        parse_schedule("hourly")
+    with pytest.raises(ValueError, match="not understood: write for example 'daily at 07:00'"):
+        parse_schedule("now and then")
     with pytest.raises(ValueError, match="not a valid crontab"):
         parse_schedule("0 25 * * *")
+
+
+@pytest.mark.parametrize(
+    ("words", "interval"),
+    [("hourly", timedelta(hours=1)), ("daily", timedelta(days=1)), ("weekly", timedelta(days=7)),
+     ("every 6 hours", timedelta(hours=6)), ("Every 30 minutes", timedelta(minutes=30)),
+     ("every 2 days", timedelta(days=2)), ("every hour", timedelta(hours=1))],
+)  # fmt: skip
+def test_schedules_in_words_at_an_interval(words, interval):
+    assert parse_schedule(words).interval == interval
+
+
+@pytest.mark.parametrize(
+    ("words", "crontab"),
+    [("daily at 07:00", "0 7 * * *"), ("every day at 7pm", "0 19 * * *"), ("daily at 12am", "0 0 * * *"),
+     ("weekdays at 08:30", "30 8 * * mon-fri"), ("weekly on Monday", "0 0 * * mon"),
+     ("every Friday at 17:15", "15 17 * * fri"), ("weekly on sundays at 6am", "0 6 * * sun")],
+)  # fmt: skip
+def test_schedules_in_words_at_times_of_day(words, crontab):
+    said = parse_schedule(words)
+    expected = CronTrigger.from_crontab(crontab, timezone=UTC)
+    start = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
+    fires, wanted = [], []
+    for _ in range(4):
+        fires.append(said.get_next_fire_time(None, fires[-1] + timedelta(seconds=1) if fires else start))
+        wanted.append(
+            expected.get_next_fire_time(None, wanted[-1] + timedelta(seconds=1) if wanted else start)
+        )
+    assert fires == wanted
+
+
+@pytest.mark.parametrize(
+    "words", ["daily at 25:00", "every day at 13pm", "weekly on Funday", "every 5 seconds"]
+)
+def test_schedules_in_words_that_cannot_be_refuse_with_a_reason(words):
+    with pytest.raises(ValueError, match="not a time of day|not understood|too frequent"):
+        parse_schedule(words)
 
 
 def test_a_restart_neither_loses_nor_repeats_a_schedule():
