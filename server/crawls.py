@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -257,6 +258,35 @@ def _run_row(row: tuple, names: list[str]) -> dict:
     return run
 
 
+_IN_WORDS = [  # (pattern in the crawler's message, what it means for the person who added the source)
+    (r"DNS lookup failed|no results for hostname|getaddrinfo|not known|could not be resolved",
+     "the site's address could not be found: check its spelling"),
+    (r"robots\.txt", "the site's robots.txt asks crawlers to keep out of this page (Gapwatch obeys it)"),
+    (r"Connection refused|ConnectionRefused", "the site refused the connection: it may be down"),
+    (r"timed? ?out|took longer than", "the site took too long to answer: the next run tries again"),
+    (r"HTTP 401|HTTP 403", "the site refused access: it may block crawlers or need a login"),
+    (r"HTTP 404|HTTP 410", "the page does not exist (any more): check the address"),
+    (r"HTTP 429", "the site asked Gapwatch to slow down: the next run tries again"),
+    (r"HTTP 5\d\d", "the site had an error of its own: the next run tries again"),
+    (r"SSL|certificate|TLS", "the site's security certificate could not be checked"),
+    (r"ConnectionLost|Connection was closed|ConnectionDone|ResponseNeverReceived",
+     "the connection was cut off before the page arrived: the next run tries again"),
+    (r"GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS",
+     "the address points inside this network, which crawls may not reach (an admin setting allows it)"),
+    (r"could not start the crawler|the crawler process",
+     "the crawler could not run on this server: see its log"),
+]  # fmt: skip
+
+
+def in_words(error: str) -> str:
+    """A crawler's error as the person who added the source can act on it (the technical
+    message is shown folded beside it)."""
+    for pattern, words in _IN_WORDS:
+        if re.search(pattern, error, re.IGNORECASE):
+            return words
+    return error
+
+
 def health(db: Database, source: dict) -> dict:
     """How a source is doing, in a word and a sentence, from its latest runs."""
     runs = list_runs(db, source_id=source["id"], limit=10)
@@ -274,7 +304,8 @@ def health(db: Database, source: dict) -> dict:
     if failed:
         reason = (runs[0]["errors"] or ["no reason recorded"])[0]
         plural = "s" if failed > 1 else ""
-        return {"state": "failing", "text": f"the last {failed} run{plural} failed: {reason}", "runs": runs}
+        return {"state": "failing", "text": f"the last {failed} run{plural} failed: {in_words(reason)}",
+                "detail": reason, "runs": runs}  # fmt: skip
     if runs[0]["status"] == "partial":
         return {"state": "partial", "text": f"last run partly failed ({runs[0]['error_count']} errors)",
                 "runs": runs}  # fmt: skip

@@ -346,7 +346,30 @@ def test_a_failing_source_says_why(client, db):
         run = start_run(db, source["id"], "schedule")
         finish_run(db, run, {"status": "failed", "errors": ["HTTP 500 from example.com"]})
     page = client.get(f"/sources/{source['id']}").get_data(as_text=True)
-    assert "the last 2 runs failed: HTTP 500 from example.com" in page
+    assert "the last 2 runs failed: the site had an error of its own: the next run tries again" in page
+    assert "<summary>technical detail</summary><code>HTTP 500 from example.com</code>" in page  # folded
+    listing = client.get("/sources").get_data(as_text=True)
+    assert (
+        "the site had an error of its own" in listing and "<code>HTTP 500 from example.com</code>" in listing
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [("https://nope.example/: DNS lookup failed: no results for hostname lookup: nope.example.",
+      "address could not be found"),
+     ("https://x.example/p: HTTP 403", "refused access"),
+     ("Forbidden by robots.txt: <GET https://x.example/p>", "robots.txt asks crawlers to keep out"),
+     ("https://x.example/: User timeout caused connection failure: Getting https://x.example/ took longer "
+      "than 180.0 seconds.", "took too long"),
+     ("'10.0.0.5' is a private address; reaching it needs GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS=1",
+      "points inside this network"),
+     ("something nobody foresaw", "something nobody foresaw")],
+)  # fmt: skip
+def test_crawl_errors_in_words(raw, words):
+    from server.crawls import in_words
+
+    assert words in in_words(raw)
 
 
 # --- competitors ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from ..brands import list_brands
-from ..crawls import KINDS, add_source, get_source, health, list_sources, request_run, update_source
+from ..crawls import KINDS, add_source, get_source, health, in_words, list_sources, request_run, update_source
 from ..db import get_db
 from ..errors import Invalid, NotFound
 from ..params import whole_number
@@ -67,7 +67,7 @@ def source_page(source_id: int):
     except NotFound as exc:
         return render_template("error.html", message=str(exc)), 404
     return render_template("source.html", source=source, health=health(db, source), error=None,
-                           scheduler=state_here(current_app))  # fmt: skip
+                           scheduler=state_here(current_app), in_words=in_words)  # fmt: skip
 
 
 @bp.post("/sources/<int:source_id>")
@@ -80,7 +80,8 @@ def source_edit(source_id: int):
     except Invalid as exc:
         source = get_source(db, source_id)
         return render_template("source.html", source=source, health=health(db, source),
-                               error=f"Not saved: {exc}", scheduler=state_here(current_app)), 400  # fmt: skip
+                               error=f"Not saved: {exc}", scheduler=state_here(current_app),
+                               in_words=in_words), 400  # fmt: skip
     flash(f"Source {source['name']!r} saved.", "ok")
     return redirect(url_for("web.source_page", source_id=source_id), code=303)
 
