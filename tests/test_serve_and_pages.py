@@ -422,6 +422,45 @@ def test_hostile_comment_text_shows_as_text_and_runs_nothing(server):
 
 
 @pytest.mark.browser
+def test_a_runs_state_changes_on_the_sources_pages_without_a_reload(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    from server.crawls import add_source, finish_run, start_run
+    from server.db import open_db
+
+    base, env = server
+    db = open_db(env["GAPWATCH_DB"])
+    source = add_source(db, {"kind": "feed", "url": "https://example.com/live.xml", "brand": "Lumio",
+                             "name": "Live status feed"})  # fmt: skip
+    run = start_run(db, source["id"], "manual")
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = _page(browser, base, viewport={"width": 1280, "height": 900})
+        for path in ("/sources", f"/sources/{source['id']}"):
+            page.goto(base + path)
+            health = page.get_by_test_id("health")
+            if path == "/sources":
+                health = page.locator("tr", has_text="Live status feed").get_by_test_id("health")
+            expect(health).to_contain_text("running")
+            page.evaluate("() => { window.__sameDocument = true; }")
+            if path == "/sources":
+                finish_run(
+                    db, run, {"status": "failed", "errors": ["https://example.com/live.xml: HTTP 503"]}
+                )
+                expect(health).to_contain_text("the site had an error of its own", timeout=15000)
+                run = start_run(db, source["id"], "manual")  # running again, for the source's own page
+            else:
+                finish_run(db, run, {"status": "ok", "pages": 2, "new": 5})
+                expect(health).to_contain_text("last run ok, 5 new comments", timeout=15000)
+                expect(page.locator("table.runs")).to_contain_text("the site had an error of its own")
+            assert page.evaluate("() => window.__sameDocument") is True  # no reload happened
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "source-live-status.png"), full_page=True)
+        browser.close()
+    db.close()
+
+
+@pytest.mark.browser
 def test_sources_page_adds_a_source_and_queues_a_run(server):
     from playwright.sync_api import expect, sync_playwright
 
