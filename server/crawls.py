@@ -33,9 +33,63 @@ KINDS = (
     "stackexchange", "youtube",
 )  # fmt: skip
 STATUSES = ("running", "ok", "partial", "failed")
+KIND_NAMES = {  # what each kind is called where people choose one
+    "schemaorg": "Trustpilot, G2, Capterra or any page with review markup",
+    "reddit": "Reddit thread or subreddit",
+    "hackernews": "Hacker News",
+    "discourse": "Discourse forum",
+    "appstore": "App Store app",
+    "feed": "RSS / Atom feed",
+    "github": "GitHub issues",
+    "stackexchange": "Stack Overflow / Stack Exchange",
+    "youtube": "YouTube video comments",
+}
+_SITES = [  # (host, or a parent domain of it; the kind its addresses need)
+    ("reddit.com", "reddit"), ("redd.it", "reddit"), ("news.ycombinator.com", "hackernews"),
+    ("apps.apple.com", "appstore"), ("itunes.apple.com", "appstore"), ("github.com", "github"),
+    ("stackoverflow.com", "stackexchange"), ("stackexchange.com", "stackexchange"),
+    ("superuser.com", "stackexchange"), ("serverfault.com", "stackexchange"),
+    ("askubuntu.com", "stackexchange"), ("youtube.com", "youtube"), ("youtu.be", "youtube"),
+    ("trustpilot.com", "schemaorg"), ("g2.com", "schemaorg"), ("capterra.com", "schemaorg"),
+]  # fmt: skip
+
+
+def recognise(url: str) -> str | None:
+    """The kind a source with this address needs, when its site says so (None: any kind that
+    reads the page may do, e.g. a shop with review markup, a forum, a feed)."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    for site, kind in _SITES:
+        if host == site or host.endswith("." + site):
+            return kind
+    path = urlsplit(url).path.lower()
+    if path.endswith((".rss", ".atom", "/feed", "/feed/", "/rss", "/atom.xml", "/rss.xml", "/feed.xml")):
+        return "feed"
+    return None
+
+
+def _check_kind(kind: str | None, url: str) -> str:
+    """The given kind, or the one the address needs; a kind that does not fit the address is
+    refused with the one that does."""
+    fits = recognise(url)
+    if kind in (None, "", "auto"):
+        if fits is None:
+            raise Invalid("Gapwatch cannot tell the kind of source from this address: choose one ("
+                          + "; ".join(f"{k}: {n}" for k, n in KIND_NAMES.items()) + ")")  # fmt: skip
+        return fits
+    site = fits is not None and fits != "feed"  # a feed address may be read by other kinds too
+    if site and kind != fits:
+        from urllib.parse import urlsplit
+
+        host = urlsplit(url).hostname
+        raise Invalid(f"{host} addresses are read by the kind {fits!r} ({KIND_NAMES[fits]}), not by "
+                      f"{kind!r} ({KIND_NAMES[kind]}): choose {fits!r}")  # fmt: skip
+    return kind
+
 
 SOURCE_FIELDS = fields(
-    Field("kind", required=True, choices=KINDS),
+    Field("kind", choices=(*KINDS, "auto")),  # missing or "auto": recognised from the address
     Field("url", required=True, max_length=2048),
     Field("brand", required=True, max_length=100),
     Field("comment_kind", choices=("customer", "emitted")),
@@ -75,6 +129,7 @@ def add_source(db: Database, data: Any, *, one_off: bool = False) -> dict:
         url = check_url(item["url"])
     except ValueError as exc:
         raise Invalid(str(exc)) from None
+    kind = _check_kind(item["kind"], url)
     brand = get_brand(db, item["brand"])
     schedule = _check_schedule(item["schedule"])
     max_pages = _check_max_pages(item["max_pages"])
@@ -84,14 +139,14 @@ def add_source(db: Database, data: Any, *, one_off: bool = False) -> dict:
             "created_at, name, max_pages, one_off) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 brand["id"],
-                item["kind"],
+                kind,
                 url,
                 json.dumps(item["params"] or {}),
                 item["comment_kind"] or "customer",
                 schedule,
                 0 if item["enabled"] is False else 1,
                 utcnow(),
-                item["name"] or f"{item['kind']}: {url}"[:200],
+                item["name"] or f"{kind}: {url}"[:200],
                 max_pages,
                 int(one_off),
             ],

@@ -52,6 +52,17 @@ def test_bad_requests_get_a_json_error_and_store_nothing(client, auth, db):
         ({**SOURCE, "owner": "me"}, 400, "unknown field 'owner'"),
         ({**SOURCE, "max_pages": 0}, 400, "max_pages must be between"),
         ([SOURCE], 400, "must be a JSON object"),
+        (
+            {**SOURCE, "url": "https://www.g2.com/products/acme/reviews"},
+            400,
+            "www.g2.com addresses are read by the kind 'schemaorg' (Trustpilot, G2, Capterra or any page",
+        ),
+        (
+            {**SOURCE, "kind": "schemaorg"},
+            400,
+            "not by 'schemaorg' (Trustpilot, G2, Capterra or any page with review markup): choose 'reddit'",
+        ),
+        ({**SOURCE, "kind": "auto", "url": "https://shop.example/lamp"}, 400, "cannot tell the kind"),
     ]
     for body, status, message in cases:
         response = client.post("/api/sources", json=body, headers=auth)
@@ -70,3 +81,28 @@ def test_bad_requests_get_a_json_error_and_store_nothing(client, auth, db):
 
 def test_health_reports_no_scheduler_in_a_plain_app(client):
     assert client.get("/api/health").get_json()["scheduler"] == {"here": "off", "heartbeat": None}
+
+
+def test_a_sources_kind_is_recognised_from_its_address(client, auth):
+    from server.crawls import recognise
+
+    cases = {
+        "https://old.reddit.com/r/lamps/comments/abc/x/": "reddit",
+        "https://news.ycombinator.com/item?id=1": "hackernews",
+        "https://apps.apple.com/us/app/lumio/id123": "appstore",
+        "https://uk.trustpilot.com/review/acme.com": "schemaorg",
+        "https://www.capterra.com/p/1/Acme/reviews/": "schemaorg",
+        "https://superuser.com/questions/1": "stackexchange",
+        "https://blog.example.com/feed/": "feed",
+        "https://forum.example.com/t/lamps/12": None,
+    }
+    assert {url: recognise(url) for url in cases} == cases
+    for kind in (None, "auto"):
+        body = {k: v for k, v in SOURCE.items() if k != "kind"} | ({"kind": kind} if kind else {})
+        body["url"] = "https://news.ycombinator.com/item?id=42"
+        created = client.post("/api/sources", json=body, headers=auth)
+        assert created.status_code == 201 and created.get_json()["kind"] == "hackernews"
+    # a feed address may also be read by a kind that reads any page
+    made = client.post("/api/sources", json={**SOURCE, "kind": "schemaorg", "url": "https://x.example/feed/"},
+                       headers=auth)  # fmt: skip
+    assert made.status_code == 201

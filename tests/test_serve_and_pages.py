@@ -477,6 +477,18 @@ def test_sources_page_adds_a_source_and_queues_a_run(server):
         page.get_by_label("Schedule").fill("every someday")
         page.get_by_role("button", name="Add source").click()
         expect(page.get_by_role("alert")).to_contain_text("is not understood")
+        # an address that does not fit the kind is refused, naming the kind that fits
+        page.locator("select[name=kind]").select_option("reddit")
+        page.get_by_label("Address").fill("https://www.g2.com/products/lumio/reviews")
+        page.get_by_label("Schedule").fill("daily")
+        page.get_by_role("button", name="Add source").click()
+        expect(page.get_by_role("alert")).to_contain_text(
+            "read by the kind 'schemaorg' (Trustpilot, G2, Capterra"
+        )
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "sources-mismatch.png"), full_page=True)
+        page.locator("select[name=kind]").select_option("feed")
+        page.get_by_label("Address").fill("https://example.com/feed.xml")
         page.get_by_label("Schedule").fill("every 12h")
         page.get_by_role("button", name="Add source").click()
         row = page.locator("tr", has_text="Lumio blog comments")

@@ -6,7 +6,16 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from ..brands import list_brands
-from ..crawls import KINDS, add_source, get_source, health, in_words, list_sources, request_run, update_source
+from ..crawls import (
+    KIND_NAMES,
+    add_source,
+    get_source,
+    health,
+    in_words,
+    list_sources,
+    request_run,
+    update_source,
+)
 from ..db import get_db
 from ..errors import Invalid, NotFound
 from ..params import whole_number
@@ -39,8 +48,8 @@ def _render(status: int = 200, form=None, error: str | None = None):
     db = get_db()
     sources = [{**s, "health": health(db, s)} for s in list_sources(db)]
     return render_template(
-        "sources.html", sources=sources, brands=list_brands(db, counts=False), kinds=KINDS, form=form or {},
-        error=error, scheduler=state_here(current_app), heartbeat=heartbeat(db),
+        "sources.html", sources=sources, brands=list_brands(db, counts=False), kinds=KIND_NAMES,
+        form=form or {}, error=error, scheduler=state_here(current_app), heartbeat=heartbeat(db),
     ), status  # fmt: skip
 
 
