@@ -247,7 +247,10 @@ def test_reloading_the_answer_that_showed_a_token_makes_no_second_token(db, clie
     once = re.search(r'name="once" value="([^"]+)"', page).group(1)
     form = {"csrf_token": csrf, "once": once, "name": "Laptop", "user": "ed", "scope": "clip"}
     first = client.post("/tokens", data=form)
-    assert 'data-testid="new-token">gw_' in first.get_data(as_text=True)
+    shown = first.get_data(as_text=True)
+    assert 'data-testid="new-token">gw_' in shown and '<button type="button" data-copy="new-token"' in shown
+    steps = shown.split('data-testid="pairing-steps">')[1].split("</ol>")[0]  # the extension's pairing
+    assert "Options" in steps and "http://localhost/" in steps and "Test connection" in steps
     again = client.post("/tokens", data=form, follow_redirects=True)  # the browser's reload re-sends it
     said = "No second token made: this form was already sent and made token &#39;Laptop&#39;"
     assert said in again.get_data(as_text=True)
