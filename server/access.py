@@ -37,6 +37,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "api.alerts_read_all": ("read",),
     "web.alert_read": ("read",),
     "web.alerts_read_all": ("read",),
+    "web.import_page": ("write",),  # its form, too: only editors may import
 }
 WHAT = {"read": "read", "clip": "send clips", "write": "make changes", "admin": "manage users and tokens"}
 

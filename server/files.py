@@ -49,7 +49,21 @@ def detect_format(path: Path, fmt: str | None) -> str:
     return found
 
 
-def _jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+Mapping = dict[str, str | None]  # a file's column (or JSON key) -> a comment field, None: left out
+
+
+def _mapped(record: Any, mapping: Mapping | None) -> Any:
+    if mapping is None or not isinstance(record, dict):
+        return record
+    out = {}
+    for key, value in record.items():
+        target = mapping.get(key, key)
+        if target:
+            out[target] = value
+    return out
+
+
+def _jsonl_records(stream: IO[bytes], mapping: Mapping | None = None) -> Iterator[tuple[int, Any]]:
     for number, raw in enumerate(stream, start=1):
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -59,18 +73,18 @@ def _jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            record = json.loads(line)
         except ValueError as exc:
             yield number, Unreadable(f"not valid JSON ({exc})")
+            continue
+        yield number, _mapped(record, mapping)
 
 
-def _csv_records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
-    try:
-        text = stream.read().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Invalid(f"the file is not UTF-8 text ({exc}); nothing was imported") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+def _csv_records(stream: IO[bytes], mapping: Mapping | None = None) -> Iterator[tuple[int, Any]]:
+    reader = _csv_reader(stream)
+    if mapping is not None:
+        reader.fieldnames = [mapping.get(name, name) or "" for name in reader.fieldnames or []]
+    header = [name for name in reader.fieldnames or [] if name]
     unknown = [name for name in header if name not in COMMENT_FIELDS]
     if unknown or "text" not in header:
         problem = f"unknown column(s) {', '.join(map(repr, unknown))}" if unknown else "no 'text' column"
@@ -81,7 +95,7 @@ def _csv_records(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
             yield start, Unreadable("the row has more cells than the header")
         else:
             # an empty cell is a missing value, except text: an empty text is reported as such
-            cells = {k: v for k, v in row.items() if v not in (None, "") or k == "text"}
+            cells = {k: v for k, v in row.items() if k and (v not in (None, "") or k == "text")}
             yield start, {k: _csv_value(k, v) for k, v in cells.items()}
         start = reader.line_num + 1
 
@@ -95,8 +109,74 @@ def _csv_value(name: str, value: str) -> Any:
     return value
 
 
-def read_records(fmt: str, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
-    return _csv_records(stream) if fmt == "csv" else _jsonl_records(stream)
+def _csv_reader(stream: IO[bytes]) -> csv.DictReader:
+    try:
+        text = stream.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"the file is not UTF-8 text ({exc}); nothing was imported") from None
+    return csv.DictReader(io.StringIO(text, newline=""))
+
+
+def read_records(fmt: str, stream: IO[bytes], mapping: Mapping | None = None) -> Iterator[tuple[int, Any]]:
+    """(line number, record) of each line; ``mapping`` renames the file's columns to comment
+    fields first (a column mapped to None is left out)."""
+    return _csv_records(stream, mapping) if fmt == "csv" else _jsonl_records(stream, mapping)
+
+
+_GUESSES = {  # words in a column's name -> the comment field it probably holds
+    "text": ("text", "review", "comment", "body", "content", "message", "feedback", "opinion"),
+    "title": ("title", "headline", "subject", "summary"),
+    "author": ("author", "user", "name", "reviewer", "customer", "by"),
+    "published_at": ("published", "date", "time", "created", "posted", "when"),
+    "rating": ("rating", "stars", "score"),
+    "url": ("url", "link", "permalink", "address"),
+    "external_id": ("external_id", "id", "review_id", "identifier"),
+    "channel": ("channel", "source", "site", "platform"),
+    "language": ("language", "lang", "locale"),
+    "brand": ("brand", "product", "company"),
+}
+
+
+def guess_mapping(columns: list[str]) -> Mapping:
+    """Each column's probable comment field (its own name when it is one), or None; no field is
+    given to two columns."""
+    names = set(COMMENT_FIELDS)
+    taken: set[str] = {c for c in columns if c in names}
+    out: Mapping = {}
+    for column in columns:
+        if column in names:
+            out[column] = column
+            continue
+        words = set(column.lower().replace("-", "_").replace(" ", "_").split("_"))
+        guess = next((f for f, hints in _GUESSES.items() if f not in taken and words & set(hints)), None)
+        if guess:
+            taken.add(guess)
+        out[column] = guess
+    return out
+
+
+def sniff(path: str | Path, fmt: str, rows: int = 5) -> dict:
+    """A file's columns (CSV header, or the keys of its first JSON lines) and its first rows as
+    they are, for mapping and preview before anything is imported."""
+    with Path(path).open("rb") as stream:
+        if fmt == "csv":
+            reader = _csv_reader(stream)
+            columns = [c for c in reader.fieldnames or [] if c]
+            if not columns:
+                raise Invalid("the file has no header line: its first line must name the columns")
+            first = [dict(row) for _n, row in zip(range(rows), reader, strict=False)]
+        else:
+            columns, first = [], []
+            for _line, record in _jsonl_records(stream):
+                if isinstance(record, dict):
+                    columns += [k for k in record if k not in columns]
+                    if len(first) < rows:
+                        first.append(record)
+                if len(first) >= rows and len(columns) > 0:
+                    break
+            if not columns:
+                raise Invalid("no line of the file is a JSON object: nothing to import")
+    return {"columns": columns, "rows": first}
 
 
 def count_lines(path: str | Path) -> int:
@@ -113,8 +193,10 @@ def import_file(
     kind: str = "customer",
     fmt: str | None = None,
     progress: Callable[[int], None] | None = None,
+    mapping: Mapping | None = None,
 ) -> ImportReport:
-    """Import every line of ``path`` through ingestion; report outcomes with line numbers."""
+    """Import every line of ``path`` through ingestion; report outcomes with line numbers.
+    ``mapping``: the file's columns as comment fields (see ``read_records``)."""
     path = Path(path)
     fmt = detect_format(path, fmt)
     ctx = Context(origin="import", brand=brand, kind=kind)
@@ -127,7 +209,7 @@ def import_file(
             yield item
 
     with path.open("rb") as stream:
-        for outcomes in iter_ingest(db, items(read_records(fmt, stream)), ctx):
+        for outcomes in iter_ingest(db, items(read_records(fmt, stream, mapping)), ctx):
             for outcome in outcomes:
                 report.add(lines.popleft(), outcome.status, outcome.reason)
             if progress is not None:
