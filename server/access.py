@@ -38,6 +38,11 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "web.alert_read": ("read",),
     "web.alerts_read_all": ("read",),
     "web.import_page": ("write",),  # its form, too: only editors may import
+    "web.notifications": ("admin",),
+    "web.notifications_add": ("admin",),
+    "web.notifications_test": ("admin",),
+    "web.notifications_enabled": ("admin",),
+    "web.notifications_delete": ("admin",),
 }
 WHAT = {"read": "read", "clip": "send clips", "write": "make changes", "admin": "manage users and tokens"}
 

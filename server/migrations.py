@@ -607,6 +607,28 @@ def m0016_correction_attribute_sentiment(db: Database) -> None:
     _execute_all(db, "ALTER TABLE corrections ADD COLUMN attribute_sentiment TEXT")
 
 
+@migration
+def m0017_notify_channels(db: Database) -> None:
+    """Where alerts and the weekly digest go, set by admins in the browser (``server.channels``):
+    a Slack or Microsoft Teams incoming webhook, a generic webhook, or email addresses."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE notify_channels (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('slack', 'teams', 'webhook', 'email')),
+            name TEXT NOT NULL,
+            target TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            tested_at TEXT,
+            test_result TEXT
+        )
+        """,
+    )
+
+
 def apply(db: Database, *, stop_before: str | None = None) -> None:
     MIGRATIONS.apply(db, stop_before=stop_before)
 

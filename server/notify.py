@@ -1,4 +1,7 @@
-"""Delivering alerts (issue 10) beyond the in-app list: a webhook and email, and the weekly digest.
+"""Delivering alerts (issue 10) beyond the in-app list: webhooks and email, and the weekly digest.
+
+Channels come from the settings (below) and from the browser (``server.channels``: Slack and
+Teams incoming webhooks in their own formats, generic webhooks, email addresses).
 
 - **Webhook** (``GAPWATCH_ALERT_WEBHOOK``): one POST per alert of JSON ``{"text", "alert"}``:
   ``text`` is the alert in a few lines (what Slack, Mattermost, Rocket.Chat and Teams incoming
@@ -108,40 +111,79 @@ def _due(db: Database, channel: str) -> list[dict]:
     return due
 
 
+def message_payload(kind: str, text: str, extra: dict) -> dict:
+    """The JSON a webhook of ``kind`` expects: Slack's ``text`` (with one mrkdwn block), a Teams
+    connector card (MessageCard: title and text), or Gapwatch's own ``{"text", ...extra}``."""
+    if kind == "slack":
+        return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    if kind == "teams":
+        title, _, rest = text.partition("\n")
+        card = {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": title[:150]}
+        return {**card, "themeColor": "3856D6", "title": title, "text": rest.replace("\n", "  \n") or title}
+    return {"text": text, **extra}
+
+
+def send_on(channel: dict, config: dict, subject: str, text: str, extra: dict) -> None:
+    """Send one message on ``channel`` (``kind`` and full ``target``); raise ``OSError`` if it
+    could not be delivered."""
+    if channel["kind"] == "email":
+        if not config.get("SMTP_HOST"):
+            raise OSError("no SMTP server is set (GAPWATCH_SMTP_HOST), so no email can be sent")
+        send_email({**config, "ALERT_EMAIL_TO": channel["target"]}, subject, text)
+    else:
+        payload = message_payload(channel["kind"], text, extra)
+        post_webhook(channel["target"], payload, allow_private=_allow_private(config))
+
+
+def all_channels(db: Database, config: dict) -> list[dict]:
+    """The channels of the settings (keys ``webhook``, ``email``) and those set in the browser
+    (keys ``channel:<id>``), each with its kind and full target."""
+    from .channels import enabled_channels
+
+    found = []
+    if "webhook" in channels(config):
+        found.append({"key": "webhook", "kind": "webhook", "target": config["ALERT_WEBHOOK"]})
+    if "email" in channels(config):
+        found.append({"key": "email", "kind": "email", "target": config["ALERT_EMAIL_TO"]})
+    found += [{**c, "key": f"channel:{c['id']}"} for c in enabled_channels(db)]
+    return found
+
+
 def deliver(db: Database, config: dict) -> dict[str, int]:
-    """Send what is due on each configured channel; answer how many alerts each one delivered."""
+    """Send what is due on each channel; answer how many alerts each one delivered. Webhooks get
+    one message per alert; email one message per brand, so a burst does not become a flood."""
     sent = {}
-    for channel in channels(config):
-        due = _due(db, channel)
-        sent[channel] = 0
-        if channel == "webhook":
+    for channel in all_channels(db, config):
+        key = channel["key"]
+        due = _due(db, key)
+        sent[key] = 0
+        if channel["kind"] != "email":
             for alert in due:
-                payload = {"text": alert_text(alert, config),
-                           "alert": {**alert, "link": absolute(config, alert["link"])}}  # fmt: skip
+                extra = {"alert": {**alert, "link": absolute(config, alert["link"])}}
                 try:
-                    post_webhook(config["ALERT_WEBHOOK"], payload, allow_private=_allow_private(config))
+                    send_on(channel, config, alert["title"], alert_text(alert, config), extra)
                 except OSError as exc:
-                    _record(db, alert["id"], channel, str(exc))
+                    _record(db, alert["id"], key, str(exc))
                 else:
-                    _record(db, alert["id"], channel, None)
-                    sent[channel] += 1
-        else:
-            by_brand: dict[str, list[dict]] = {}
-            for alert in due:
-                by_brand.setdefault(alert["brand"], []).append(alert)
-            for brand, alerts in by_brand.items():
-                plural = "s" if len(alerts) > 1 else ""
-                subject = f"Gapwatch: {len(alerts)} new alert{plural} for {brand}"
-                body = "\n\n".join(alert_text(a, config) for a in alerts)
-                try:
-                    send_email(config, subject, body + "\n\n-- \nGapwatch early warning")
-                except OSError as exc:
-                    for alert in alerts:
-                        _record(db, alert["id"], channel, str(exc))
-                else:
-                    for alert in alerts:
-                        _record(db, alert["id"], channel, None)
-                    sent[channel] += len(alerts)
+                    _record(db, alert["id"], key, None)
+                    sent[key] += 1
+            continue
+        by_brand: dict[str, list[dict]] = {}
+        for alert in due:
+            by_brand.setdefault(alert["brand"], []).append(alert)
+        for brand, alerts in by_brand.items():
+            plural = "s" if len(alerts) > 1 else ""
+            subject = f"Gapwatch: {len(alerts)} new alert{plural} for {brand}"
+            body = "\n\n".join(alert_text(a, config) for a in alerts)
+            try:
+                send_on(channel, config, subject, body + "\n\n-- \nGapwatch early warning", {})
+            except OSError as exc:
+                for alert in alerts:
+                    _record(db, alert["id"], key, str(exc))
+            else:
+                for alert in alerts:
+                    _record(db, alert["id"], key, None)
+                sent[key] += len(alerts)
     return sent
 
 
@@ -187,19 +229,12 @@ def send_digest(db: Database, config: dict, *, today: date | None = None, force:
         return {"sent": [], "note": f"the digest of {week} was sent already"}
     made = digest(db, config, today)
     sent, errors = [], {}
-    for channel in channels(config):
+    for channel in all_channels(db, config):
         try:
-            if channel == "webhook":
-                post_webhook(
-                    config["ALERT_WEBHOOK"],
-                    {"text": made["text"], "digest": made},
-                    allow_private=_allow_private(config),
-                )
-            else:
-                send_email(config, made["subject"], made["text"])
-            sent.append(channel)
+            send_on(channel, config, made["subject"], made["text"], {"digest": made})
+            sent.append(channel["key"])
         except OSError as exc:
-            errors[channel] = str(exc)
+            errors[channel["key"]] = str(exc)
     if sent:
         with write_transaction(db):
             db["meta"].upsert({"key": DIGEST_KEY, "value": week}, pk="key")

@@ -309,4 +309,17 @@ def _plotly_folder() -> Path | None:
     return folder if (folder / "plotly.min.js").is_file() else None
 
 
-from . import account, admin, alerts, imports, report, review, similar, sources, themes, vocabulary  # noqa: E402,F401  (their routes register on the blueprint)
+# their routes register on the blueprint
+from . import (  # noqa: E402,F401
+    account,
+    admin,
+    alerts,
+    imports,
+    notifications,
+    report,
+    review,
+    similar,
+    sources,
+    themes,
+    vocabulary,
+)
