@@ -38,6 +38,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "web.alert_read": ("read",),
     "web.alerts_read_all": ("read",),
     "web.import_page": ("write",),  # its form, too: only editors may import
+    "web.setup": ("write",),
     "web.notifications": ("admin",),
     "web.notifications_add": ("admin",),
     "web.notifications_test": ("admin",),

@@ -21,11 +21,15 @@ def test_empty_workspace_says_what_to_do(tmp_path):
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"] == "/login?next=/"
     page = client.get("/login").get_data(as_text=True)  # nobody can log in yet: it says how
-    assert "gapwatch users add NAME --role admin" in page and "gapwatch demo" in page
+    assert "Create the first admin and log in" in page and "gapwatch demo" in page
     add_user(open_db(tmp_path / "e.db"), "first", PASSWORD, "admin")
+    add_user(open_db(tmp_path / "e.db"), "reader", PASSWORD, "viewer")
     assert log_in(client, "first").status_code == 303
-    page = client.get("/").get_data(as_text=True)
-    assert "gapwatch brands add NAME" in page and "gapwatch demo" in page
+    assert client.get("/").headers["Location"] == "/setup"  # editors are sent to the setup
+    viewer = create_app({"DB": str(tmp_path / "e.db")}).test_client()
+    log_in(viewer, "reader")
+    page = viewer.get("/").get_data(as_text=True)
+    assert "This workspace is empty" in page and "Set up" in page
 
 
 def test_comments_page_filters_like_the_api(tmp_path):

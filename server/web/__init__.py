@@ -94,12 +94,22 @@ def _back(default: str) -> str:
 @bp.get("/")
 def home():
     db = get_db()
+    if _set_up_first(db):
+        return redirect(url_for("web.setup"), code=303)
     return render_template(
         "home.html",
         brands=list_brands(db),
         counts=comment_counts(db),
         attributes=current_attributes(db),
     )
+
+
+def _set_up_first(db) -> bool:
+    """An empty workspace sends whoever may set it up to the setup."""
+    from ..brands import our_brand
+
+    who = current()
+    return our_brand(db) is None and who is not None and who.may("write")
 
 
 @bp.get("/comments")
@@ -169,6 +179,8 @@ def correct_comment(comment_id: int):
 @bp.get("/overview")
 def overview():
     db = get_db()
+    if _set_up_first(db):
+        return redirect(url_for("web.setup"), code=303)
     brand = request.args.get("brand") or None
     error, data = None, None
     try:
@@ -318,6 +330,7 @@ from . import (  # noqa: E402,F401
     notifications,
     report,
     review,
+    setup,
     similar,
     sources,
     themes,

@@ -5,9 +5,17 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
 from ..access import current
-from ..accounts import TooManyAttempts, end_all_sessions, end_session, list_users, log_in, start_session
+from ..accounts import (
+    TooManyAttempts,
+    add_user,
+    end_all_sessions,
+    end_session,
+    list_users,
+    log_in,
+    start_session,
+)
 from ..db import get_db
-from ..errors import Unauthorized
+from ..errors import GapwatchError, Unauthorized
 from . import _safe_target, bp
 
 
@@ -16,7 +24,20 @@ def login():
     db = get_db()
     target = _safe_target(request.values.get("next", ""), url_for("web.overview"))
     error, status = None, 200
-    if request.method == "POST":
+    first = not list_users(db) and _from_this_machine()
+    if request.method == "POST" and request.form.get("first_admin") == "1":
+        if not first:
+            message = (
+                "the first admin can only be made from the server's own machine, while nobody can log in"
+            )
+            return render_template("error.html", message=message), 403
+        try:
+            add_user(db, request.form.get("username", ""), request.form.get("password", ""), "admin")
+        except GapwatchError as exc:
+            error, status = f"Not made: {exc}", 400
+        else:
+            target = url_for("web.setup")  # a new workspace's first stop
+    if request.method == "POST" and status == 200:
         try:
             who = log_in(db, request.form.get("username", ""), request.form.get("password", ""),
                          request.remote_addr or "?")  # fmt: skip
@@ -32,8 +53,27 @@ def login():
             return redirect(target, code=303)
     username = request.form.get("username", "")
     return render_template(
-        "login.html", error=error, target=target, no_users=not list_users(db), username=username
+        "login.html",
+        error=error,
+        target=target,
+        no_users=not list_users(db),
+        first_admin=first,
+        username=username,
     ), status
+
+
+def _from_this_machine() -> bool:
+    """Whether the request comes from the server's own machine (a loopback address, and not
+    through a proxy, which would say whom it forwards): only there may the first admin be made in
+    the browser, before anyone can log in."""
+    import ipaddress
+
+    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+        return False
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
 
 
 @bp.post("/logout")
