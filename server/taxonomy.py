@@ -32,6 +32,7 @@ DEFAULT_TAXONOMY: tuple[dict, ...] = (
             "constant bugs and glitches",
             "the hardware died within a month",
             "it has never let us down",
+            "99.9% uptime",
         ],
     },
     {

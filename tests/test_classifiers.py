@@ -37,6 +37,22 @@ def test_a_comment_about_nothing_in_the_taxonomy_gets_no_attribute(tagger):
         assert tagger.predict(text).attributes == [], text
 
 
+@pytest.mark.parametrize(
+    "text", ["Small design agency here.", "Honest take:", "Would recommend.", "An easy choice for small teams."]
+)
+def test_a_filler_clause_claims_nothing(tagger, text):
+    assert tagger.predict(text).attributes == [], text
+
+
+def test_a_filler_clause_leaves_the_other_clauses_their_attribute(tagger):
+    tag = tagger.predict("Small design agency here. The sync has never failed us. Would recommend.")
+    assert tag.attributes == ["reliability"], tag
+    tag = tagger.predict("Paralegal here; we have used it for a few weeks. Too expensive for what it does.")
+    assert tag.attributes == ["price"], tag
+    tag = tagger.predict("Honest take: Uptime has been flawless for our whole team.")  # issue 17's example
+    assert tag.attributes == ["reliability"], tag
+
+
 def test_predict_answers_in_kind_and_keeps_order(tagger):
     texts = ["Way too expensive for what it does.", "Setup took five minutes, very intuitive."]
     tags = tagger.predict(texts)
