@@ -54,9 +54,15 @@ def brand_ids(db: Database) -> dict[str, int]:
 
 
 def list_brands(db: Database, *, counts: bool = True) -> list[dict]:
-    """Every brand, ours first, with how many comments each holds (``counts=False``: without,
-    for menus; counting reads every comment's index entry)."""
+    """Every brand, ours first, with how many comments each holds, and of them how many are
+    customers' words (``counts=False``: without, for menus; counting reads every comment's index
+    entry)."""
     count = "(SELECT count(*) FROM comments c WHERE c.brand_id = b.id)" if counts else "NULL"
+    customers = (
+        "(SELECT count(*) FROM comments c WHERE c.brand_id = b.id AND c.kind = 'customer')"
+        if counts
+        else "NULL"
+    )
     return [
         {
             "id": row["id"],
@@ -64,10 +70,11 @@ def list_brands(db: Database, *, counts: bool = True) -> list[dict]:
             "is_ours": bool(row["is_ours"]),
             "positioning_statement": row["positioning_statement"],
             "comments": row["comments"],
+            "customer_comments": row["customer_comments"],
         }
         for row in db.query(
             f"""
-            SELECT b.*, {count} AS comments
+            SELECT b.*, {count} AS comments, {customers} AS customer_comments
             FROM brands b ORDER BY b.is_ours DESC, b.name COLLATE NOCASE
             """
         )

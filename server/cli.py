@@ -412,8 +412,9 @@ def classify(batch_size: int, limit: int | None) -> None:
         learned, rated = adapted["learned_from"], adapted["ratings"]
         click.echo(f"Sentiment learned from {learned} of this workspace's {rated} star ratings: on other "
                    f"authors' ratings it agrees {before:.0%} → {after:.0%}; {verdict}.")  # fmt: skip
-    click.echo(f"Tagged {report.tagged} comments: {plain_model(report.model)} (taxonomy version "
-               f"{report.taxonomy_version}; model {report.model[:40]}…).")  # fmt: skip
+    said = plain_model(report.model)
+    click.echo(f"Tagged {report.tagged} comments (customers' and the brands' own): {said} "
+               f"(taxonomy version {report.taxonomy_version}; model {report.model[:40]}…).")  # fmt: skip
     if unread["comments"]:
         languages = ", ".join(f"{n} {name}" for name, n in unread["languages"].items())
         click.echo(

@@ -37,9 +37,10 @@ def test_a_comment_about_nothing_in_the_taxonomy_gets_no_attribute(tagger):
         assert tagger.predict(text).attributes == [], text
 
 
-@pytest.mark.parametrize(
-    "text", ["Small design agency here.", "Honest take:", "Would recommend.", "An easy choice for small teams."]
-)
+FILLERS = ["Small design agency here.", "Honest take:", "Would recommend.", "An easy choice for small teams."]
+
+
+@pytest.mark.parametrize("text", FILLERS)
 def test_a_filler_clause_claims_nothing(tagger, text):
     assert tagger.predict(text).attributes == [], text
 
