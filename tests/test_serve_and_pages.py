@@ -422,6 +422,31 @@ def test_hostile_comment_text_shows_as_text_and_runs_nothing(server):
 
 
 @pytest.mark.browser
+def test_reloading_the_page_that_shows_a_new_token_makes_no_second_token(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = _page(browser, base, viewport={"width": 1280, "height": 900})
+        page.goto(base + "/users")
+        page.get_by_label("Token name").fill("Reload laptop")
+        page.get_by_role("button", name="Create token").click()
+        token = page.get_by_test_id("new-token").inner_text()
+        assert token.startswith("gw_")
+        expect(page.get_by_test_id("pairing-steps")).to_contain_text("Test connection")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "token-shown-once.png"), full_page=True)
+        page.reload()  # the browser sends the form again
+        expect(page.locator("body")).to_contain_text("No second token made")
+        assert token not in page.content()  # and it is not shown a second time
+        rows = page.get_by_test_id("tokens").locator("tr", has_text="Reload laptop")
+        expect(rows).to_have_count(1)
+        page.screenshot(path=str(ARTIFACTS / "token-reload.png"), full_page=True)
+        browser.close()
+
+
+@pytest.mark.browser
 def test_a_runs_state_changes_on_the_sources_pages_without_a_reload(server):
     from playwright.sync_api import expect, sync_playwright
 
