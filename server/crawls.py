@@ -407,6 +407,43 @@ def _alive(pid: int) -> bool:
     return True
 
 
+TRIAL_SECONDS = 60  # a trial crawl of one page is stopped after this long
+
+
+def try_source(db: Database, data: Any, *, allow_private: bool = False) -> dict:
+    """Crawl one page of a source that is not saved yet, storing nothing: answer what was found
+    (``status``, ``found``, the first ``comments``, ``errors`` in words), so a person sees it
+    before saving. The source is checked as ``add_source`` checks it."""
+    item = check_object(data, SOURCE_FIELDS, what="a source")
+    try:
+        url = check_url(item["url"])
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    kind = _check_kind(item["kind"], url)
+    brand = get_brand(db, item["brand"])
+    source = {"kind": kind, "url": url, "brand": brand["name"],
+              "comment_kind": item["comment_kind"] or "customer", "params": item["params"] or {}}  # fmt: skip
+    command = [sys.executable, "-m", "spiders.run", "--try", json.dumps(source)]
+    if allow_private:
+        command.append("--allow-private-networks")
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TRIAL_SECONDS, check=False)
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    except subprocess.TimeoutExpired:
+        result = {"status": "failed", "found": 0, "comments": [],
+                  "errors": [f"the page took longer than {TRIAL_SECONDS} s (timed out)"]}  # fmt: skip
+    except (OSError, ValueError, IndexError) as exc:
+        result = {
+            "status": "failed",
+            "found": 0,
+            "comments": [],
+            "errors": [f"could not start the crawler: {exc}"],
+        }
+    result["kind"] = kind
+    result["reasons"] = [in_words(e) for e in result.get("errors", [])]
+    return result
+
+
 def run_source(
     db: Database,
     source_id: int,

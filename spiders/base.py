@@ -132,7 +132,10 @@ class SourceSpider(scrapy.Spider):
                 yield request
 
     def all_stored(self, comments: list[dict]) -> bool:
-        """Whether every comment is already in the workspace for this brand (from earlier runs)."""
+        """Whether every comment is already in the workspace for this brand (from earlier runs).
+        A trial crawl (no workspace) has stored nothing."""
+        if not self.db_path:
+            return False
         if self._store is None:
             self._store = open_db(self.db_path, migrate=False)
         hashes = {content_hash(normalise_text(c["text"])) for c in comments}

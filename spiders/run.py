@@ -59,13 +59,23 @@ def scrapy_settings(config: dict[str, Any], allow_private: bool) -> Settings:
 
 
 def crawl(
-    source: dict, run_id: int | None, db_path: str, config: dict, allow_private: bool, progress: bool = False
+    source: dict,
+    run_id: int | None,
+    db_path: str,
+    config: dict,
+    allow_private: bool,
+    progress: bool = False,
+    trial: bool = False,
 ) -> dict:
-    """Crawl ``source`` (a ``sources`` row as a dict) in this process; answer the run summary."""
+    """Crawl ``source`` (a ``sources`` row as a dict) in this process; answer the run summary.
+    ``trial``: one page, nothing stored; the summary carries what was found (``found``)."""
     spider_cls = SPIDERS.get(source["kind"])
     if spider_cls is None:
         raise ValueError(f"unknown source kind {source['kind']!r}; known: {', '.join(sorted(SPIDERS))}")
-    process = CrawlerProcess(scrapy_settings(config, allow_private))
+    settings = scrapy_settings(config, allow_private)
+    if trial:
+        settings.set("ITEM_PIPELINES", {"spiders.pipelines.preview.PreviewPipeline": 300}, priority="cmdline")
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
     process.crawl(
         crawler,
@@ -75,7 +85,7 @@ def crawl(
         comment_kind=source["comment_kind"],
         source_id=source["id"],
         run_id=run_id,
-        max_pages=source.get("max_pages") or config["CRAWL_MAX_PAGES"],
+        max_pages=1 if trial else source.get("max_pages") or config["CRAWL_MAX_PAGES"],
         params=source.get("params") or {},
     )
     if progress:
@@ -83,7 +93,13 @@ def crawl(
     process.start()
     if progress:
         sys.stderr.write("\n")
-    return summary(crawler)
+    result = summary(crawler)
+    if trial:
+        from .pipelines.preview import PreviewPipeline
+
+        result.update({"found": PreviewPipeline.count, "comments": PreviewPipeline.found})
+        result.pop("new", None), result.pop("duplicates", None), result.pop("rejected", None)
+    return result
 
 
 def _show_progress(crawler: Any) -> None:
@@ -126,12 +142,27 @@ def summary(crawler: Any) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m spiders.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--run-id", type=int, required=True)
+    parser.add_argument("--db")
+    parser.add_argument("--run-id", type=int)
+    parser.add_argument("--try", dest="trial", metavar="SOURCE_JSON",
+                        help="Crawl one page of this source (JSON: kind, url, brand, ...), store nothing, "
+                        "print what was found.")  # fmt: skip
     parser.add_argument("--allow-private-networks", action="store_true")
     parser.add_argument("--progress", action="store_true", help="Show a progress line on stderr.")
     args = parser.parse_args(argv)
     config = gapwatch_settings.load()
+    if args.trial:
+        source = {"id": None, "comment_kind": "customer", "params": {}, **json.loads(args.trial)}
+        try:
+            result = crawl(source, None, "", config, args.allow_private_networks, trial=True)
+        except Exception as exc:  # noqa: BLE001 - the page that asked shows the reason
+            result = {"status": "failed", "pages": 0, "found": 0, "comments": [],
+                      "errors": [f"{type(exc).__name__}: {exc}"]}  # fmt: skip
+        json.dump(result, sys.stdout, default=str)
+        sys.stdout.write("\n")
+        return 0
+    if not args.db or args.run_id is None:
+        parser.error("--db and --run-id are needed (or --try)")
     db = open_db(args.db)
     source = crawls.source_of_run(db, args.run_id)
     try:

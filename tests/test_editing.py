@@ -4,6 +4,7 @@ versions, sources; every bad input gets a clear error and changes nothing."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 
@@ -380,3 +381,40 @@ def test_the_competitors_page_shows_the_api_figures(client, db, comments):
     page = client.get("/competitors").get_data(as_text=True)
     assert [b["name"] for b in api["brands"]] == ["Acme", "Rival"]
     assert "3 comments" in page and "too few comments (3 &lt; 30)" in page
+
+
+def test_a_source_is_tried_on_one_page_before_it_is_saved(db, db_path):
+    from server import create_app
+    from tests.conftest import log_in
+    from tests.fixture_site import Answer, Site
+    from tests.test_spiders import review_page
+
+    app = create_app({"DB": str(db_path), "TESTING": True, "CRAWL_ALLOW_PRIVATE_NETWORKS": 1})
+    client = app.test_client()
+    log_in(client, "ed")
+    with Site() as site:
+        site.paths["/lamp"] = Answer(review_page([("1", "Bright and sturdy."), ("2", "Flickers at night.")],
+                                                 "/lamp?page=2"))  # fmt: skip
+        site.paths["/lamp?page=2"] = Answer(review_page([("3", "Second page, not fetched by a trial.")]))
+        page = client.get("/sources").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = {"csrf_token": csrf, "kind": "schemaorg", "url": site.url("/lamp"), "brand": "Acme",
+                "schedule": "daily", "name": "Lamp reviews", "action": "try"}  # fmt: skip
+        tried = client.post("/sources", data=form)
+        shown = tried.get_data(as_text=True)
+        trial = shown.split('data-testid="trial"')[1].split("</section>")[0]
+        assert tried.status_code == 200 and "2 comments found" in trial
+        assert "Bright and sturdy." in trial and "Flickers at night." in trial and "Second page" not in trial
+        assert "/lamp?page=2" not in site.hits  # one page only
+        assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 0  # nothing stored
+        assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+        assert 'value="daily"' in shown and 'value="Lamp reviews"' in shown  # the form keeps what was typed
+        empty = client.post("/sources", data={**form, "url": site.url("/missing")}).get_data(as_text=True)
+        assert "Nothing found on that page: the page does not exist (any more)" in html.unescape(empty)
+        added = client.post("/sources", data={**form, "action": "add"}, follow_redirects=True)
+        assert "Source &#39;Lamp reviews&#39; added." in added.get_data(as_text=True)
+        assert db.execute("SELECT schedule FROM sources").fetchone()[0] == "daily"
+    bad = client.post(
+        "/sources", data={**form, "url": "https://www.g2.com/products/x/reviews", "kind": "reddit"}
+    )
+    assert bad.status_code == 400 and "Not tried:" in bad.get_data(as_text=True)

@@ -14,6 +14,7 @@ from ..crawls import (
     in_words,
     list_sources,
     request_run,
+    try_source,
     update_source,
 )
 from ..db import get_db
@@ -44,12 +45,12 @@ def _form_source(form, *, adding: bool) -> dict:
     return data
 
 
-def _render(status: int = 200, form=None, error: str | None = None):
+def _render(status: int = 200, form=None, error: str | None = None, trial: dict | None = None):
     db = get_db()
     sources = [{**s, "health": health(db, s)} for s in list_sources(db)]
     return render_template(
         "sources.html", sources=sources, brands=list_brands(db, counts=False), kinds=KIND_NAMES,
-        form=form or {}, error=error, scheduler=state_here(current_app), heartbeat=heartbeat(db),
+        form=form or {}, error=error, scheduler=state_here(current_app), heartbeat=heartbeat(db), trial=trial,
     ), status  # fmt: skip
 
 
@@ -60,12 +61,29 @@ def sources():
 
 @bp.post("/sources")
 def sources_add():
+    if request.form.get("action") == "try":
+        return _try()
     try:
         source = add_source(get_db(), _form_source(request.form, adding=True))
     except Invalid as exc:
         return _render(400, request.form, f"The source was not added: {exc}")
     flash(f"Source {source['name']!r} added.", "ok")
     return redirect(url_for("web.sources") + f"#source-{source['id']}", code=303)
+
+
+def _try():
+    """ "Try one page": crawl it now, store nothing, and show what was found above the form,
+    which keeps what was typed (with the kind recognised), ready to be added."""
+    data = _form_source(request.form, adding=True)
+    data.pop("schedule", None), data.pop("name", None), data.pop("max_pages", None)
+    try:
+        trial = try_source(
+            get_db(), data, allow_private=bool(current_app.config.get("CRAWL_ALLOW_PRIVATE_NETWORKS"))
+        )
+    except (Invalid, NotFound) as exc:
+        return _render(400, request.form, f"Not tried: {exc}")
+    form = {**request.form.to_dict(), "kind": trial["kind"]}
+    return _render(200, form, None, trial=trial)
 
 
 @bp.get("/sources/<int:source_id>")
