@@ -7,12 +7,14 @@ so tagging runs them once (see ``classifiers.sentiment``).
 
 Data: the four human-labelled corpora of ``../shared/train/sentiment`` (their licences allow
 shipping weights trained on them; the texts are never shipped), balanced by corpus and label:
-at most ``PER_CELL`` items of each (corpus, label), drawn at random with a fixed seed. One tenth
-of that, split the same way, is held out to report accuracy; the evaluation sets of
+at most ``PER_CELL`` items of each (corpus, label), drawn at random with a fixed seed; and the
+project's own sentences (``classifiers.written``: praise and complaints stated as facts or
+through "never" and "zero", which the corpora lack), ``WRITTEN_PER_LABEL`` of each label. One
+tenth of each, split the same way, is held out to report accuracy; the evaluation sets of
 ``../shared/eval`` are never read here.
 
     python -m classifiers.build_sentiment [--train ../shared/train] [--out classifiers/data/sentiment]
-        [--epochs 2] [--per-cell 2000] [--seed 13]
+        [--epochs 2] [--per-cell 4000] [--written 800] [--seed 13]
 
 Reproducible: the same data, seed and versions give the same weights. Prints progress and the
 held-out figures, and writes them into the model card.
@@ -30,10 +32,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .written import written_examples
+
 SENTIMENTS = ("negative", "neutral", "positive")
-TUNED_LAYERS = 2
-PER_CELL = 2000
-MAX_TOKENS = 96
+TUNED_LAYERS = 6
+PER_CELL = 4000
+MAX_TOKENS = 128
+WRITTEN_PER_LABEL = 800  # the project's own sentences (classifiers.written), per label
 SCALE = 20.0  # the head reads unit vectors times this (folded into its weights when saved)
 DEFAULT_TRAIN = Path(__file__).resolve().parents[2] / "shared" / "train"
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "sentiment"
@@ -49,6 +54,16 @@ def read_corpora(folder: Path) -> dict[str, list[tuple[str, str]]]:
                 items.append((row["text"].strip(), row["sentiment"]))
         corpora[path.parent.name] = items
     return corpora
+
+
+WRITTEN = "gapwatch_written"
+
+
+def _demo_texts() -> list[str]:
+    """The demo's comments, which the written sentences must not repeat (build time only)."""
+    from server.demo import customer_comments
+
+    return [c["text"] for c in customer_comments()]
 
 
 def balanced(corpora: dict[str, list[tuple[str, str]]], per_cell: int, seed: int):
@@ -73,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--per-cell", type=int, default=PER_CELL)
+    parser.add_argument("--written", type=int, default=WRITTEN_PER_LABEL,
+                        help="the project's own sentences per label (0: none)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--tuned-layers", type=int, default=TUNED_LAYERS)
@@ -92,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     corpora = read_corpora(args.train)
+    if args.written:
+        corpora[WRITTEN] = written_examples(args.written, args.seed, avoid=_demo_texts())
     train, held = balanced(corpora, args.per_cell, args.seed)
     print(f"{len(train):,} training and {len(held):,} held-out comments from {len(corpora)} corpora; "
           "per corpus "
@@ -202,7 +221,10 @@ def write_card(
     counts = Counter((c, lab) for _t, lab, c in train)
     rows = []
     for corpus in sorted(corpora):
-        licence, citation = _citation(train_folder / "sentiment" / corpus / "PROVENANCE.txt")
+        if corpus == WRITTEN:
+            licence, citation = "the project's own (composed by `classifiers/written.py`)", "–"
+        else:
+            licence, citation = _citation(train_folder / "sentiment" / corpus / "PROVENANCE.txt")
         have = Counter(lab for _t, lab in corpora[corpus])
         used = " / ".join(str(counts.get((corpus, lab), 0)) for lab in ("positive", "negative", "neutral"))
         total = " / ".join(str(have.get(lab, 0)) for lab in ("positive", "negative", "neutral"))
@@ -232,6 +254,10 @@ cut at {args.max_tokens} tokens.
 Human-labelled comments from `shared/train/sentiment` (their licences allow shipping weights
 trained on them; no text is shipped). Balanced by corpus and label: at most {args.per_cell} items
 of each (corpus, label), drawn at random (seed {args.seed}); a tenth of each is held out.
+With them, `{WRITTEN}`: {args.written} sentences per label that the project composes itself
+(`classifiers/written.py`): praise and complaints stated as facts ("Support replied within
+the hour", "It takes ages to open") or through "never", "not once", "zero", which the corpora
+lack, across many kinds of product; none shares four words in a row with a demo comment.
 
 | corpus | available (pos / neg / neu) | trained on (pos / neg / neu) | licence | citation |
 |---|---|---|---|---|

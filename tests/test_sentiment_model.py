@@ -42,31 +42,21 @@ def test_a_damaged_sentiment_file_is_refused(tmp_path: Path):
         load_delta(copy)
 
 
-# Known misreadings of the shipped model (issue 17 is open on them): negated complaints ("never
-# lost a file") and slow service stated as a fact. Strict: the day they come out right, the
-# expectation must move out of this list.
-STILL_WRONG = pytest.mark.xfail(strict=True, reason="issue 17: the shipped model misreads this still")
+# The misreadings issue 17 quoted (negated complaints such as "never lost a file", slow service
+# stated as a fact): the shipped model reads them right since it learned from the project's own
+# sentences (classifiers/written.py), none of which shares four words in a row with a demo comment.
 
 
 @pytest.mark.parametrize(
     ("text", "attribute", "feeling"),
     [
-        pytest.param(
-            "In two years Lumio has never lost a file.", "reliability", "positive", marks=STILL_WRONG
-        ),
+        ("In two years Lumio has never lost a file.", "reliability", "positive"),
         ("It never breaks.", "reliability", "positive"),
         ("It just works, every single day.", "reliability", "positive"),
         ("Support answered quickly and fixed it.", "support", "positive"),
-        pytest.param(
-            "Support answered quickly and fixed it, ticket 3.", "support", "positive", marks=STILL_WRONG
-        ),
+        ("Support answered quickly and fixed it, ticket 3.", "support", "positive"),
         ("The app crashed again and lost my files.", "reliability", "negative"),
-        pytest.param(
-            "Support took nine days to answer a simple billing question.",
-            "support",
-            "negative",
-            marks=STILL_WRONG,
-        ),
+        ("Support took nine days to answer a simple billing question.", "support", "negative"),
         ("Too expensive for what it does.", "price", "negative"),
     ],
 )
@@ -76,7 +66,6 @@ def test_the_wrong_tags_of_the_demo_come_out_right(tagger, text, attribute, feel
     assert tagger.polarity(text, attribute) == [feeling]
 
 
-@STILL_WRONG  # the support clause reads neutral next to a negative one
 def test_each_attribute_gets_the_sentiment_of_its_own_clause(tagger):
     tag = tagger.predict(
         "Support answered quickly and fixed it, but the price went up again and we are looking elsewhere."
