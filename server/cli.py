@@ -218,11 +218,13 @@ def brands() -> None:
 @click.option("--competitor", is_flag=True, help="A competitor (the first other brand is ours).")
 @friendly
 def brands_add(name: str, competitor: bool) -> None:
-    """Add a brand."""
+    """Add a brand (the workspace's default taxonomy comes with the first one)."""
     from .brands import add_brand
+    from .taxonomy import ensure_taxonomy
 
     with workspace() as db:
         brand = add_brand(db, name, competitor=competitor)
+        ensure_taxonomy(db)  # else the classifier job has nothing to tag with
     role = "your own brand" if brand["is_ours"] else "a competitor"
     click.echo(f"Added {brand['name']} as {role}.")
 

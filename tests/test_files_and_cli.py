@@ -113,8 +113,12 @@ def test_export_jsonl_and_csv_with_tags(db, client, auth, run, tmp_path):
     assert '"Support, fast"' in text and ",support,positive," in text
 
 
-def test_brands_commands(tmp_path, run):
+def test_brands_commands(tmp_path, run, db_path):
+    from server.db import open_db
+    from server.taxonomy import current_version
+
     assert "your own brand" in run("brands", "add", "Lumio").output
+    assert current_version(open_db(db_path)) == 1  # the classifier job has a taxonomy to tag with
     assert "a competitor" in run("brands", "add", "Driftbox", "--competitor").output
     second = run("brands", "add", "Other")
     assert second.exit_code == 1 and "already this workspace's own brand" in second.output
