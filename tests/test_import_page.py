@@ -35,6 +35,8 @@ def test_a_csv_is_matched_previewed_and_imported_with_a_report_per_line(client, 
     chosen = dict(re.findall(pattern, page, re.S))
     assert chosen == {"Review": "text", "Stars": "rating", "Reviewer": "author", "Date": "published_at",
                       "Link": "url"}  # fmt: skip
+    assert re.search(r'<option value="Acme" selected>Acme</option>', page)  # our brand by default
+    assert '<option value="Rival" >Rival (competitor)</option>' in page
     preview = page.split('data-testid="preview">')[1]
     assert "The sync never failed us, not once." in preview and "<th>author</th>" in preview
     action = re.search(r'action="(/import/[^"]+)"', page).group(1)

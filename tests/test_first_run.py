@@ -1,0 +1,180 @@
+"""A marketing team's first day, in Chromium only: from an empty workspace served by `gapwatch
+serve` to the first tagged figures on the overview, with no command line and no setting changed
+by hand (the server below is started as an admin would, plus a loopback receiver that stands in
+for Slack, which the crawl guard lets through because the test's sites are on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.fixture_site import Answer, Site
+from tests.test_serve_and_pages import ARTIFACTS, GAPWATCH, _browser, free_port
+from tests.test_spiders import review_page
+
+ADMIN, SECRET = "maria", "a long first-run password"
+STEPS = ARTIFACTS / "first-run"
+
+REVIEWS = [  # what the team already has in a spreadsheet
+    "Sync has never failed us in two years.",
+    "Support answered within minutes and fixed our permissions.",
+    "Far too expensive for a team of five.",
+    "The desktop app is slow to start every morning.",
+    "Setup took ten minutes and everyone understood it.",
+    "The new AI search finds files by what is in them, clever.",
+    "Files went missing after the last update.",
+    "Nobody from support ever replied to my ticket.",
+]
+
+
+@pytest.fixture
+def empty_server(tmp_path):
+    env = {
+        **os.environ,
+        "GAPWATCH_DB": str(tmp_path / "new.db"),
+        "GAPWATCH_SCHEDULER": "1",
+        "GAPWATCH_CLASSIFY_EVERY": "2",
+        "GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS": "1",
+    }
+    port = free_port()
+    proc = subprocess.Popen([GAPWATCH, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/health", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"gapwatch serve did not start: {proc.stdout.read()}")
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.mark.browser
+def test_an_empty_workspace_is_set_up_in_the_browser_to_its_first_figures(empty_server, webhook, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    base = empty_server
+    hook_url, hook = webhook
+    STEPS.mkdir(parents=True, exist_ok=True)
+    shots = iter(range(1, 100))
+
+    def shot(page, name: str) -> None:
+        page.screenshot(path=str(STEPS / f"{next(shots):02d}-{name}.png"), full_page=True)
+
+    lines = ["Review,Stars,Reviewer,Date"]
+    today = datetime.now(UTC).date()
+    for i in range(48):
+        text = REVIEWS[i % len(REVIEWS)]
+        when = (today - timedelta(days=1 + i)).isoformat()  # the last seven weeks
+        lines.append(f'"{text} (note {i})",{5 if i % 2 == 0 else 2},Customer {i},{when}')
+    lines.insert(20, ",4,Nobody,2026-03-03")  # one bad line: no text
+    spreadsheet = tmp_path / "reviews.csv"
+    spreadsheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    with Site() as site, sync_playwright() as p:
+        found = [("a1", "Lumio never lost a single file for us."), ("a2", "Support took a week to answer.")]
+        site.paths["/lumio/reviews"] = Answer(review_page(found))
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        # 1. the first page: nobody can log in yet, so the first admin is made here
+        page.goto(base + "/")
+        expect(page.get_by_test_id("no-users")).to_contain_text("create the first admin below")
+        shot(page, "first-admin")
+        page.get_by_label("User name").fill(ADMIN)
+        page.get_by_label("Password").fill(SECRET)
+        page.get_by_role("button", name="Create the first admin and log in").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Set up Gapwatch")
+        shot(page, "setup")
+        # 2. brand and competitor
+        page.get_by_label("Your brand").fill("Lumio")
+        page.get_by_label("Competitors, one a line").fill("Driftbox")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_test_id("step-brands")).to_contain_text("Lumio, with 1 competitor(s)")
+        expect(page.locator('li[data-step="taxonomy"]')).to_have_class("done")
+        shot(page, "brands")
+        # 3. the taxonomy: start from the default, looked at
+        page.get_by_role("link", name="Review or edit the attributes").click()
+        expect(page.locator("body")).to_contain_text("Reliability")
+        shot(page, "taxonomy")
+        # 4. the declared positioning
+        page.goto(base + "/setup")
+        page.get_by_role("link", name="Declare the positioning").click()
+        weights = {"reliability": 20, "innovation": 50, "support": 10, "price": 10, "ease_of_use": 10}
+        for key in ("reliability", "innovation", "support", "price", "ease_of_use", "performance", "security",
+                    "integrations"):  # fmt: skip
+            page.locator(f"#weight-{key}").fill(str(weights.get(key, 0)))
+        page.get_by_label("Positioning statement").fill("Lumio is the most innovative way to keep files.")
+        page.get_by_role("button", name="Save as a new version").click()
+        expect(page.locator("p.flash")).to_contain_text("saved as version 1")
+        shot(page, "positioning")
+        # 5. a source with review markup (as Trustpilot pages have): tried, then scheduled daily
+        page.goto(base + "/sources")
+        page.locator("select[name=kind]").select_option("schemaorg")
+        page.get_by_label("Address").fill(site.url("/lumio/reviews"))
+        page.get_by_label("Name").fill("Lumio reviews")
+        page.get_by_label("Schedule").fill("daily")
+        page.get_by_role("button", name="Try one page").click()
+        expect(page.get_by_test_id("trial")).to_contain_text("2 comments found")
+        expect(page.get_by_test_id("trial")).to_contain_text("Lumio never lost a single file for us.")
+        shot(page, "source-tried")
+        page.get_by_role("button", name="Add source").click()
+        row = page.locator("tr", has_text="Lumio reviews")
+        expect(row).to_contain_text("daily")
+        shot(page, "source-added")
+        # 6. a spreadsheet of reviews, one bad line reported
+        page.get_by_role("link", name="Import").click()
+        page.get_by_label("File", exact=True).set_input_files(str(spreadsheet))
+        page.get_by_role("button", name="Upload and match columns").click()
+        expect(page.get_by_test_id("preview")).to_contain_text("Sync has never failed us")
+        expect(page.locator("select[name=brand]")).to_have_value("Lumio")  # lines naming none are ours
+        shot(page, "import-matched")
+        page.get_by_role("button", name="Import", exact=True).click()
+        expect(page.get_by_test_id("import-counts")).to_contain_text("48 new")
+        expect(page.get_by_test_id("import-counts")).to_contain_text("1 rejected")
+        expect(page.get_by_test_id("rejected-lines")).to_contain_text("text is empty")
+        shot(page, "import-report")
+        # 7. alerts to a Slack channel, tested against the receiver
+        page.get_by_role("link", name="Notifications").click()
+        page.locator("select[name=kind]").select_option("slack")
+        page.get_by_label("Name").fill("#marketing")
+        page.get_by_label("Webhook URL or email addresses").fill(hook_url + "/services/T0/B0/secret")
+        page.get_by_role("button", name="Add channel").click()
+        page.get_by_role("button", name="Send a test").click()
+        expect(page.locator("p.flash")).to_contain_text("Test message to '#marketing': sent.")
+        assert (
+            hook.received and "blocks" in hook.received[-1] and "Gapwatch test" in hook.received[-1]["text"]
+        )
+        shot(page, "slack-tested")
+        # 8. the first tagged figures on the overview (the server's classifier job tags them)
+        page.goto(base + "/setup")
+        expect(page.locator("li.todo")).to_have_count(0)
+        shot(page, "setup-done")
+        deadline = time.monotonic() + 180
+        while True:
+            page.goto(base + "/overview")
+            counted = re.search(r"(\d+) customer comments", page.locator("body").inner_text())
+            if counted and int(counted.group(1)) >= 40:  # the spreadsheet's comments, tagged
+                break
+            if time.monotonic() > deadline:
+                shot(page, "overview-not-yet")
+                pytest.fail("the overview showed no tagged figures within three minutes")
+            time.sleep(3)
+        shot(page, "overview")
+        expect(page.locator("table.gap")).to_contain_text("reliability")
+        said = page.locator("body").inner_text()
+        assert re.search(r"Perception gap of Lumio: \d+ % \[\d+–\d+\]", said), said[:600]  # a figure
+        browser.close()
+    assert sorted(Path(STEPS).glob("*.png"))
