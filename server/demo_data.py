@@ -389,6 +389,7 @@ UNDECLARED = [
     "Accessibility is an afterthought: there is no keyboard navigation at all.",
     "Do their servers run on renewable energy? Sustainability matters to our board.",
     "I wish {b} published its carbon footprint like other vendors do.",
+    "Is there any plan to offset the carbon footprint of all this storage?",
     "Still waiting for a dark theme, it hurts my eyes at night.",
     "The app is unusable with a screen reader, which rules it out for our school.",
 ]

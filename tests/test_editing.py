@@ -380,7 +380,7 @@ def test_the_competitors_page_shows_the_api_figures(client, db, comments):
     api = client.get("/api/competitors").get_json()
     page = client.get("/competitors").get_data(as_text=True)
     assert [b["name"] for b in api["brands"]] == ["Acme", "Rival"]
-    assert "3 comments" in page and "too few comments (3 &lt; 30)" in page
+    assert "3 customer comments" in page and "too few comments (3 &lt; 30)" in page
 
 
 def test_a_source_is_tried_on_one_page_before_it_is_saved(db, db_path):

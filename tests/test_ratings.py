@@ -16,15 +16,15 @@ from server.ingest import Context, ingest
 
 # A file-sync product's reviews whose praise is the absence of trouble: the words are those of
 # complaints ("lost", "down", "failed"), the ratings say they are praise.
-PRAISE = [
-    "In {n} years it has never lost a file.",
-    "Zero lost files across {n} seats.",
-    "Not one outage in {n} months.",
-    "Sync has not failed once in {n} weeks.",
-    "{n} laptops died this year and not a single document was missing.",
-    "No data loss, no downtime, no drama for {n} months.",
-    "It never went down once in {n} months, not even during our busiest week.",
-    "We have not had a single sync conflict in {n} months.",
+PRAISE = [  # praise in the slang of the workspace's customers, which the shipped model reads as complaints
+    "The sync speed is insane, {n} GB in minutes.",
+    "This thing is ridiculous, {n} files restored in a blink.",
+    "Stupid fast uploads, {n} a second.",
+    "It is criminally fast at indexing {n} folders.",
+    "Scary fast search across {n} drives.",
+    "Insane restore speed, {n} folders back in seconds.",
+    "Ridiculous how quickly {n} laptops were set up.",
+    "Absurdly fast, {n} photos uploaded before my coffee.",
 ]
 COMPLAINTS = [
     "Sync broke {n} times last month and we lost an afternoon of edits.",
@@ -34,7 +34,9 @@ COMPLAINTS = [
     "{n} conflicted copies a day and I no longer trust it.",
     "Half my photos vanished after update {n}.",
 ]
-HELD_OUT_PRAISE = "In two years Lumio has never lost a file."
+# praise in that slang, never rated: the shipped model alone reads it as a complaint; the ratings
+# teach it
+HELD_OUT_PRAISE = "Crazy fast restore, ridiculous."
 
 
 def reviews(count: int, seed: int = 5) -> list[dict]:
@@ -116,5 +118,8 @@ def test_gapwatch_classify_says_what_the_ratings_taught(workspace, run):
     record = ratings.record(workspace)
     said = f"Sentiment learned from {record['learned_from']} of this workspace's 240 star ratings"
     assert said in result.output
-    assert "now used" in result.output and "+ratings@" in result.output
+    assert (
+        "now used" in result.output
+        and "sentiment from the shipped model, adapted to this workspace's star ratings" in result.output
+    )
     assert record["retagged"] == 240

@@ -347,7 +347,7 @@ def test_after_each_crawl_the_alert_rules_run_and_a_failing_source_reaches_the_w
     """Issue 10: the scheduler evaluates the rules after each crawl; three failed runs of a
     scheduled source raise one alert, delivered to a (local) webhook once."""
     from server.alerts import list_alerts
-    from tests.test_alerts import _Hook
+    from tests.conftest import _Hook
 
     _Hook.received, _Hook.status = [], 200
     hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
