@@ -242,8 +242,8 @@ class Encoder:
     def embed_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = INFERENCE_BATCH
     ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Unit vectors for ``texts`` and for character spans of each (its clauses), from one
-        forward pass (see ``embed_both``)."""
+        """Unit vectors for ``texts`` and for character spans of each (its clauses), from the
+        published encoder (see ``embed_both``)."""
         vectors, parts, _s, _sp = self.embed_both(texts, spans, batch_size=batch_size)
         return vectors, parts
 

@@ -122,15 +122,20 @@ _RUN_COLUMNS = (
 # --- sources ----------------------------------------------------------------------------------
 
 
-def add_source(db: Database, data: Any, *, one_off: bool = False) -> dict:
-    """Check and store a source; answer it as ``get_source`` does."""
+def _checked(db: Database, data: Any) -> tuple[dict, str, str, dict]:
+    """A source as asked for, checked: (fields, address, kind, brand)."""
     item = check_object(data, SOURCE_FIELDS, what="a source")
     try:
         url = check_url(item["url"])
     except ValueError as exc:
         raise Invalid(str(exc)) from None
     kind = _check_kind(item["kind"], url)
-    brand = get_brand(db, item["brand"])
+    return item, url, kind, get_brand(db, item["brand"])
+
+
+def add_source(db: Database, data: Any, *, one_off: bool = False) -> dict:
+    """Check and store a source; answer it as ``get_source`` does."""
+    item, url, kind, brand = _checked(db, data)
     schedule = _check_schedule(item["schedule"])
     max_pages = _check_max_pages(item["max_pages"])
     with write_transaction(db):
@@ -414,13 +419,7 @@ def try_source(db: Database, data: Any, *, allow_private: bool = False) -> dict:
     """Crawl one page of a source that is not saved yet, storing nothing: answer what was found
     (``status``, ``found``, the first ``comments``, ``errors`` in words), so a person sees it
     before saving. The source is checked as ``add_source`` checks it."""
-    item = check_object(data, SOURCE_FIELDS, what="a source")
-    try:
-        url = check_url(item["url"])
-    except ValueError as exc:
-        raise Invalid(str(exc)) from None
-    kind = _check_kind(item["kind"], url)
-    brand = get_brand(db, item["brand"])
+    item, url, kind, brand = _checked(db, data)
     source = {"kind": kind, "url": url, "brand": brand["name"],
               "comment_kind": item["comment_kind"] or "customer", "params": item["params"] or {}}  # fmt: skip
     command = [sys.executable, "-m", "spiders.run", "--try", json.dumps(source)]

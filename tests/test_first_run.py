@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.fixture_site import Answer, Site
-from tests.test_serve_and_pages import ARTIFACTS, GAPWATCH, _browser, free_port
+from tests.test_serve_and_pages import ARTIFACTS, _browser, serve
 from tests.test_spiders import review_page
 
 ADMIN, SECRET = "maria", "a long first-run password"
@@ -43,20 +41,7 @@ def empty_server(tmp_path):
         "GAPWATCH_CLASSIFY_EVERY": "2",
         "GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS": "1",
     }
-    port = free_port()
-    proc = subprocess.Popen([GAPWATCH, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/health", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"gapwatch serve did not start: {proc.stdout.read()}")
-            time.sleep(0.2)
+    proc, base = serve(env)
     yield base
     proc.terminate()
     proc.wait(timeout=10)

@@ -57,6 +57,25 @@ def chromium_path() -> str:
     pytest.fail("no Chromium found: run `make test` (it installs one) or set GAPWATCH_CHROMIUM")
 
 
+def serve(env: dict) -> tuple[subprocess.Popen, str]:
+    """Start `gapwatch serve` on a free loopback port with ``env``; answer it and its address once
+    it answers /api/health (the caller terminates it)."""
+    port = free_port()
+    proc = subprocess.Popen([GAPWATCH, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/health", timeout=2)
+            return proc, base
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"gapwatch serve did not start: {proc.stdout.read()}")
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A demo workspace served by `gapwatch serve`, as `make run` does."""
@@ -75,25 +94,7 @@ def server(tmp_path_factory):
         [GAPWATCH, "tokens", "create", "--name", "pages", "--user", USER], env=env, check=True,
         capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
-    port = free_port()
-    proc = subprocess.Popen(
-        [GAPWATCH, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/health", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"gapwatch serve did not start: {proc.stdout.read()}")
-            time.sleep(0.2)
+    proc, base = serve(env)
     yield base, env
     proc.terminate()
     proc.wait(timeout=10)

@@ -20,7 +20,7 @@ from flask import (
 )  # fmt: skip
 
 from ..access import current
-from ..brands import list_brands
+from ..brands import list_brands, our_brand
 from ..comments import SORTS, CommentQuery, comment_counts, search_comments
 from ..corrections import SENTIMENTS, correct, remove_correction
 from ..db import get_db
@@ -106,8 +106,6 @@ def home():
 
 def _set_up_first(db) -> bool:
     """An empty workspace sends whoever may set it up to the setup."""
-    from ..brands import our_brand
-
     who = current()
     return our_brand(db) is None and who is not None and who.may("write")
 
