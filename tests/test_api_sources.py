@@ -55,12 +55,12 @@ def test_bad_requests_get_a_json_error_and_store_nothing(client, auth, db):
         (
             {**SOURCE, "url": "https://www.g2.com/products/acme/reviews"},
             400,
-            "www.g2.com addresses are read by the kind 'schemaorg' (Trustpilot, G2, Capterra or any page",
+            "www.g2.com addresses are read as 'g2' (G2 / Capterra reviews), not as 'reddit'",
         ),
         (
             {**SOURCE, "kind": "schemaorg"},
             400,
-            "not by 'schemaorg' (Trustpilot, G2, Capterra or any page with review markup): choose 'reddit'",
+            "not as 'schemaorg' (Any page with review markup): choose 'reddit'",
         ),
         ({**SOURCE, "kind": "auto", "url": "https://shop.example/lamp"}, 400, "cannot tell the kind"),
     ]
@@ -106,3 +106,26 @@ def test_a_sources_kind_is_recognised_from_its_address(client, auth):
     made = client.post("/api/sources", json={**SOURCE, "kind": "schemaorg", "url": "https://x.example/feed/"},
                        headers=auth)  # fmt: skip
     assert made.status_code == 201
+
+
+def test_site_choices_take_only_their_own_sites(client, auth):
+    """ "Trustpilot page" and "G2 / Capterra reviews" are read as pages with review markup, take
+    only their own sites' addresses, and a source made from one is called by its site."""
+    from server.crawls import recognise_choice
+
+    def add(kind: str, url: str, **more):
+        return client.post("/api/sources", json={**SOURCE, "kind": kind, "url": url, **more}, headers=auth)
+
+    assert recognise_choice("https://uk.trustpilot.com/review/acme.com") == "trustpilot"
+    assert recognise_choice("https://www.g2.com/products/acme/reviews") == "g2"
+    made = add("trustpilot", "https://www.trustpilot.com/review/acme.com")
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["kind"] == "schemaorg" and made.get_json()["kind_name"] == "Trustpilot page"
+    wrong_site = add("trustpilot", "https://www.g2.com/products/acme/reviews")
+    assert wrong_site.status_code == 400 and "choose 'g2'" in wrong_site.get_json()["error"]
+    elsewhere = add("g2", "https://shop.example.com/p/1")
+    assert elsewhere.status_code == 400 and "'schemaorg'" in elsewhere.get_json()["error"]
+    reddit = add("reddit", "https://www.capterra.com/p/1/Acme/reviews/")
+    assert reddit.status_code == 400 and "choose 'g2'" in reddit.get_json()["error"]
+    # a page kind may still read a known site's page with review markup
+    assert add("schemaorg", "https://www.trustpilot.com/review/other.com", name="plain").status_code == 201

@@ -509,7 +509,7 @@ def test_sources_page_adds_a_source_and_queues_a_run(server):
         page.get_by_label("Schedule").fill("daily")
         page.get_by_role("button", name="Add source").click()
         expect(page.get_by_role("alert")).to_contain_text(
-            "read by the kind 'schemaorg' (Trustpilot, G2, Capterra"
+            "read as 'g2' (G2 / Capterra reviews), not as 'reddit'"
         )
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "sources-mismatch.png"), full_page=True)

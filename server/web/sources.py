@@ -7,12 +7,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from ..brands import list_brands
 from ..crawls import (
-    KIND_NAMES,
+    CHOICE_NAMES,
     add_source,
     get_source,
     health,
     in_words,
+    kind_name,
     list_sources,
+    recognise_choice,
     request_run,
     try_source,
     update_source,
@@ -49,8 +51,9 @@ def _render(status: int = 200, form=None, error: str | None = None, trial: dict 
     db = get_db()
     sources = [{**s, "health": health(db, s)} for s in list_sources(db)]
     return render_template(
-        "sources.html", sources=sources, brands=list_brands(db, counts=False), kinds=KIND_NAMES,
-        form=form or {}, error=error, scheduler=state_here(current_app), heartbeat=heartbeat(db), trial=trial,
+        "sources.html", sources=sources, brands=list_brands(db, counts=False), kinds=CHOICE_NAMES,
+        kind_name=kind_name, form=form or {}, error=error, scheduler=state_here(current_app),
+        heartbeat=heartbeat(db), trial=trial,
     ), status  # fmt: skip
 
 
@@ -82,7 +85,10 @@ def _try():
         )
     except (Invalid, NotFound) as exc:
         return _render(400, request.form, f"Not tried: {exc}")
-    form = {**request.form.to_dict(), "kind": trial["kind"]}
+    chosen = request.form.get("kind", "").strip()
+    if chosen in ("", "auto"):  # keep the site's own choice ("Trustpilot page") when it has one
+        chosen = recognise_choice(data.get("url") or "") or trial["kind"]
+    form = {**request.form.to_dict(), "kind": chosen}
     return _render(200, form, None, trial=trial)
 
 
