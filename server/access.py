@@ -44,6 +44,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "web.notifications_test": ("admin",),
     "web.notifications_enabled": ("admin",),
     "web.notifications_delete": ("admin",),
+    "web.notifications_smtp": ("admin",),
+    "web.my_alerts_save": ("read",),  # everyone chooses what they get
 }
 WHAT = {"read": "read", "clip": "send clips", "write": "make changes", "admin": "manage users and tokens"}
 

@@ -629,6 +629,24 @@ def m0017_notify_channels(db: Database) -> None:
     )
 
 
+@migration
+def m0018_person_notify(db: Database) -> None:
+    """What each person chooses to get by email: alerts of which brands, and the weekly digest
+    (``server.channels``; sent through the SMTP server the admins set)."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE person_notify (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            email TEXT NOT NULL,
+            brands TEXT NOT NULL DEFAULT '[]',
+            digest INTEGER NOT NULL DEFAULT 0 CHECK (digest IN (0, 1)),
+            updated_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 def apply(db: Database, *, stop_before: str | None = None) -> None:
     MIGRATIONS.apply(db, stop_before=stop_before)
 

@@ -128,7 +128,8 @@ def send_on(channel: dict, config: dict, subject: str, text: str, extra: dict) -
     could not be delivered."""
     if channel["kind"] == "email":
         if not config.get("SMTP_HOST"):
-            raise OSError("no SMTP server is set (GAPWATCH_SMTP_HOST), so no email can be sent")
+            raise OSError("no email server is set (on the Notifications page, or GAPWATCH_SMTP_HOST), "
+                          "so no email can be sent")  # fmt: skip
         send_email({**config, "ALERT_EMAIL_TO": channel["target"]}, subject, text)
     else:
         payload = message_payload(channel["kind"], text, extra)
@@ -136,9 +137,10 @@ def send_on(channel: dict, config: dict, subject: str, text: str, extra: dict) -
 
 
 def all_channels(db: Database, config: dict) -> list[dict]:
-    """The channels of the settings (keys ``webhook``, ``email``) and those set in the browser
-    (keys ``channel:<id>``), each with its kind and full target."""
-    from .channels import enabled_channels
+    """The channels of the settings (keys ``webhook``, ``email``), those admins set in the
+    browser (keys ``channel:<id>``), and each person's own email choice (keys ``person:<user
+    id>``, with ``brands`` and ``digest``), each with its kind and full target."""
+    from .channels import enabled_channels, person_channels
 
     found = []
     if "webhook" in channels(config):
@@ -146,16 +148,22 @@ def all_channels(db: Database, config: dict) -> list[dict]:
     if "email" in channels(config):
         found.append({"key": "email", "kind": "email", "target": config["ALERT_EMAIL_TO"]})
     found += [{**c, "key": f"channel:{c['id']}"} for c in enabled_channels(db)]
-    return found
+    return found + person_channels(db)
 
 
 def deliver(db: Database, config: dict) -> dict[str, int]:
     """Send what is due on each channel; answer how many alerts each one delivered. Webhooks get
-    one message per alert; email one message per brand, so a burst does not become a flood."""
+    one message per alert; email one message per brand, so a burst does not become a flood. A
+    person gets only the alerts of the brands they chose."""
+    from .channels import mail_config
+
+    config = mail_config(db, config)
     sent = {}
     for channel in all_channels(db, config):
         key = channel["key"]
         due = _due(db, key)
+        if "brands" in channel:
+            due = [a for a in due if a["brand"] in channel["brands"]]
         sent[key] = 0
         if channel["kind"] != "email":
             for alert in due:
@@ -220,7 +228,11 @@ def digest(db: Database, config: dict, today: date | None = None) -> dict:
 
 
 def send_digest(db: Database, config: dict, *, today: date | None = None, force: bool = False) -> dict:
-    """Send the digest on every configured channel once per ISO week (``force``: again)."""
+    """Send the digest on every configured channel once per ISO week (``force``: again), and to
+    each person who chose it."""
+    from .channels import mail_config
+
+    config = mail_config(db, config)
     today = today or datetime.now(UTC).date()
     year, number, _day = today.isocalendar()
     week = f"{year}-W{number:02d}"
@@ -230,6 +242,8 @@ def send_digest(db: Database, config: dict, *, today: date | None = None, force:
     made = digest(db, config, today)
     sent, errors = [], {}
     for channel in all_channels(db, config):
+        if channel.get("digest") is False:
+            continue
         try:
             send_on(channel, config, made["subject"], made["text"], {"digest": made})
             sent.append(channel["key"])

@@ -84,7 +84,7 @@ def test_a_channel_that_fails_says_why_and_email_needs_smtp(admin, db, webhook, 
         in failed
     )
     _add(admin, "email", "maria@example.com, tom@example.com", "CMO")
-    assert "failed: no SMTP server is set" in _test(admin, 2).get_data(as_text=True)
+    assert "failed: no email server is set" in _test(admin, 2).get_data(as_text=True)
     port, inbox = smtp
     config = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_STARTTLS": 0}
     _raise_one(db)
@@ -105,3 +105,72 @@ def test_bad_channels_are_refused_and_only_admins_reach_the_page(admin, db, app)
     assert editor.get("/notifications").status_code == 403
     page = admin.get("/notifications").get_data(as_text=True)
     assert admin.post("/notifications/99/test", data={"csrf_token": _csrf(page)}).status_code == 404
+
+
+def test_the_email_server_is_set_in_the_browser_and_its_password_never_shown(admin, db, smtp):
+    port, inbox = smtp
+    page = admin.get("/notifications").get_data(as_text=True)
+    bad = admin.post("/notifications/email-server", data={"csrf_token": _csrf(page), "host": "smtp example",
+                                                          "port": "25"}, follow_redirects=True)  # fmt: skip
+    assert "Email server not saved: not a host name" in bad.get_data(as_text=True)
+    assert db.execute("SELECT count(*) FROM meta WHERE key = 'smtp_settings'").fetchone()[0] == 0
+    form = {"csrf_token": _csrf(page), "host": "127.0.0.1", "port": str(port), "user": "", "password": "",
+            "from": "alerts@gapwatch.example"}  # fmt: skip
+    saved = admin.post("/notifications/email-server", data=form, follow_redirects=True).get_data(as_text=True)
+    assert f"Email server 127.0.0.1:{port} saved" in saved
+    _add(admin, "email", "cmo@example.com", "CMO")
+    assert "Test message to &#39;CMO&#39;: sent." in _test(admin, 1).get_data(as_text=True)
+    (message,) = inbox.messages
+    assert message["To"] == "cmo@example.com" and message["From"] == "alerts@gapwatch.example"
+    # a password is kept when the form leaves it empty, and never shown
+    from server.channels import mail_config, set_smtp
+
+    set_smtp(
+        db, {"host": "127.0.0.1", "port": str(port), "user": "mailer", "password": "s3cret-pass"}, "admin"
+    )
+    set_smtp(db, {"host": "127.0.0.1", "port": str(port), "user": "mailer", "password": ""}, "admin")
+    assert mail_config(db, {})["SMTP_PASSWORD"] == "s3cret-pass"
+    shown = admin.get("/notifications").get_data(as_text=True)
+    assert "s3cret-pass" not in shown and "set: leave empty to keep it" in shown
+
+
+def test_each_person_chooses_the_alerts_and_digest_they_get(admin, db, app, smtp):
+    from server.brands import add_brand
+    from server.channels import set_smtp
+    from server.notify import send_digest
+    from tests.test_alerts import _raise_one
+
+    port, inbox = smtp
+    set_smtp(db, {"host": "127.0.0.1", "port": str(port)}, "admin")
+    viewer = app.test_client()
+    log_in(viewer, "vi")
+    alert = _raise_one(db)
+    other = "Rival Co"
+    add_brand(db, other, competitor=True)
+    page = viewer.get("/my-alerts").get_data(as_text=True)
+    refused = viewer.post("/my-alerts", data={"csrf_token": _csrf(page), "email": "", "brand": other},
+                          follow_redirects=True)  # fmt: skip
+    assert "Not saved: give the email address" in refused.get_data(as_text=True)
+    form = {"csrf_token": _csrf(page), "email": "viewer@example.com", "brand": other, "digest": "1"}
+    saved = viewer.post("/my-alerts", data=form, follow_redirects=True)
+    assert f"Saved: alerts of {other} and the weekly digest to viewer@example.com." in saved.get_data(
+        as_text=True
+    )
+    page = admin.get("/notifications").get_data(as_text=True)
+    assert "vi: viewer@example.com" in page
+    config = {"PUBLIC_URL": "https://gapwatch.example.com"}
+    person = db.execute("SELECT id FROM users WHERE username = 'vi'").fetchone()[0]
+    assert deliver(db, config) == {f"person:{person}": 0}  # the alert is of a brand not chosen
+    # the admin chooses the alert's brand and no digest
+    page = admin.get("/my-alerts").get_data(as_text=True)
+    admin.post("/my-alerts", data={"csrf_token": _csrf(page), "email": "admin@example.com",
+                                   "brand": alert["brand"]})  # fmt: skip
+    sent = deliver(db, config)
+    assert sent[f"person:{person}"] == 0 and sum(sent.values()) == 1
+    (message,) = inbox.messages
+    assert message["To"] == "admin@example.com" and alert["brand"] in message["Subject"]
+    digest = send_digest(db, config, force=True)
+    assert digest["sent"] == [f"person:{person}"]
+    assert (
+        inbox.messages[-1]["To"] == "viewer@example.com" and "weekly digest" in inbox.messages[-1]["Subject"]
+    )

@@ -1,11 +1,27 @@
 """The admin's Notifications page (``/notifications``): where alerts and the weekly digest go
-(Slack, Microsoft Teams, a webhook, email), each with "Send a test" (see ``server.channels``)."""
+(Slack, Microsoft Teams, a webhook, email), each with "Send a test", and the email server (see
+``server.channels``); and everyone's own "My alerts" page (``/my-alerts``): which brands' alerts
+and whether the weekly digest come to their email."""
 
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from ..channels import KINDS, add_channel, list_channels, remove_channel, send_test, set_enabled
+from ..access import current
+from ..brands import list_brands
+from ..channels import (
+    KINDS,
+    add_channel,
+    list_channels,
+    person_channels,
+    person_choice,
+    remove_channel,
+    send_test,
+    set_enabled,
+    set_person_choice,
+    set_smtp,
+    smtp_settings,
+)
 from ..db import get_db
 from ..errors import GapwatchError
 from ..notify import channels as configured
@@ -20,8 +36,52 @@ def _done(message: str, category: str = "ok"):
 @bp.get("/notifications")
 def notifications():
     config = current_app.config
-    return render_template("notifications.html", channels=list_channels(get_db()), kinds=KINDS,
-                           from_settings=configured(config), smtp=bool(config.get("SMTP_HOST")))  # fmt: skip
+    db = get_db()
+    return render_template("notifications.html", channels=list_channels(db), kinds=KINDS,
+                           from_settings=configured(config), smtp=smtp_settings(db, config),
+                           people=person_channels(db))  # fmt: skip
+
+
+@bp.post("/notifications/email-server")
+def notifications_smtp():
+    """The email server: checked whole, stored, its password never shown again."""
+    try:
+        stored = set_smtp(get_db(), request.form.to_dict(), _who())
+    except GapwatchError as exc:
+        return _done(f"Email server not saved: {exc}", "error")
+    if not stored:
+        return _done("Email server removed: email goes through the server's settings, if they name one.")
+    return _done(
+        f"Email server {stored['host']}:{stored['port']} saved: send a test to an email channel to check it."
+    )
+
+
+@bp.get("/my-alerts")
+def my_alerts():
+    db = get_db()
+    who = current()
+    return render_template("my_alerts.html", choice=person_choice(db, who.user_id),
+                           brands=list_brands(db, counts=False),
+                           smtp=smtp_settings(db, current_app.config))  # fmt: skip
+
+
+@bp.post("/my-alerts")
+def my_alerts_save():
+    form = request.form
+    who = current()
+    try:
+        choice = set_person_choice(get_db(), who.user_id, form.get("email", ""), form.getlist("brand"),
+                                   form.get("digest") == "1")  # fmt: skip
+    except GapwatchError as exc:
+        flash(f"Not saved: {exc}", "error")
+        return redirect(url_for("web.my_alerts"), code=303)
+    if not choice["email"]:
+        flash("Saved: no email from Gapwatch; alerts stay in the app.", "ok")
+    else:
+        what = [f"alerts of {', '.join(choice['brands'])}"] if choice["brands"] else []
+        what += ["the weekly digest"] if choice["digest"] else []
+        flash(f"Saved: {' and '.join(what) or 'nothing'} to {choice['email']}.", "ok")
+    return redirect(url_for("web.my_alerts"), code=303)
 
 
 @bp.post("/notifications")
