@@ -42,13 +42,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 run: $(VENV)/.installed
-	@echo "==> 1/4 Loading the demo workspace"
+	@echo "==> 1/5 Loading the demo workspace"
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch demo
-	@echo "==> 2/4 Tagging the comments (attributes and sentiment)"
+	@echo "==> 2/5 Tagging the comments (attributes and sentiment)"
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch classify
-	@echo "==> 3/4 Finding the themes customers raise"
+	@echo "==> 3/5 Finding the themes customers raise"
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch themes --if-changed > /dev/null
-	@echo "==> 4/4 Starting the server"
+	@echo "==> 4/5 Checking the alert rules"
+	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch alerts check | tail -n 1
+	@echo "==> 5/5 Starting the server"
 	GAPWATCH_DB=$${GAPWATCH_DB:-$(DEMO_DB)} $(BIN)/gapwatch serve --host $(HOST) --port $(PORT)
 
 serve: $(VENV)/.installed

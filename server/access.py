@@ -19,7 +19,9 @@ from .db import get_db
 from .errors import Forbidden, Unauthorized
 from .tokens import verify_token
 
-PUBLIC = frozenset({"api.health", "web.login", "web.static", "web.plotly_js", "web.plotly_css"})
+PUBLIC = frozenset(
+    {"api.health", "web.login", "web.demo_site", "web.static", "web.plotly_js", "web.plotly_css"}
+)
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 # endpoints whose right is not the default (read for safe methods, write for the others)
 NEEDS: dict[str, tuple[str, ...]] = {

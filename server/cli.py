@@ -185,6 +185,7 @@ def serve(host: str, port: int) -> None:
             "runs the schedules" if scheduler.start() else "stands by (another process runs the schedules)"
         )
         click.echo(f"Scheduler: this process {state}.")
+    _open_demo_site(host, port)
     click.echo(f"Gapwatch is serving {values['DB']} on http://{shown}:{port}/  (Ctrl+C to stop)")
     _where_to_go(f"http://{shown}:{port}/")
     try:
@@ -192,6 +193,18 @@ def serve(host: str, port: int) -> None:
     finally:
         if scheduler is not None:
             scheduler.stop()
+
+
+def _open_demo_site(host: str, port: int) -> None:
+    """In the demo workspace, point its sources at the demo's pages this server serves."""
+    from .demo import open_demo_site
+
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    with workspace() as db:
+        if open_demo_site(db, f"http://{shown}:{port}"):
+            click.echo(f"Demo sources read the demo's own pages at http://{shown}:{port}/demo-site/.")
 
 
 def _where_to_go(address: str) -> None:

@@ -456,6 +456,15 @@ def _alive(pid: int) -> bool:
 TRIAL_SECONDS = 60  # a trial crawl of one page is stopped after this long
 
 
+def demo_site_prefix(db: Database, url: str) -> list[str]:
+    """The crawler's arguments that let a source of the demo workspace reach the demo's own
+    pages on this server (``/demo-site/`` only; see ``demo.open_demo_site``), else none."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'demo_site_url'").fetchone()
+    if row and row[0] and url.startswith(row[0]) and ".." not in url[len(row[0]) :]:
+        return ["--allow-prefix", row[0]]
+    return []
+
+
 def try_source(db: Database, data: Any, *, allow_private: bool = False) -> dict:
     """Crawl one page of a source that is not saved yet, storing nothing: answer what was found
     (``status``, ``found``, the first ``comments``, ``errors`` in words), so a person sees it
@@ -463,7 +472,7 @@ def try_source(db: Database, data: Any, *, allow_private: bool = False) -> dict:
     item, url, kind, brand = _checked(db, data)
     source = {"kind": kind, "url": url, "brand": brand["name"],
               "comment_kind": item["comment_kind"] or "customer", "params": item["params"] or {}}  # fmt: skip
-    command = [sys.executable, "-m", "spiders.run", "--try", json.dumps(source)]
+    command = [sys.executable, "-m", "spiders.run", "--try", json.dumps(source), *demo_site_prefix(db, url)]
     if allow_private:
         command.append("--allow-private-networks")
     try:
@@ -500,7 +509,8 @@ def run_source(
     ``stderr=None`` lets the child's warnings (and, with ``progress``, a status line) through.
     """
     run_id = start_run(db, source_id, trigger)
-    command = [sys.executable, "-m", "spiders.run", "--db", _db_path(db), "--run-id", str(run_id)]
+    command = [sys.executable, "-m", "spiders.run", "--db", _db_path(db), "--run-id", str(run_id),
+               *demo_site_prefix(db, get_source(db, source_id)["url"])]  # fmt: skip
     if allow_private:
         command.append("--allow-private-networks")
     if progress:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -99,11 +100,39 @@ def _comment(rng: random.Random, brand: str, seen: set[str]) -> tuple[dict, dict
     return item, truth
 
 
+def _planted(rng: random.Random, seen: set[str]) -> list[tuple[dict, dict]]:
+    """The planted change (``data.PLANTED``): the demo's last days of complaints about one
+    attribute, which the alert rules raise."""
+    plant = data.PLANTED
+    brand, attribute = plant["brand"], plant["attribute"]
+    start = datetime.fromisoformat(plant["from"]).replace(tzinfo=UTC)
+    slug = brand.lower().replace(" ", "-")
+    out = []
+    while len(out) < plant["count"]:
+        text = f"{rng.choice(plant['when'])}, {rng.choice(plant['what'])}.{rng.choice(plant['after'])}"
+        if text in seen:
+            continue
+        seen.add(text)
+        channel, _weight, pattern = rng.choices(data.CHANNELS, weights=[c[1] for c in data.CHANNELS])[0]
+        published = start + (END - start) * rng.random()
+        item = {"text": text, "brand": brand, "channel": channel,
+                "url": pattern.format(slug=slug, n=rng.randrange(100_000, 1_000_000)),
+                "author": f"{rng.choice(data.FIRST_NAMES)} {chr(65 + rng.randrange(26))}.",
+                "published_at": published.strftime("%Y-%m-%dT%H:%M:%SZ"), "language": "en"}  # fmt: skip
+        if channel in RATED_CHANNELS:
+            item["rating"] = _rating(rng, False, False)
+        truth = {"attributes": [attribute], "positive": False, "attribute_sentiment": {attribute: "negative"}}
+        out.append((item, truth))
+    return out
+
+
 def labelled_customer_comments(seed: int = 2026) -> list[tuple[dict, dict]]:
-    """Every demo customer comment with what it was written to say (attributes, sentiment)."""
+    """Every demo customer comment with what it was written to say (attributes, sentiment),
+    the planted change last."""
     rng = random.Random(seed)
     seen: set[str] = set()
-    return [_comment(rng, brand, seen) for brand, count in data.COUNTS.items() for _ in range(count)]
+    made = [_comment(rng, brand, seen) for brand, count in data.COUNTS.items() for _ in range(count)]
+    return made + _planted(random.Random(seed + 1), seen)
 
 
 def customer_comments(seed: int = 2026) -> list[dict]:
@@ -172,6 +201,50 @@ def load_demo(db: Database, *, progress: Callable[[int], None] | None = None) ->
     with db.atomic():
         db["meta"].upsert({"key": "demo", "value": "loaded"}, pk="key")
     return summarise(outcomes)
+
+
+# --- the demo's own sites -------------------------------------------------------------------------
+# Fictional pages shipped in ``server/demo_site`` and served by the demo workspace itself at
+# /demo-site/ (``web.demo_site``), so its sources really crawl without the internet: a review
+# page in two pages, a forum feed, and a forum that has moved away (a source that fails, as real
+# ones do). Only these addresses of the server itself may be crawled without the setting that
+# opens private networks (``crawls.demo_site_prefix``).
+DEMO_SITE = Path(__file__).parent / "demo_site"
+DEMO_SITE_KEY = "demo_site_url"
+DEMO_SOURCES = [  # (file under /demo-site/, kind, brand, name, schedule)
+    ("lumio-reviews.html", "schemaorg", "Lumio", "Lumio on ReviewNest (demo site)", "daily at 07:00"),
+    ("driftbox-community.xml", "feed", "Driftbox", "Driftbox community feed (demo site)", "every 6 hours"),
+    ("nimbus-forum/latest.html", "schemaorg", "Nimbus Vault", "Old Nimbus Vault forum (moved away)",
+     "weekly on Monday"),
+]  # fmt: skip
+
+
+def open_demo_site(db: Database, base: str) -> list[int]:
+    """Point the demo's sources at this server (``base``, e.g. ``http://127.0.0.1:5099``),
+    making them the first time, and ask for a first crawl of those never run; answer their ids.
+    A workspace that is not the demo is left alone (answer ``[]``)."""
+    from .crawls import add_source, request_run
+
+    if not is_loaded(db):
+        return []
+    prefix = base.rstrip("/") + "/demo-site/"
+    with write_transaction(db):
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [DEMO_SITE_KEY, prefix])
+    ids = []
+    for file, kind, brand, name, schedule in DEMO_SOURCES:
+        row = db.execute("SELECT id FROM sources WHERE name = ? AND one_off = 0", [name]).fetchone()
+        if row is None:
+            source = add_source(db, {"kind": kind, "url": prefix + file, "brand": brand, "name": name,
+                                     "schedule": schedule})  # fmt: skip
+            ids.append(source["id"])
+        else:
+            with write_transaction(db):
+                db.execute("UPDATE sources SET url = ? WHERE id = ?", [prefix + file, row[0]])
+            ids.append(row[0])
+    for source_id in ids:
+        if db.execute("SELECT count(*) FROM crawl_runs WHERE source_id = ?", [source_id]).fetchone()[0] == 0:
+            request_run(db, source_id)
+    return ids
 
 
 DEMO_ADMIN = "demo"

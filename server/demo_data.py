@@ -57,6 +57,24 @@ POSITIVE = {
 
 COUNTS = {"Lumio": 1000, "Driftbox": 300, "Nimbus Vault": 300}
 
+# The planted change: in the demo's last ten days Lumio's release 6.0 slows the app down, and
+# customers say so; the alert rules raise it (a spike of performance comments, their share and
+# feeling moving) on the first check. Built from parts, so no sentence repeats.
+PLANTED = {
+    "brand": "Lumio",
+    "count": 32,
+    "from": "2026-10-22",
+    "attribute": "performance",
+    "when": ["Since the 6.0 update", "After this month's update", "Ever since version 6.0 arrived",
+             "Since we updated last week", "After the October release", "With the new 6.0 client"],
+    "what": ["the desktop app takes over a minute to start", "syncing a single folder crawls along",
+             "search has become painfully slow", "previews take forever to load",
+             "the app keeps one CPU core busy all day", "opening a shared folder freezes the window for seconds",
+             "our laptops' fans spin up whenever it syncs", "scrolling through a big folder stutters"],
+    "after": ["", " Please make it quick again.", " It was snappy before this release.",
+              " We lose real time to it every day.", " Rolling back is not an option for us."],
+}  # fmt: skip
+
 CHANNELS = (
     # (channel, weight, URL pattern; {slug} is the brand, {n} a number)
     ("G2", 0.25, "https://g2.example.com/products/{slug}/reviews/{slug}-review-{n}"),

@@ -22,6 +22,8 @@ class NetworkGuard:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.allow_private = crawler.settings.getbool("GAPWATCH_ALLOW_PRIVATE_NETWORKS")
+        # the demo workspace's own pages on its own server, and nothing else there
+        self.allow_prefix = crawler.settings.get("GAPWATCH_ALLOW_URL_PREFIX") or ""
         self._checked: dict[str, str | None] = {}
 
     @classmethod
@@ -35,7 +37,8 @@ class NetworkGuard:
             if sites and not any(host == s or host.endswith("." + s) for s in sites):
                 first = request.meta["redirect_urls"][0]
                 raise IgnoreRequest(f"{first} redirected to another site ({host}); not followed")
-        if not self.allow_private:
+        allowed = self.allow_prefix and request.url.startswith(self.allow_prefix) and ".." not in request.url
+        if not self.allow_private and not allowed:
             problem = self._checked.get(host) if host in self._checked else self._check(host)
             self._checked[host] = problem
             if problem:

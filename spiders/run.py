@@ -40,7 +40,7 @@ SPIDERS = {
 }  # fmt: skip
 
 
-def scrapy_settings(config: dict[str, Any], allow_private: bool) -> Settings:
+def scrapy_settings(config: dict[str, Any], allow_private: bool, allow_prefix: str = "") -> Settings:
     settings = Settings()
     settings.setmodule("spiders.settings", priority="project")
     settings.setdict(
@@ -52,6 +52,7 @@ def scrapy_settings(config: dict[str, Any], allow_private: bool) -> Settings:
             "AUTOTHROTTLE_START_DELAY": config["CRAWL_DELAY"],
             "DOWNLOAD_MAXSIZE": config["CRAWL_MAX_BYTES"],
             "GAPWATCH_ALLOW_PRIVATE_NETWORKS": allow_private or bool(config["CRAWL_ALLOW_PRIVATE_NETWORKS"]),
+            "GAPWATCH_ALLOW_URL_PREFIX": allow_prefix,
         },
         priority="cmdline",
     )
@@ -66,13 +67,14 @@ def crawl(
     allow_private: bool,
     progress: bool = False,
     trial: bool = False,
+    allow_prefix: str = "",
 ) -> dict:
     """Crawl ``source`` (a ``sources`` row as a dict) in this process; answer the run summary.
     ``trial``: one page, nothing stored; the summary carries what was found (``found``)."""
     spider_cls = SPIDERS.get(source["kind"])
     if spider_cls is None:
         raise ValueError(f"unknown source kind {source['kind']!r}; known: {', '.join(sorted(SPIDERS))}")
-    settings = scrapy_settings(config, allow_private)
+    settings = scrapy_settings(config, allow_private, allow_prefix)
     if trial:
         settings.set("ITEM_PIPELINES", {"spiders.pipelines.preview.PreviewPipeline": 300}, priority="cmdline")
     process = CrawlerProcess(settings)
@@ -148,13 +150,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="Crawl one page of this source (JSON: kind, url, brand, ...), store nothing, "
                         "print what was found.")  # fmt: skip
     parser.add_argument("--allow-private-networks", action="store_true")
+    parser.add_argument("--allow-prefix", default="", metavar="URL",
+                        help="Addresses under this prefix may be on a private network "
+                        "(the demo's own pages).")  # fmt: skip
     parser.add_argument("--progress", action="store_true", help="Show a progress line on stderr.")
     args = parser.parse_args(argv)
     config = gapwatch_settings.load()
     if args.trial:
         source = {"id": None, "comment_kind": "customer", "params": {}, **json.loads(args.trial)}
         try:
-            result = crawl(source, None, "", config, args.allow_private_networks, trial=True)
+            result = crawl(source, None, "", config, args.allow_private_networks, trial=True,
+                           allow_prefix=args.allow_prefix)  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - the page that asked shows the reason
             result = {"status": "failed", "pages": 0, "found": 0, "comments": [],
                       "errors": [f"{type(exc).__name__}: {exc}"]}  # fmt: skip
@@ -166,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     db = open_db(args.db)
     source = crawls.source_of_run(db, args.run_id)
     try:
-        result = crawl(source, args.run_id, args.db, config, args.allow_private_networks, args.progress)
+        result = crawl(source, args.run_id, args.db, config, args.allow_private_networks, args.progress,
+                       allow_prefix=args.allow_prefix)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - every failure ends in the run record
         result = {"status": "failed", "pages": 0, "errors": [f"{type(exc).__name__}: {exc}"]}
     crawls.finish_run(db, args.run_id, result)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from server.demo_data import COUNTS
+from server.demo_data import COUNTS, PLANTED
 
 GAPWATCH = Path(sys.executable).with_name("gapwatch")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "pages"
@@ -226,7 +226,9 @@ def test_trends_draw_the_api_figures_and_a_point_leads_to_its_quotes(server):
         )
         assert declared == [0.45, 0.45]
         status = page.get_by_test_id("chart-status").inner_text()
-        assert status.startswith(f"{len(api['periods'])} periods, {COUNTS['Lumio']} comments.")
+        assert status.startswith(
+            f"{len(api['periods'])} periods, {COUNTS['Lumio'] + PLANTED['count']} comments."
+        )
         band = page.evaluate(
             "() => ['high', 'low'].map(edge => document.getElementById('shares').data"
             ".find(t => t.name === 'reliability 95 % ' + edge).y)"
@@ -923,3 +925,44 @@ def test_the_demos_evidence_pack_from_the_overview_and_the_cli(server, tmp_path)
         assert download.value.suggested_filename == pdf_file.name
         assert saved.read_bytes().startswith(b"%PDF")
         browser.close()
+
+
+def test_the_demo_crawls_its_own_sites_and_raises_its_planted_alert(server):
+    """The demo's sources read the fictional pages the demo server serves (offline, and only
+    those addresses of the server), one of them fails as a moved forum does, and the first
+    alert check raises the planted change."""
+    from server.crawls import list_sources, try_source
+    from server.db import open_db
+
+    base, env = server
+    db = open_db(env["GAPWATCH_DB"])
+    demo_sources = {s["name"]: s for s in list_sources(db) if "/demo-site/" in s["url"]}
+    reviews, forum = "Lumio on ReviewNest (demo site)", "Old Nimbus Vault forum (moved away)"
+    assert set(demo_sources) == {reviews, forum, "Driftbox community feed (demo site)"}
+    for source in demo_sources.values():
+        assert source["url"].startswith(base + "/demo-site/") and source["run_requested_at"]
+
+    def run(name: str) -> subprocess.CompletedProcess:
+        command = [GAPWATCH, "sources", "run", str(demo_sources[name]["id"])]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    ran = run(reviews)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    stored = "SELECT count(*) FROM comments WHERE external_id LIKE 'https://reviewnest.example/%'"
+    assert db.execute(stored).fetchone()[0] == 8  # both pages of the review site
+    moved = run(forum)
+    assert "404" in moved.stdout + moved.stderr
+    # the server's other addresses stay out of reach of a crawl
+    tried = try_source(db, {"kind": "schemaorg", "url": base + "/login", "brand": "Lumio"})
+    assert tried["status"] == "failed" and "private" in " ".join(tried["errors"])
+    with urllib.request.urlopen(base + "/demo-site/driftbox-community.xml") as answer:  # public, as crawled
+        assert b"Driftbox community (demo)" in answer.read()
+    checked = subprocess.run(
+        [GAPWATCH, "alerts", "check"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert "Lumio: A spike in comments on performance" in checked.stdout, checked.stdout
+    db.close()
+
+
+def test_only_the_demo_workspace_serves_the_demo_site(client):
+    assert client.get("/demo-site/lumio-reviews.html").status_code == 404

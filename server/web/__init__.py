@@ -324,6 +324,7 @@ from . import (  # noqa: E402,F401
     account,
     admin,
     alerts,
+    demo_site,
     imports,
     notifications,
     report,

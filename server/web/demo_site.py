@@ -1,0 +1,18 @@
+"""The demo's own fictional sites (``/demo-site/…``), served by the demo workspace so its sources
+crawl without the internet (see ``server.demo.open_demo_site``). Public, as the pages a crawler
+reads are; any other workspace answers 404."""
+
+from __future__ import annotations
+
+from flask import abort, send_from_directory
+
+from ..db import get_db
+from ..demo import DEMO_SITE, is_loaded
+from . import bp
+
+
+@bp.get("/demo-site/<path:name>")
+def demo_site(name: str):
+    if not is_loaded(get_db()):
+        abort(404)
+    return send_from_directory(DEMO_SITE, name, max_age=0)
