@@ -11,7 +11,14 @@ from server.accounts import MAX_FAILURES, set_disabled
 from server.tokens import create_token
 from tests.conftest import PASSWORD, log_in
 
-OPEN = {"/api/health", "/login", "/static/<path:filename>", "/vendor/plotly.min.js", "/vendor/plotly.css"}
+OPEN = {
+    "/api/health",
+    "/login",
+    "/static/<path:filename>",
+    "/vendor/plotly.min.js",
+    "/vendor/plotly.css",
+    "/demo-site/<path:name>",
+}  # the demo's fictional pages, crawled without a login: 404 here
 
 
 def _routes(app):
@@ -41,6 +48,7 @@ def test_nothing_is_reachable_without_login_or_token_but_health(tmp_path, db, db
         checked += 1
     assert checked > 30
     assert anon.get("/api/health").status_code == 200
+    assert anon.get("/demo-site/lumio-reviews.html").status_code == 404  # not the demo workspace
 
 
 def test_a_viewer_reads_but_cannot_change_anything(db, app, token):

@@ -186,8 +186,11 @@ def test_cr_lf_in_next_after_a_good_login_goes_to_the_overview(anon):
 # --- 6. page errors are logged with a request id -----------------------------------------------------
 
 
-def test_a_page_500_is_logged_with_its_traceback_and_shows_a_request_id(client, monkeypatch, caplog):
+def test_a_page_500_is_logged_with_its_traceback_and_shows_a_request_id(client, db, monkeypatch, caplog):
     import server.web as web
+    from server.ingest import Context, ingest
+
+    ingest(db, [{"text": "Sync never fails.", "brand": "Acme"}], Context(origin="import"))  # a page to draw
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("page internals")

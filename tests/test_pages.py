@@ -65,7 +65,10 @@ def test_comment_text_is_escaped(client, auth):
     assert "<blockquote>&lt;b&gt;</blockquote>" in page  # …and the page escapes what remains
 
 
-def test_plotly_style_rules_are_served_as_a_stylesheet(client):
+def test_plotly_style_rules_are_served_as_a_stylesheet(client, db):
+    from server.ingest import Context, ingest
+
+    ingest(db, [{"text": "Sync never fails.", "brand": "Acme"}], Context(origin="import"))  # a chart to draw
     response = client.get("/vendor/plotly.css")
     assert response.status_code == 200 and response.mimetype == "text/css"
     css = response.get_data(as_text=True)
@@ -93,7 +96,7 @@ def test_the_menu_is_grouped_by_task_and_reaches_review_and_the_evidence_pack(ap
     assert {"Review", "Evidence pack", "Overview", "Sources", "Users"} <= set(links)
     for name in ("Review", "Evidence", "How sure?", "Sources"):
         assert admin.get(links[name]).status_code == 200, name
-    pack = admin.get(links["Evidence pack"])  # nothing is tagged in this workspace yet: it says so
-    assert pack.status_code == 400 and "no classified customer comments yet" in pack.get_data(as_text=True)
+    pack = admin.get(links["Evidence pack"])  # no comment in this workspace yet: it says what to do
+    assert pack.status_code == 200 and "No customer comments yet" in pack.get_data(as_text=True)
     viewer_nav = viewer.get("/overview").get_data(as_text=True).split("</nav>")[0]
     assert 'aria-label="Admin"' not in viewer_nav and "Users" not in viewer_nav

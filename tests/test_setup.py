@@ -71,3 +71,51 @@ def test_setup_refuses_bad_brands_whole_and_the_first_admin_only_locally(tmp_pat
         )
         assert said in html.unescape(answer.get_data(as_text=True)), form
     assert list_brands(open_db(path), counts=False) == []  # all or nothing
+
+
+PAGES = ("/overview", "/trends", "/competitors", "/language", "/themes", "/comments", "/report", "/review",
+         "/audit", "/taxonomy", "/positioning")  # fmt: skip
+
+
+def test_every_empty_page_says_what_to_do_next(tmp_path):
+    """Before the brand: set it up (editors get the link, viewers who to ask); before the first
+    customer comment: add a source or import a file. Never an error, never a command line."""
+    from server.brands import add_brand
+    from server.ingest import Context, ingest
+    from server.taxonomy import ensure_taxonomy
+    from tests.conftest import add_test_users, log_in
+
+    db = open_db(tmp_path / "empty.db")
+    add_test_users(db)
+    app = create_app({"DB": str(tmp_path / "empty.db"), "TESTING": True})
+
+    viewer, editor = app.test_client(), app.test_client()
+    log_in(viewer, "vi"), log_in(editor, "ed")
+
+    def next_step(client, path: str) -> str:
+        answer = client.get(path)
+        assert answer.status_code == 200, (path, answer.status_code)
+        page = answer.get_data(as_text=True)
+        found = re.search(r'data-testid="next-step"[^>]*>(.*?)</(section|li)>', page, re.S)
+        assert found, path
+        assert "gapwatch " not in found.group(1), path  # no command line
+        return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))))
+
+    for path in PAGES:
+        assert "an editor sets it up on the Set up page" in next_step(viewer, path)
+        if path != "/overview":  # the overview takes an editor to the setup
+            assert "Set up the workspace" in next_step(editor, path), path
+    assert editor.get("/overview").headers["Location"] == "/setup"
+    add_brand(db, "Acme")
+    ensure_taxonomy(db)
+    for path in PAGES:
+        if path in ("/taxonomy", "/positioning"):
+            assert (
+                viewer.get(path).status_code == 200 and 'data-testid="next-step"' not in viewer.get(path).text
+            )
+            continue
+        said = next_step(editor, path).lower()
+        assert "add a source" in said and "import a file" in said, path
+        assert "an editor adds sources or imports a file" in next_step(viewer, path), path
+    (comment,) = ingest(db, [{"text": "Sync never fails.", "brand": "Acme"}], Context(origin="import"))
+    assert "clear them" in next_step(viewer, "/comments?q=nothing-matches-this")

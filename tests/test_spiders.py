@@ -378,7 +378,8 @@ def test_a_public_name_is_judged_by_the_address_it_resolves_to(monkeypatch, addr
 
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: [(family, 1, 6, "", (address, 0))])
-    crawler = SimpleNamespace(settings=SimpleNamespace(getbool=lambda name: False), spider=None)
+    settings = SimpleNamespace(getbool=lambda name: False, get=lambda name, default=None: default)
+    crawler = SimpleNamespace(settings=settings, spider=None)
     guard = NetworkGuard(crawler)
     request = Request("https://reviews.public-looking.example/product/1")
     if refused:

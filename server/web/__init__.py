@@ -104,6 +104,37 @@ def home():
     )
 
 
+def empty_state(title: str, *, comments: bool = True, to_setup: bool = False):
+    """A page that has nothing to show in an empty workspace says what to do next instead: with
+    no brand of our own, set the workspace up; with ``comments`` and no customer comment yet,
+    add a source or import a file (editors get the links, others who to ask). ``to_setup``: an
+    editor who opens this page of a workspace with no brand is taken to the setup."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            db = get_db()
+            if our_brand(db) is None:
+                state = "brand"
+            elif (
+                comments
+                and db.execute("SELECT 1 FROM comments WHERE kind = 'customer' LIMIT 1").fetchone() is None
+            ):
+                state = "comments"
+            else:
+                return view(*args, **kwargs)
+            who = current()
+            if to_setup and state == "brand" and who is not None and who.may("write"):
+                return redirect(url_for("web.setup"), code=303)
+            return render_template(
+                "empty.html", title=title, state=state, editor=bool(who and who.may("write"))
+            )
+
+        return guarded
+
+    return wrap
+
+
 def _set_up_first(db) -> bool:
     """An empty workspace sends whoever may set it up to the setup."""
     who = current()
@@ -111,6 +142,7 @@ def _set_up_first(db) -> bool:
 
 
 @bp.get("/comments")
+@empty_state("Evidence", comments=False)  # with comments to come, its empty list says what next
 def comments():
     db = get_db()
     args = {k: v for k, v in request.args.items() if v.strip()}
@@ -175,6 +207,7 @@ def correct_comment(comment_id: int):
 
 
 @bp.get("/overview")
+@empty_state("Overview", to_setup=True)
 def overview():
     db = get_db()
     if _set_up_first(db):
@@ -203,6 +236,7 @@ def overview():
 
 
 @bp.get("/competitors")
+@empty_state("Competitors")
 def competitors():
     db = get_db()
     error, data = None, None
@@ -219,6 +253,7 @@ def competitors():
 
 
 @bp.get("/language")
+@empty_state("Their words / your words")
 def language():
     """Their words / your words: the language gap of a brand (``server.language``)."""
     from ..language import language_gap
@@ -243,6 +278,7 @@ def language():
 
 
 @bp.get("/trends")
+@empty_state("Trends")
 def trends():
     db = get_db()
     brands = list_brands(db, counts=False)

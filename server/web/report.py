@@ -8,7 +8,7 @@ from flask import Response, jsonify, request
 from ..db import get_db
 from ..errors import Invalid
 from ..report import build, file_stem, render_html, render_pdf
-from . import bp
+from . import bp, empty_state
 
 FORMATS = ("html", "pdf", "json")
 # the report is one document with its own style and no script: it may use inline style only
@@ -36,6 +36,7 @@ def report_response(brand: str | None, period: str | None, fmt: str) -> Response
 
 
 @bp.get("/report")
+@empty_state("Evidence pack")
 def report():
     return report_response(request.args.get("brand") or None, request.args.get("period") or None,
                            request.args.get("format", "html"))  # fmt: skip

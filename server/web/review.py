@@ -11,7 +11,7 @@ from ..db import get_db
 from ..errors import Conflict, Invalid, NotFound
 from ..scheduler import heartbeat, state_here
 from ..taxonomy import current_attributes
-from . import _who, bp
+from . import _who, bp, empty_state
 
 
 def _queue() -> str:
@@ -22,6 +22,7 @@ def _queue() -> str:
 
 
 @bp.get("/review")
+@empty_state("Review")
 def review():
     db = get_db()
     queue = _queue()
@@ -59,6 +60,7 @@ def review_draw():
 
 
 @bp.get("/audit")
+@empty_state("How sure are we?")
 def audit_page():
     db = get_db()
     latest = training.latest(db)

@@ -10,10 +10,11 @@ from ..brands import list_brands
 from ..db import get_db
 from ..errors import Conflict, Invalid, NotFound
 from ..themes import draft_attribute, get_theme, list_themes, promote_theme, request_run, requested
-from . import _who, bp, default_brand
+from . import _who, bp, default_brand, empty_state
 
 
 @bp.get("/themes")
+@empty_state("What customers talk about that you don't track")
 def themes():
     db = get_db()
     brands = list_brands(db, counts=False)

@@ -18,7 +18,7 @@ from ..taxonomy import (
     set_positioning,
     taxonomy_versions,
 )
-from . import _who, bp, default_brand
+from . import _who, bp, default_brand, empty_state
 
 NEW_ROWS = 2  # blank attributes offered by the taxonomy editor
 
@@ -44,6 +44,7 @@ def _percent(name: str, raw: str) -> float:
 
 
 @bp.route("/positioning", methods=["GET", "POST"])
+@empty_state("Positioning", comments=False)
 def positioning():
     db = get_db()
     brand = _brand_name(db)
@@ -101,6 +102,7 @@ def _taxonomy_from_form(form) -> list[dict]:
 
 
 @bp.route("/taxonomy", methods=["GET", "POST"])
+@empty_state("Taxonomy", comments=False)
 def taxonomy():
     db = get_db()
     error, status = None, 200
