@@ -465,10 +465,36 @@ def demo_site_prefix(db: Database, url: str) -> list[str]:
     return []
 
 
+SNIFFED = ("schemaorg", "feed", "discourse")  # what an unknown site's page is tried as, in turn
+
+
 def try_source(db: Database, data: Any, *, allow_private: bool = False) -> dict:
     """Crawl one page of a source that is not saved yet, storing nothing: answer what was found
     (``status``, ``found``, the first ``comments``, ``errors`` in words), so a person sees it
-    before saving. The source is checked as ``add_source`` checks it."""
+    before saving. The source is checked as ``add_source`` checks it.
+
+    Without a kind (or ``"auto"``), an address whose site does not say its kind is recognised by
+    its page: read as review markup, then as a feed, then as a Discourse forum; the first that
+    finds comments is the kind (``recognised``: True). A page that cannot be fetched is not
+    tried again as another kind."""
+    if isinstance(data, dict) and data.get("kind") in (None, "", "auto") and isinstance(data.get("url"), str):
+        try:
+            unknown = recognise_choice(check_url(data["url"])) is None
+        except ValueError:
+            unknown = False  # the check below says what is wrong with it
+        if unknown:
+            fetched = True
+            for kind in SNIFFED:
+                result = try_source(db, {**data, "kind": kind}, allow_private=allow_private)
+                if kind == SNIFFED[0]:
+                    fetched = bool(result.get("pages"))  # read as a page at all, or failed to load
+                if result["found"] or not fetched:
+                    break
+            result["recognised"] = bool(result["found"])
+            if fetched and not result["found"]:
+                result["reasons"] = ["Gapwatch could not recognise this page: it has no review markup, "
+                                     "it is not a feed nor a Discourse forum; choose its kind"]  # fmt: skip
+            return result
     item, url, kind, brand = _checked(db, data)
     source = {"kind": kind, "url": url, "brand": brand["name"],
               "comment_kind": item["comment_kind"] or "customer", "params": item["params"] or {}}  # fmt: skip

@@ -411,6 +411,23 @@ def test_a_source_is_tried_on_one_page_before_it_is_saved(db, db_path):
         assert 'value="daily"' in shown and 'value="Lamp reviews"' in shown  # the form keeps what was typed
         empty = client.post("/sources", data={**form, "url": site.url("/missing")}).get_data(as_text=True)
         assert "Nothing found on that page: the page does not exist (any more)" in html.unescape(empty)
+        # the kind left to Gapwatch: an unknown site's page is recognised by what it holds
+        auto = client.post("/sources", data={**form, "kind": "auto"}).get_data(as_text=True)
+        trial = auto.split('data-testid="trial"')[1].split("</section>")[0]
+        assert (
+            "Any page with review markup, recognised from the page" in trial and "2 comments found" in trial
+        )
+        assert '<option value="schemaorg" selected>' in auto  # the form keeps the kind found
+        site.paths["/about"] = Answer(b"<html><body><h1>About us</h1><p>We make lamps.</p></body></html>")
+        plain = html.unescape(
+            client.post("/sources", data={**form, "kind": "auto", "url": site.url("/about")}).text
+        )
+        assert "Gapwatch could not recognise this page" in plain and "choose its kind" in plain
+        before = site.hits.count("/missing")
+        gone = html.unescape(
+            client.post("/sources", data={**form, "kind": "auto", "url": site.url("/missing")}).text
+        )
+        assert "the page does not exist (any more)" in gone and site.hits.count("/missing") == before + 1
         added = client.post("/sources", data={**form, "action": "add"}, follow_redirects=True)
         assert "Source &#39;Lamp reviews&#39; added." in added.get_data(as_text=True)
         assert db.execute("SELECT schedule FROM sources").fetchone()[0] == "daily"

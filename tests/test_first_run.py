@@ -105,14 +105,19 @@ def test_an_empty_workspace_is_set_up_in_the_browser_to_its_first_figures(empty_
         page.get_by_role("button", name="Save as a new version").click()
         expect(page.locator("p.flash")).to_contain_text("saved as version 1")
         shot(page, "positioning")
-        # 5. a source with review markup (as Trustpilot pages have): tried, then scheduled daily
+        # 5. a page with review markup (as Trustpilot pages have), its kind left to Gapwatch:
+        # recognised from the page, tried, then scheduled daily
         page.goto(base + "/sources")
-        page.locator("select[name=kind]").select_option("schemaorg")
+        expect(page.locator("select[name=kind]")).to_have_value("auto")
         page.get_by_label("Address").fill(site.url("/lumio/reviews"))
         page.get_by_label("Name").fill("Lumio reviews")
         page.get_by_label("Schedule").fill("daily")
         page.get_by_role("button", name="Try one page").click()
         expect(page.get_by_test_id("trial")).to_contain_text("2 comments found")
+        expect(page.get_by_test_id("trial")).to_contain_text(
+            "Any page with review markup, recognised from the page"
+        )
+        expect(page.locator("select[name=kind]")).to_have_value("schemaorg")
         expect(page.get_by_test_id("trial")).to_contain_text("Lumio never lost a single file for us.")
         shot(page, "source-tried")
         page.get_by_role("button", name="Add source").click()
