@@ -59,6 +59,7 @@ serve: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-firefox.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
