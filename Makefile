@@ -60,6 +60,7 @@ serve: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	@bash scripts/ensure-chromium.sh
 	@bash scripts/ensure-firefox.sh
+	@bash scripts/ensure-redis.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed

@@ -8,7 +8,15 @@ median of --repeat runs, each into a fresh workspace. Next to it, in the same pr
 `scrapy bench` (Scrapy's own loopback benchmark: link following, no parsing, no storage) for
 the same number of repeats.
 
-    python bench/crawl.py [--pages 500] [--reviews 10] [--repeat 3]
+Then crawl workers on a shared Redis (``gapwatch worker``, issue 21): Debian's redis-server on a
+loopback port, `gapwatch serve` with ``GAPWATCH_REDIS_URL``, and 1, 2 and 3 worker processes on
+a loopback forum of 500 JSON pages that fans out (20 listing pages of 24 topics each, as a
+Discourse forum does; a chain of pages cannot be shared by workers), each answer held
+--forum-delay seconds as a distant site's would be. Next to them the same forum crawled the way
+a single process does it today (``run_source``). Pages/s from the run being queued to the
+service finishing it; and the machine's CPU use meanwhile, which shows where it caps.
+
+    python bench/crawl.py [--pages 500] [--reviews 10] [--repeat 3] [--forum-delay 0.02] [--no-workers]
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from server.brands import add_brand
-from server.crawls import add_source, run_source
+from server.crawls import add_source, request_run, run_source
 from server.db import open_db
 from server.taxonomy import ensure_taxonomy
 
@@ -142,6 +150,8 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scrapy-seconds", type=int, default=10)
+    parser.add_argument("--forum-delay", type=float, default=0.02, help="seconds each forum answer is held")
+    parser.add_argument("--no-workers", dest="workers", action="store_false", help="skip the workers' part")
     args = parser.parse_args()
     os.environ["GAPWATCH_CRAWL_DELAY"] = "0"
     server = serve(args.pages, args.reviews)
@@ -166,6 +176,117 @@ def main() -> None:
     print(f"  {ours:.1f} pages/s, {statistics.median(comment_rates):.0f} comments/s")
     print(f"scrapy bench, median of {args.repeat}: {theirs:.1f} pages/s")
     print(f"ratio full path / scrapy bench: {ours / theirs:.2f}")
+    if args.workers:
+        workers_bench(args.repeat, args.forum_delay, ours, theirs)
+
+
+def _cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def workers_bench(repeat: int, delay: float, single_rate: float, scrapy_rate: float) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's loopback parts
+    from tests.workers import (
+        LISTINGS,
+        PER_LISTING,
+        Redis,
+        Service,
+        forum,
+        redis_path,
+        start_worker,
+        stop_worker,
+    )
+
+    if redis_path() is None:
+        print("\nworkers: skipped (no redis-server; apt-get install redis-server)")
+        return
+    pages = LISTINGS + LISTINGS * PER_LISTING
+    print(f"\nworkers on a shared Redis: a forum of {pages} pages, each answer held {delay * 1000:.0f} ms; "
+          f"this machine has {os.cpu_count()} cores")  # fmt: skip
+    parts = (forum, Redis, Service, start_worker, stop_worker)
+    for per_site in (2, 16):  # the polite default, then the site opened wide to find the machine's cap
+        os.environ["GAPWATCH_CRAWL_PER_SITE"] = str(per_site)
+        results: dict[str, list[tuple[float, float]]] = {}
+        for label, count in (
+            ("single process (today)", 0),
+            ("1 worker", 1),
+            ("2 workers", 2),
+            ("3 workers", 3),
+        ):
+            for attempt in range(1, repeat + 1):
+                rate, busy = _forum_crawl(count, delay, *parts)
+                results.setdefault(label, []).append((rate, busy))
+                print(
+                    f"[{per_site} per site] {label} {attempt}: {rate:.1f} pages/s, CPU {busy:.0%}", flush=True
+                )
+        print(f"\n{per_site} requests at once per site (GAPWATCH_CRAWL_PER_SITE), median of {repeat}, "
+              "from the run queued to the run finished; CPU of the whole machine meanwhile:")  # fmt: skip
+        base = statistics.median(r for r, _ in results["single process (today)"])
+        for label, runs in results.items():
+            rate = statistics.median(r for r, _ in runs)
+            busy = statistics.median(b for _, b in runs)
+            print(
+                f"  {label:<24} {rate:6.1f} pages/s  {rate / base:4.2f}x the single process  CPU {busy:.0%}"
+            )
+        print()
+    os.environ.pop("GAPWATCH_CRAWL_PER_SITE")
+    print(f"(schema.org chain, single process: {single_rate:.1f} pages/s; "
+          f"scrapy bench: {scrapy_rate:.1f} pages/s)")  # fmt: skip
+
+
+def _forum_crawl(workers: int, delay: float, *parts) -> tuple[float, float]:
+    """Crawl the forum once with ``workers`` workers (0: in a child process, as without Redis);
+    answer pages/s and the share of the machine's CPU that was busy."""
+    from server.accounts import add_user
+    from server.crawlqueue import WORKERS, connect
+    from server.tokens import create_token
+
+    forum, Redis, Service, start_worker, stop_worker = parts
+    with tempfile.TemporaryDirectory() as folder, forum(delay=delay) as site:
+        path = Path(folder) / "bench.db"
+        db = open_db(path)
+        ensure_taxonomy(db)
+        add_brand(db, "Lumio")
+        add_user(db, "crawler", "a long crawler password", "editor")
+        _record, token = create_token(db, "workers", "crawler")
+        source = add_source(
+            db, {"kind": "discourse", "url": site.url("/latest"), "brand": "Lumio", "max_pages": 30}
+        )
+        if workers == 0:
+            cpu0, started = _cpu(), time.perf_counter()
+            run = run_source(db, source["id"], trigger="bench", allow_private=True)
+            seconds, cpu1 = time.perf_counter() - started, _cpu()
+        else:
+            redis = Redis()
+            redis.start()
+            service = Service(path, redis.url)
+            service.start()
+            running = [start_worker(redis.url, service.url, token, f"bench{i}") for i in range(workers)]
+            try:
+                client = connect(redis.url)
+                while client.scard(WORKERS) < workers:
+                    time.sleep(0.05)
+                request_run(db, source["id"])
+                while db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 0:
+                    time.sleep(0.02)
+                cpu0, started = _cpu(), time.perf_counter()
+                while db.execute("SELECT status FROM crawl_runs").fetchone()[0] == "running":
+                    time.sleep(0.05)
+                seconds, cpu1 = time.perf_counter() - started, _cpu()
+                run = {"status": db.execute("SELECT status FROM crawl_runs").fetchone()[0]}
+            finally:
+                [stop_worker(w) for w in running]
+                service.stop()
+                redis.stop()
+        pages = db.execute("SELECT pages FROM crawl_runs").fetchone()[0]
+        db.close()
+    if run["status"] != "ok":
+        raise SystemExit(f"the forum crawl with {workers} workers did not succeed: {run}")
+    busy = (cpu1[0] - cpu0[0]) / max(1, cpu1[1] - cpu0[1])
+    return pages / seconds, busy
 
 
 if __name__ == "__main__":

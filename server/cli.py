@@ -195,6 +195,41 @@ def serve(host: str, port: int) -> None:
             scheduler.stop()
 
 
+@main.command()
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="GAPWATCH_REDIS_URL",
+    required=True,
+    help="The shared Redis the service puts crawls on (redis://host:6379/0).",
+)
+@click.option(
+    "--server",
+    envvar="GAPWATCH_WORKER_SERVER",
+    required=True,
+    help="The Gapwatch service's address, where comments are sent (http://gapwatch.internal:5000).",
+)
+@click.option(
+    "--token",
+    envvar="GAPWATCH_WORKER_TOKEN",
+    required=True,
+    help="An API token of an editor (scope full), from `gapwatch tokens create`.",
+)
+@click.option("--name", default=None, help="This worker's name in the queue (default: host-pid).")
+def worker(redis_url: str, server: str, token: str, name: str | None) -> None:
+    """Crawl the runs the service puts on a shared Redis, with other workers on any machine.
+
+    Comments go to the service through its API (never to the database file); Ctrl+C or SIGTERM
+    stops the worker, and what it held goes back to the queue for the others."""
+    from spiders.shared import work
+
+    code = work(
+        redis_url, server, token, name, say=lambda line: click.echo(line, err=line.startswith("Error"))
+    )
+    if code:
+        raise SystemExit(code)  # fmt: skip
+
+
 def _open_demo_site(host: str, port: int) -> None:
     """In the demo workspace, point its sources at the demo's pages this server serves."""
     from .demo import open_demo_site

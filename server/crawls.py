@@ -155,7 +155,7 @@ _SOURCE_SELECT = """
 """
 _RUN_COLUMNS = (
     "id, source_id, trigger, status, started_at, finished_at, pages, new_count, duplicate_count, "
-    "rejected_count, skipped_count, error_count, errors, pid"
+    "rejected_count, skipped_count, error_count, errors, pid, queue"
 )
 
 
@@ -431,7 +431,9 @@ def fail_orphans(db: Database) -> list[int]:
     """Mark ``running`` runs whose process is gone as failed (after a crash or a restart)."""
     orphans = [
         run_id
-        for run_id, pid in db.execute("SELECT id, pid FROM crawl_runs WHERE status = 'running'").fetchall()
+        for run_id, pid in db.execute(
+            "SELECT id, pid FROM crawl_runs WHERE status = 'running' AND queue IS NULL"  # queued: workers'
+        ).fetchall()
         if pid is None or not _alive(pid)
     ]
     for run_id in orphans:

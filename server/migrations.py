@@ -647,6 +647,13 @@ def m0018_person_notify(db: Database) -> None:
     )
 
 
+@migration
+def m0019_crawl_run_queue(db: Database) -> None:
+    """Where a run was put for workers (``server.crawlqueue``; the Redis address, no password);
+    NULL: it runs in a child process of the service."""
+    _execute_all(db, "ALTER TABLE crawl_runs ADD COLUMN queue TEXT")
+
+
 def apply(db: Database, *, stop_before: str | None = None) -> None:
     MIGRATIONS.apply(db, stop_before=stop_before)
 

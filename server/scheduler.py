@@ -23,7 +23,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from . import crawls, training
+from . import crawlqueue, crawls, training
 from .db import open_db, utcnow, write_transaction
 from .errors import Conflict
 from .notify import WEEKDAYS
@@ -33,6 +33,7 @@ from .themes import take_requests as take_theme_requests
 log = logging.getLogger(__name__)
 
 SYNC_EVERY = 5  # seconds between reads of the sources table
+SETTLE_EVERY = 2  # seconds between looks at the workers' queue (with GAPWATCH_REDIS_URL)
 STANDBY_POLL = 5  # seconds between attempts of a standby process to take the lock
 HEARTBEAT_KEY = "scheduler_heartbeat"
 ALERTS_EVERY = 3600  # seconds between evaluations of the alert rules besides those after each batch
@@ -43,9 +44,14 @@ ALERTS_FIRST = 30  # seconds after the scheduler starts before the first evaluat
 
 
 def crawl_job(db_path: str, source_id: int, trigger: str, config: dict) -> dict | None:
-    """Crawl one source now; ``None`` when it is already being crawled (never twice at once)."""
+    """Crawl one source now, or with ``REDIS_URL`` put it on the workers' queue; ``None`` when it
+    is already being crawled (never twice at once)."""
     db = open_db(db_path, migrate=False)
     try:
+        if config.get("REDIS_URL"):
+            run = crawlqueue.start(db, source_id, trigger, config["REDIS_URL"])
+            log.info("crawl run %s of source %s queued for the workers", run["id"], source_id)
+            return None  # its outcome comes when the workers are done (settle_job)
         run = crawls.run_source(
             db,
             source_id,
@@ -60,6 +66,19 @@ def crawl_job(db_path: str, source_id: int, trigger: str, config: dict) -> dict 
         db.conn.close()
     log.info("crawl run %s of source %s: %s, %s new", run["id"], source_id, run["status"], run["new_count"])
     return run
+
+
+def settle_job(db_path: str, config: dict) -> list[int]:
+    """Finish the workers' runs that are done, give back a dead worker's requests (see
+    ``server.crawlqueue.settle``)."""
+    db = open_db(db_path, migrate=False)
+    try:
+        finished = crawlqueue.settle(db, config["REDIS_URL"])
+    finally:
+        db.conn.close()
+    if finished:
+        log.info("crawl runs %s finished on the workers' queue", finished)
+    return finished
 
 
 def classify_job(db_path: str, config: dict) -> int:
@@ -231,6 +250,9 @@ class Scheduler:
             id="classify",
             next_run_time=datetime.now(UTC),
         )
+        if self.config.get("REDIS_URL"):
+            scheduler.add_job(self._settle, "interval", seconds=SETTLE_EVERY, id="settle",
+                              next_run_time=datetime.now(UTC))  # fmt: skip
         scheduler.add_job(alerts_job, "interval", seconds=ALERTS_EVERY, id="alerts",
                           args=[self.db_path, self.config],
                           next_run_time=datetime.now(UTC) + timedelta(seconds=ALERTS_FIRST))  # fmt: skip
@@ -299,6 +321,10 @@ class Scheduler:
             self.wake_classifier()
         elif run is not None:  # nothing to tag: the alerts (a failing source) are checked now
             alerts_job(self.db_path, self.config)
+
+    def _settle(self) -> None:
+        if settle_job(self.db_path, self.config):  # comments arrived through the API meanwhile
+            self.wake_classifier()
 
     def _classify(self) -> None:
         if classify_job(self.db_path, self.config):  # a batch was tagged: the figures moved

@@ -193,6 +193,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Day of the weekly digest (mon … sun, at DIGEST_HOUR UTC); 'off': no digest.",
     ),
     Setting("DIGEST_HOUR", 8, "Hour (UTC) the weekly digest is sent on DIGEST_WEEKDAY.", _to_int),
+    Setting(
+        "REDIS_URL",
+        "",
+        "A shared Redis (redis://host:6379/0) on which the scheduler puts each due crawl for "
+        "`gapwatch worker` processes on any machine, instead of crawling in a child process; empty: "
+        "crawl here.",
+    ),
     Setting("CRAWL_TIMEOUT", 20, "Seconds a crawl waits for one page before giving up on it.", _to_float),
     Setting("CRAWL_RETRIES", 2, "Retries of a page that timed out or answered 429/5xx.", _to_int),
     Setting(
@@ -200,6 +207,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CRAWL_DELAY", 1.0, "Seconds between two requests to one site (AutoThrottle adapts it).", _to_float
+    ),
+    Setting(
+        "CRAWL_PER_SITE",
+        2,
+        "Requests at once to one site; with workers, counted across all of them.",
+        _to_int,
     ),
     Setting(
         "CRAWL_MAX_BYTES",

@@ -49,6 +49,7 @@ def scrapy_settings(config: dict[str, Any], allow_private: bool, allow_prefix: s
             "RETRY_TIMES": config["CRAWL_RETRIES"],
             "RETRY_BACKOFF_BASE": config["CRAWL_BACKOFF"],
             "DOWNLOAD_DELAY": config["CRAWL_DELAY"],
+            "CONCURRENT_REQUESTS_PER_DOMAIN": config["CRAWL_PER_SITE"],
             "AUTOTHROTTLE_START_DELAY": config["CRAWL_DELAY"],
             "DOWNLOAD_MAXSIZE": config["CRAWL_MAX_BYTES"],
             "GAPWATCH_ALLOW_PRIVATE_NETWORKS": allow_private or bool(config["CRAWL_ALLOW_PRIVATE_NETWORKS"]),

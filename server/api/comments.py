@@ -22,13 +22,33 @@ def post_comments():
     items = json_list(current_app.config["MAX_BATCH"], what="comments", wrapper="comments")
     if not items:
         raise Invalid("the list of comments is empty")
-    outcomes = ingest(get_db(), items, Context(origin="api"), batch_size=len(items))
+    outcomes = ingest(get_db(), items, _context(), batch_size=len(items))
     counts = summarise(outcomes)
     status = 422 if counts["rejected"] == len(items) else 200
     body = {"counts": counts, "results": [o.as_dict() for o in outcomes]}
     if status == 422:
         body["error"] = "every comment was rejected; see results for each reason"
     return jsonify(body), status
+
+
+def _context() -> Context:
+    """An API post's context; ``?run=<id>``: what a crawl worker found for a run put on the
+    workers' queue, stored as that run's crawl of its source (``server.crawlqueue``)."""
+    run = request.args.get("run")
+    if run is None:
+        return Context(origin="api")
+    from ..crawls import source_of_run
+    from ..errors import NotFound
+
+    if not run.isdigit():
+        raise Invalid(f"run must be a crawl run's number, not {run[:20]!r}")
+    row = get_db().execute("SELECT queue FROM crawl_runs WHERE id = ?", [int(run)]).fetchone()
+    if row is None or row[0] is None:
+        raise NotFound(f"no crawl run {run} on the workers' queue")
+    source = source_of_run(get_db(), int(run))
+    who = g.get("principal")
+    return Context(origin="crawl", brand=source["brand"], kind=source["comment_kind"], source_id=source["id"],
+                   run_id=int(run), collected_by=who.via.removeprefix("token:") if who else None)  # fmt: skip
 
 
 @bp.get("/comments")

@@ -1,0 +1,210 @@
+"""Crawl workers on a shared Redis (scrapy-redis), with real parts: Debian's redis-server started
+on a loopback port, `gapwatch serve` with the queue on, workers as separate processes, and a
+loopback forum of 500 pages. Skipped, with the reason, where redis-server is not installed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+
+import pytest
+
+from tests.workers import (
+    GAPWATCH,
+    LISTINGS,
+    PER_LISTING,
+    Redis,
+    Service,
+    forum,
+    pages_fetched,
+    redis_path,
+    start_worker,
+    stop_worker,
+    wait_for_run,
+)
+
+pytestmark = [pytest.mark.skipif(redis_path() is None, reason="no redis-server: make test installs Debian's "
+                                 "redis-server when run as root (apt-get install redis-server)")]  # fmt: skip
+PAGES = LISTINGS + LISTINGS * PER_LISTING
+
+
+@pytest.fixture
+def redis():
+    server = Redis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def workspace(tmp_path, redis):
+    """A workspace with a forum source, an editor's token for the workers, and the service."""
+    db_path = tmp_path / "w.db"
+    env = {**os.environ, "GAPWATCH_DB": str(db_path)}
+
+    def cli(*args: str, text: str | None = None) -> str:
+        return subprocess.run([GAPWATCH, *args], env=env, input=text, check=True, capture_output=True,
+                              text=True).stdout.strip()  # fmt: skip
+
+    cli("brands", "add", "Lumio")
+    cli("users", "add", "crawler", "--role", "editor", "--password-stdin", text="a long crawler password\n")
+    token = cli("tokens", "create", "--name", "workers", "--user", "crawler")
+    service = Service(db_path, redis.url)
+    service.start()
+    yield db_path, service, token, cli
+    service.stop()
+
+
+def _source_and_run(db_path, site) -> int:
+    """Add the forum as a source and ask for a run (the service's scheduler queues it)."""
+    from server.crawls import add_source, request_run
+    from server.db import open_db
+
+    db = open_db(db_path, migrate=False)
+    try:
+        source = add_source(db, {"kind": "discourse", "url": site.url("/latest"), "brand": "Lumio",
+                                 "name": "Forum", "max_pages": 30})  # fmt: skip
+        request_run(db, source["id"])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            row = db.execute("SELECT id FROM crawl_runs WHERE source_id = ?", [source["id"]]).fetchone()
+            if row:
+                return row[0]
+            time.sleep(0.2)
+    finally:
+        db.close()
+    raise AssertionError("the service did not queue the run")
+
+
+def _stored(db_path) -> Counter:
+    from server.db import open_db
+
+    db = open_db(db_path, migrate=False)
+    try:
+        return Counter(r[0] for r in db.execute("SELECT external_id FROM comments"))
+    finally:
+        db.close()
+
+
+def test_three_workers_crawl_the_500_page_site_once(workspace, redis):
+    db_path, service, token, _cli = workspace
+    with forum(delay=0.005) as site:
+        workers = [start_worker(redis.url, service.url, token, f"w{i}") for i in range(3)]
+        try:
+            run_id = _source_and_run(db_path, site)
+            run = wait_for_run(db_path, run_id)
+        finally:
+            said = [stop_worker(w) for w in workers]
+        fetched = Counter(pages_fetched(site))
+    assert run["status"] == "ok", (run, said)
+    assert len(fetched) == PAGES and set(fetched.values()) == {1}  # every page, exactly once
+    stored = _stored(db_path)
+    assert len(stored) == LISTINGS * PER_LISTING and set(stored.values()) == {1}
+    assert run["pages"] == PAGES and run["new_count"] == LISTINGS * PER_LISTING
+    assert run["queue"] == redis.url.removesuffix("/0") + ":6379/0" or run["queue"].startswith(
+        "redis://127.0.0.1"
+    )
+    assert all("takes crawls from" in s for s in said)
+
+
+def _wait_stored(db_path, at_least: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while sum(_stored(db_path).values()) < at_least:
+        assert time.monotonic() < deadline, "the crawl did not get going"
+        time.sleep(0.1)
+
+
+def _crawled_here(said: str) -> int:
+    return sum(int(line.split(": ")[1].split()[0]) for line in said.splitlines() if line.startswith("Run "))
+
+
+def test_the_workers_share_the_pages(workspace, redis):
+    db_path, service, token, _cli = workspace
+    with forum(delay=0.02) as site:
+        workers = [start_worker(redis.url, service.url, token, f"w{i}") for i in range(3)]
+        try:
+            run = wait_for_run(db_path, _source_and_run(db_path, site))
+        finally:
+            said = [stop_worker(w) for w in workers]
+    assert run["status"] == "ok"
+    shares = [_crawled_here(s) for s in said]
+    assert sum(shares) == PAGES and sum(1 for n in shares if n > 0) >= 2, shares
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing_and_doubles_nothing(workspace, redis):
+    db_path, service, token, _cli = workspace
+    with forum(delay=0.02) as site:
+        workers = [start_worker(redis.url, service.url, token, f"w{i}") for i in range(3)]
+        try:
+            run_id = _source_and_run(db_path, site)
+            _wait_stored(db_path, 100)
+            os.kill(workers[0].pid, signal.SIGKILL)  # the worker only: its crawl process dies with it
+            run = wait_for_run(db_path, run_id)
+        finally:
+            [stop_worker(w) for w in workers]
+        fetched = Counter(pages_fetched(site))
+    assert run["status"] == "ok", run
+    assert len(fetched) == PAGES  # every page, some of the dead worker's twice
+    stored = _stored(db_path)
+    assert len(stored) == LISTINGS * PER_LISTING and set(stored.values()) == {1}
+
+
+def test_the_service_restarted_mid_run_loses_nothing(workspace, redis):
+    db_path, service, token, _cli = workspace
+    with forum(delay=0.02) as site:
+        workers = [start_worker(redis.url, service.url, token, f"w{i}") for i in range(2)]
+        try:
+            run_id = _source_and_run(db_path, site)
+            _wait_stored(db_path, 100)
+            service.stop()  # the workers keep crawling and retry their posts meanwhile
+            time.sleep(3)
+            service.start()
+            run = wait_for_run(db_path, run_id)
+        finally:
+            [stop_worker(w) for w in workers]
+    assert run["status"] == "ok", run
+    stored = _stored(db_path)
+    assert len(stored) == LISTINGS * PER_LISTING and set(stored.values()) == {1}
+
+
+def test_redis_stopped_mid_run_fails_the_run_with_the_reason_and_the_next_run_succeeds(workspace, redis):
+    from server.crawls import request_run
+    from server.db import open_db
+
+    db_path, service, token, _cli = workspace
+    with forum(delay=0.02) as site:
+        workers = [start_worker(redis.url, service.url, token, f"w{i}") for i in range(2)]
+        try:
+            first = _source_and_run(db_path, site)
+            _wait_stored(db_path, 50)
+            redis.stop()
+            failed = wait_for_run(db_path, first, timeout=60)
+            assert failed["status"] == "failed" and "stopped answering" in failed["errors"][0], failed
+            redis.start()
+            db = open_db(db_path, migrate=False)
+            request_run(db, 1)
+            deadline = time.monotonic() + 30
+            while (second := db.execute("SELECT max(id) FROM crawl_runs").fetchone()[0]) == first:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            db.close()
+            run = wait_for_run(db_path, second)
+        finally:
+            [stop_worker(w) for w in workers]
+    assert run["status"] == "ok", run
+    stored = _stored(db_path)
+    assert len(stored) == LISTINGS * PER_LISTING and set(stored.values()) == {1}
+
+
+def test_a_worker_with_a_bad_token_stops_with_a_clear_message(workspace, redis):
+    db_path, service, token, cli = workspace
+    worker = start_worker(redis.url, service.url, "gw_not-a-real-token", "w-bad")
+    assert worker.wait(60) == 2
+    said = worker.stdout.read()
+    assert "did not accept the worker's token: unknown API token" in said and "gapwatch tokens create" in said
+    clip_only = cli("tokens", "create", "--name", "clipper", "--user", "crawler", "--scope", "clip")
+    worker = start_worker(redis.url, service.url, clip_only, "w-clip")
+    assert worker.wait(60) == 2 and "may not send comments" in worker.stdout.read()
