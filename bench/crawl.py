@@ -231,7 +231,17 @@ def workers_bench(repeat: int, delay: float, single_rate: float, scrapy_rate: fl
             print(
                 f"  {label:<24} {rate:6.1f} pages/s  {rate / base:4.2f}x the single process  CPU {busy:.0%}"
             )
-        print()
+        one = statistics.median(r for r, _ in results["1 worker"])
+        three = statistics.median(r for r, _ in results["3 workers"])
+        busy3 = statistics.median(b for _, b in results["3 workers"])
+        if three < one * 1.2 and busy3 > 0.75:
+            why = (f"this machine's CPU: {os.cpu_count()} cores shared by the service (which stores every "
+                   f"comment), the workers and the site are {busy3:.0%} busy")  # fmt: skip
+        elif three < one * 1.2:
+            why = f"the site's politeness ({per_site} at once), not the CPU ({busy3:.0%} busy)"
+        else:
+            why = "nothing yet: three workers are faster than one"
+        print(f"  where it caps: {why}\n")
     os.environ.pop("GAPWATCH_CRAWL_PER_SITE")
     print(f"(schema.org chain, single process: {single_rate:.1f} pages/s; "
           f"scrapy bench: {scrapy_rate:.1f} pages/s)")  # fmt: skip

@@ -132,6 +132,9 @@ def test_the_workers_share_the_pages(workspace, redis):
     assert run["status"] == "ok"
     shares = [_crawled_here(s) for s in said]
     assert sum(shares) == PAGES and sum(1 for n in shares if n > 0) >= 2, shares
+    # politeness across workers: robots.txt read once for all, 2 requests at once to the site at most
+    assert site.hits.count("/robots.txt") == 1
+    assert site.busiest <= 2, site.busiest
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing_and_doubles_nothing(workspace, redis):

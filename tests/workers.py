@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -64,8 +65,22 @@ class Redis:
 
 
 def forum(delay: float = 0.0) -> Site:
-    """A Discourse forum of 500 JSON pages; each answer takes ``delay`` seconds."""
+    """A Discourse forum of 500 JSON pages; each answer takes ``delay`` seconds. ``site.busiest``
+    is the most requests it ever answered at once."""
     site = Site()
+    site.busiest, site.active = 0, 0
+    lock = threading.Lock()
+
+    def counted(path: str, query: dict) -> Answer | None:
+        with lock:
+            site.active += 1
+            site.busiest = max(site.busiest, site.active)
+        try:
+            time.sleep(delay)
+            return route(path, query)
+        finally:
+            with lock:
+                site.active -= 1
 
     def route(path: str, query: dict) -> Answer | None:
         if path == "/latest.json":
@@ -88,9 +103,9 @@ def forum(delay: float = 0.0) -> Site:
             return Answer(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain")
         else:
             return None
-        return Answer(json.dumps(body).encode(), content_type="application/json", delay=delay)
+        return Answer(json.dumps(body).encode(), content_type="application/json")
 
-    site.routes.append(route)
+    site.routes.append(counted)
     return site
 
 
