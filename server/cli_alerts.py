@@ -49,8 +49,11 @@ def alerts_check() -> None:
         delivered = deliver(db, settings.load())
     for alert in raised:
         click.echo(f"#{alert['id']} {alert['brand']}: {alert['title']}\n    {alert['message']}")
-    sent = ", ".join(f"{n} by {channel}" for channel, n in delivered.items()) or "no delivery channel set"
-    click.echo(f"{len(raised)} new alert{'s' if len(raised) != 1 else ''}; delivered {sent}.")
+    sent = ", ".join(f"{n} by {channel}" for channel, n in delivered.items())
+    said = f"delivered {sent}" if sent else "none sent beyond the app (no delivery channel set)"
+    click.echo(
+        f"{len(raised)} new alert{'s' if len(raised) != 1 else ''}; {said}. See them on the Alerts page."
+    )
 
 
 @alerts.command("digest")

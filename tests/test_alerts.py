@@ -350,7 +350,9 @@ def test_cli_lists_checks_and_prints_the_digest(db, run):
     listed = run("alerts")
     assert listed.exit_code == 0 and "* #1" in listed.output and "1 unread" in listed.output
     assert json.loads(run("alerts", "--json").output)["unread"] == 1
-    assert "0 new alerts; delivered no delivery channel set." in run("alerts", "check").output
+    assert (
+        "0 new alerts; none sent beyond the app (no delivery channel set)." in run("alerts", "check").output
+    )
     digest = run("alerts", "digest")
     assert "1 alert this week" in digest.output or "0 alerts this week" in digest.output
     refused = run("alerts", "digest", "--send")
