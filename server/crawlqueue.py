@@ -146,6 +146,21 @@ def requeue_dead(client: Any) -> int:
     return back
 
 
+def fail_unqueued(db: Any) -> list[int]:
+    """Fail the runs put on a workers' queue when the service no longer has one
+    (``GAPWATCH_REDIS_URL`` was unset): nobody would ever finish them."""
+    from .crawls import finish_run
+
+    stuck = [
+        r[0] for r in db.execute("SELECT id FROM crawl_runs WHERE status = 'running' AND queue IS NOT NULL")
+    ]
+    for run_id in stuck:
+        finish_run(db, run_id, {"status": "failed", "errors": [
+            "this run was put on a workers' queue, which the service no longer reads (GAPWATCH_REDIS_URL is "
+            "not set)"]})  # fmt: skip
+    return stuck
+
+
 def settle(db: Any, url: str) -> list[int]:
     """Finish the queued runs that are done (their requests drained and acknowledged), give back
     the requests of dead workers, and fail every queued run when the queue does not answer (or

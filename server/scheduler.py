@@ -228,6 +228,8 @@ class Scheduler:
         db = open_db(self.db_path)
         try:
             orphans = crawls.fail_orphans(db)
+            if not self.config.get("REDIS_URL"):  # runs left on a queue this service no longer reads
+                orphans += crawlqueue.fail_unqueued(db)
             stale_training = training.fail_stale(db)
         finally:
             db.conn.close()

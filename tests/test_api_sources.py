@@ -129,3 +129,29 @@ def test_site_choices_take_only_their_own_sites(client, auth):
     assert reddit.status_code == 400 and "choose 'g2'" in reddit.get_json()["error"]
     # a page kind may still read a known site's page with review markup
     assert add("schemaorg", "https://www.trustpilot.com/review/other.com", name="plain").status_code == 201
+
+
+def test_a_workers_post_names_a_queued_run_and_a_lost_queue_fails_its_runs(client, auth, db):
+    """``POST /api/comments?run=<id>`` stores a worker's find as that run's crawl of its source;
+    anything else is refused before a comment is stored. Runs left on a queue that the service
+    no longer reads are failed with the reason (server.crawlqueue)."""
+    from server.crawlqueue import fail_unqueued
+    from server.crawls import get_run, start_run
+
+    source = client.post("/api/sources", json=SOURCE, headers=auth).get_json()
+    local = start_run(db, source["id"], "manual")  # a child-process run: not the workers'
+    items = [{"text": "Sync has been solid for a year.", "brand": "Acme"}]
+    for run, status in (("x1", 400), ("999", 404), (str(local), 404)):
+        answer = client.post(f"/api/comments?run={run}", json=items, headers=auth)
+        assert answer.status_code == status and "run" in answer.get_json()["error"], run
+    assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 0
+    db.execute("UPDATE crawl_runs SET queue = 'redis://127.0.0.1:6379/0' WHERE id = ?", [local])
+    db.conn.commit()
+    stored = client.post(f"/api/comments?run={local}", json=items, headers=auth)
+    assert stored.status_code == 200 and stored.get_json()["counts"]["new"] == 1
+    row = db.execute("SELECT origin, source_id, run_id FROM comments").fetchone()
+    assert tuple(row) == ("crawl", source["id"], local)
+    assert fail_unqueued(db) == [local]
+    run = get_run(db, local)
+    assert run["status"] == "failed" and "GAPWATCH_REDIS_URL is not set" in run["errors"][0]
+    assert run["new_count"] == 1
