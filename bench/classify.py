@@ -134,7 +134,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.job_only:  # the child of job_memory: tag, then say the peak
         full_path(sentences(args.job_only))
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent through fork and exec
+        peak = next(
+            line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM")
+        )
+        print(int(peak.split()[1]) / 1024)
         return
     texts = sentences(args.count)
     print(f"machine: {machine()}")
