@@ -19,6 +19,21 @@ from server.taxonomy import ensure_taxonomy
 from server.tokens import create_token
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hash(request, monkeypatch):
+    """Tests only: accounts made in the test process hash passwords with one round of PBKDF2
+    instead of scrypt (about 100 ms each), which every ``db`` fixture's three users paid for. The
+    product never does this; tests marked ``real_hash`` check the real one, and accounts made by
+    `gapwatch` subprocesses keep it."""
+    import server.accounts as accounts
+
+    accounts._dummy_hash.cache_clear()
+    if "real_hash" not in request.keywords:
+        monkeypatch.setattr(accounts, "_HASH", "pbkdf2:sha256:1")
+    yield
+    accounts._dummy_hash.cache_clear()
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "workspace.db"

@@ -162,6 +162,7 @@ def test_failed_logins_are_rate_limited(db, app):
     assert log_in(other, "vi").status_code == 303
 
 
+@pytest.mark.real_hash
 def test_passwords_are_stored_with_a_slow_hash_and_checked_for_length(db, run):
     row = db.execute("SELECT password_hash FROM users WHERE username = 'ed'").fetchone()[0]
     assert row.startswith("scrypt:32768:8:1$") and PASSWORD not in row

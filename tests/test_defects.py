@@ -346,6 +346,7 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(db):
         log_in(db, "ed", PASSWORD, "203.0.113.9")  # locked, even with the right password
 
 
+@pytest.mark.real_hash
 def test_an_unknown_name_costs_the_same_hashing_as_a_known_one(db, monkeypatch):
     """Counted, not timed: an unknown name's password is checked against a dummy hash."""
     import server.accounts as accounts

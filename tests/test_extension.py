@@ -165,6 +165,22 @@ def comments(db_path: Path) -> list[tuple]:
         db.close()
 
 
+def stored_as_clipped(db_path: Path, base: str) -> None:
+    """The clip of ann's comment on PAGE, stored with its permalink, context, brand and note."""
+    [row] = comments(db_path)
+    text, url, context, brand, author, collected_by, note, language = row
+    assert text == "Lumio lost my files twice during a sync. I moved the team to Driftbox."
+    assert url == f"{base}/item?id=101"  # the comment's permalink, not the page
+    assert "3 hours ago" in context and "ann" in context
+    assert (brand, author, collected_by, note, language) == (
+        "Driftbox",
+        "ann",
+        "Maria's browser",
+        "churn reason",
+        "en",
+    )
+
+
 def test_a_selected_comment_is_clipped_with_its_page_and_brand(
     workspace, extension_dir, playwright, tmp_path
 ):
@@ -183,18 +199,7 @@ def test_a_selected_comment_is_clipped_with_its_page_and_brand(
             page.goto(site.url("/item?id=100"))
             result = browser.clip_selection(page, "Lumio lost my files")
         assert result["state"] == "saved", result
-        [row] = comments(db_path)
-        text, url, context, brand, author, collected_by, note, language = row
-        assert text == "Lumio lost my files twice during a sync. I moved the team to Driftbox."
-        assert url == f"{site.base}/item?id=101"  # the comment's permalink, not the page
-        assert "3 hours ago" in context and "ann" in context
-        assert (brand, author, collected_by, note, language) == (
-            "Driftbox",
-            "ann",
-            "Maria's browser",
-            "churn reason",
-            "en",
-        )
+        stored_as_clipped(db_path, site.base)
         assert browser.stored("prefs")["note"] == ""  # a note goes with one clip
         again = browser.clip_selection(page, "Lumio lost my files")
         assert again["state"] == "duplicate" and len(comments(db_path)) == 1

@@ -15,7 +15,7 @@ import pytest
 
 from tests.firefox import Firefox, firefox_path
 from tests.fixture_site import Answer, Site
-from tests.test_extension import PAGE, comments, workspace  # noqa: F401 - the same workspace fixture
+from tests.test_extension import PAGE, comments, stored_as_clipped, workspace  # noqa: F401 - the same fixture
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "extension-firefox"
 
@@ -65,13 +65,7 @@ def test_firefox_clips_a_selected_comment_with_its_page_and_brand(workspace, add
             page = firefox.open(site.url("/item?id=100"))
             result = clip_selection(firefox, page, site.base, "Lumio lost my files")
             assert result["state"] == "saved", result
-            [row] = comments(db_path)
-            text, url, context, brand, author, collected_by, note, language = row
-            assert text == "Lumio lost my files twice during a sync. I moved the team to Driftbox."
-            assert url == f"{site.base}/item?id=101"  # the comment's permalink, not the page
-            assert "3 hours ago" in context and "ann" in context
-            assert (brand, author, collected_by, note, language) == (
-                "Driftbox", "ann", "Maria's browser", "churn reason", "en")  # fmt: skip
+            stored_as_clipped(db_path, site.base)
             assert firefox.stored("prefs")["note"] == ""  # a note goes with one clip
             again = clip_selection(firefox, page, site.base, "Lumio lost my files")
             assert again["state"] == "duplicate" and len(comments(db_path)) == 1
