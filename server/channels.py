@@ -9,6 +9,7 @@ post), so it is never shown again in full: pages and the API show it masked.
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -142,8 +143,6 @@ _HOSTNAME = re.compile(r"^[A-Za-z0-9.-]{1,253}$|^\[?[0-9A-Fa-f:.]{2,45}\]?$")
 
 
 def _stored_smtp(db: Database) -> dict:
-    import json
-
     row = db.execute("SELECT value FROM meta WHERE key = ?", [SMTP_KEY]).fetchone()
     return json.loads(row[0]) if row else {}
 
@@ -174,8 +173,6 @@ def set_smtp(db: Database, form: dict, by: str) -> dict:
     """Store the email server from the admins' form: ``host`` (empty: forget it, back to the
     settings), ``port``, ``user``, ``password`` (empty keeps the one stored), ``from``,
     ``starttls``. All checked before anything is stored."""
-    import json
-
     host = (form.get("host") or "").strip()
     if not host:
         with write_transaction(db):
@@ -224,8 +221,6 @@ def mail_config(db: Database, config: dict) -> dict:
 def person_choice(db: Database, user_id: int) -> dict:
     """What a person gets by email: ``{"email", "brands": [...], "digest"}`` (nothing chosen yet:
     no email, no brands, no digest)."""
-    import json
-
     row = db.execute(
         "SELECT email, brands, digest FROM person_notify WHERE user_id = ?", [user_id]
     ).fetchone()
@@ -237,8 +232,6 @@ def person_choice(db: Database, user_id: int) -> dict:
 def set_person_choice(db: Database, user_id: int, email: str, brands: list[str], digest: bool) -> dict:
     """Store what a person gets: alerts of ``brands`` and/or the weekly digest at ``email``.
     No brand and no digest with an empty address stops everything."""
-    import json
-
     from .brands import list_brands
 
     email = (email or "").strip()
@@ -263,8 +256,6 @@ def set_person_choice(db: Database, user_id: int, email: str, brands: list[str],
 def person_channels(db: Database) -> list[dict]:
     """Each active person's email choice as a delivery channel (key ``person:<user id>``), with
     the brands whose alerts they get and whether they get the digest."""
-    import json
-
     rows = db.execute(
         "SELECT p.user_id, p.email, p.brands, p.digest, u.username FROM person_notify p "
         "JOIN users u ON u.id = p.user_id WHERE u.disabled_at IS NULL ORDER BY p.user_id"

@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
@@ -65,8 +66,6 @@ CHOICE_NAMES = {choice: name for choice, (_kind, name, _sites) in CHOICES.items(
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
@@ -77,8 +76,6 @@ def recognise_choice(url: str) -> str | None:
     for choice, (_kind, _name, sites) in CHOICES.items():
         if any(host == site or host.endswith("." + site) for site in sites):
             return choice
-    from urllib.parse import urlsplit
-
     path = urlsplit(url).path.lower()
     if path.endswith((".rss", ".atom", "/feed", "/feed/", "/rss", "/atom.xml", "/rss.xml", "/feed.xml")):
         return "feed"
@@ -111,8 +108,6 @@ def _check_kind(kind: str | None, url: str) -> str:
                           + "; ".join(f"{k}: {n}" for k, n in CHOICE_NAMES.items()) + ")")  # fmt: skip
         return CHOICES[fits][0]
     crawler, name, sites = CHOICES[kind]
-    from urllib.parse import urlsplit
-
     host = urlsplit(url).hostname
     if fits is not None and fits != "feed" and CHOICES[fits][2] and fits != kind:
         # the address is a known site's: only its own choice, or the crawler that reads it as a

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request
 
 from ..accounts import ROLES, add_user, list_users, set_disabled
 from ..db import get_db, write_transaction
 from ..errors import GapwatchError
 from ..tokens import create_token, list_tokens, revoke_token
-from . import bp
+from . import bp, flashed
 
 ONCE_PREFIX = "token_form:"  # meta keys: a token form already answered, and the token it made
 
@@ -22,9 +23,7 @@ def users(new_token: str | None = None, note: str | None = None):
                            new_token=new_token, note=note, form_once=secrets.token_urlsafe(16))  # fmt: skip
 
 
-def _done(message: str, category: str = "ok"):
-    flash(message, category)
-    return redirect(url_for("web.users"), code=303)
+_done = functools.partial(flashed, to="web.users")
 
 
 @bp.post("/users")

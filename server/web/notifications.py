@@ -5,7 +5,9 @@ and whether the weekly digest come to their email."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+import functools
+
+from flask import current_app, render_template, request
 
 from ..access import current
 from ..brands import list_brands
@@ -25,12 +27,9 @@ from ..channels import (
 from ..db import get_db
 from ..errors import GapwatchError
 from ..notify import channels as configured
-from . import _who, bp
+from . import _who, bp, flashed
 
-
-def _done(message: str, category: str = "ok"):
-    flash(message, category)
-    return redirect(url_for("web.notifications"), code=303)
+_done = functools.partial(flashed, to="web.notifications")
 
 
 @bp.get("/notifications")
@@ -73,15 +72,12 @@ def my_alerts_save():
         choice = set_person_choice(get_db(), who.user_id, form.get("email", ""), form.getlist("brand"),
                                    form.get("digest") == "1")  # fmt: skip
     except GapwatchError as exc:
-        flash(f"Not saved: {exc}", "error")
-        return redirect(url_for("web.my_alerts"), code=303)
+        return flashed(f"Not saved: {exc}", "error", to="web.my_alerts")
     if not choice["email"]:
-        flash("Saved: no email from Gapwatch; alerts stay in the app.", "ok")
-    else:
-        what = [f"alerts of {', '.join(choice['brands'])}"] if choice["brands"] else []
-        what += ["the weekly digest"] if choice["digest"] else []
-        flash(f"Saved: {' and '.join(what) or 'nothing'} to {choice['email']}.", "ok")
-    return redirect(url_for("web.my_alerts"), code=303)
+        return flashed("Saved: no email from Gapwatch; alerts stay in the app.", to="web.my_alerts")
+    what = [f"alerts of {', '.join(choice['brands'])}"] if choice["brands"] else []
+    what += ["the weekly digest"] if choice["digest"] else []
+    return flashed(f"Saved: {' and '.join(what) or 'nothing'} to {choice['email']}.", to="web.my_alerts")
 
 
 @bp.post("/notifications")
