@@ -15,7 +15,8 @@ Keys (all under ``gapwatch:``):
 - ``run:<id>:pending``: requests queued or being worked on; a request counts from when it is
   queued until its answer's comments were acknowledged by the service;
 - ``run:<id>:seeding`` / ``run:<id>:seeded``: which worker queued the first requests, and that
-  it did; ``run:<id>:inflight:<worker>``: what a worker has taken and not finished;
+  it did; ``run:<id>:inflight:<worker>``: what a worker has taken and not finished, by a number
+  from ``run:<id>:taken``;
 - ``run:<id>:stats`` (pages, new, duplicate, rejected, error_count) and ``run:<id>:errors``;
 - ``workers``: every worker seen; ``worker:<name>``: its heartbeat, expiring after
   ``HEARTBEAT_TTL`` seconds (a worker whose heartbeat expired is dead: its requests go back);
@@ -49,6 +50,87 @@ def connect(url: str) -> Any:
     import redis
 
     return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3, health_check_interval=10)
+
+
+# Every change to a run's queue and its ``pending`` count is one Lua script, so nothing can come
+# between its steps: a request counts in ``pending`` exactly while it waits in the queue or is held
+# by a worker, however workers (and the service) interleave, and whenever one dies. (Two workers
+# putting a dead worker's requests back step by step while a third took one queued a request twice
+# and counted it once: the run ended before its last requests were crawled.)
+_ADD = """
+if redis.call('EXISTS', KEYS[4]) == 0 then return -1 end
+if ARGV[3] ~= '' and redis.call('SADD', KEYS[1], ARGV[3]) == 0 then return 0 end
+if redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1]) == 0 then return 0 end
+redis.call('INCR', KEYS[3])
+return 1
+"""
+_POP = """
+local item = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #item == 0 then return nil end
+redis.call('ZREM', KEYS[1], item[1])
+local id = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], id, item[1])
+return {id, item[1]}
+"""
+_DONE = """
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then redis.call('DECR', KEYS[2]) end
+return 1
+"""
+_BACK = """
+local held = redis.call('HDEL', KEYS[2], ARGV[1])
+local added = redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[3])
+redis.call('INCRBY', KEYS[3], added - held)
+return added
+"""
+_REQUEUE = """
+local items = redis.call('HVALS', KEYS[1])
+redis.call('DEL', KEYS[1])
+for _, data in ipairs(items) do
+  if redis.call('ZADD', KEYS[2], 'NX', 0, data) == 0 then redis.call('DECR', KEYS[3]) end
+end
+return #items
+"""
+
+
+class RunQueue:
+    """One worker's hold on a run's queue (the keys scrapy-redis's scheduler and duplicate filter
+    are given, ``requests`` and ``dupefilter``), each step one script."""
+
+    def __init__(self, client: Any, run_id: int, worker: str) -> None:
+        self.requests, self.pending = key(run_id, "requests"), key(run_id, "pending")
+        self.seen, self.source = key(run_id, "dupefilter"), key(run_id, "source")
+        self.held, self.taken = key(run_id, "inflight:" + worker), key(run_id, "taken")
+        self._add, self._pop = client.register_script(_ADD), client.register_script(_POP)
+        self._done, self._back = client.register_script(_DONE), client.register_script(_BACK)
+
+    def add(self, data: bytes, score: float, fingerprint: str | None) -> int:
+        """Queue a request unless its fingerprint was seen (None: never filtered); answer 1 when
+        queued, 0 when a duplicate, -1 when the run is no longer on the queue."""
+        return int(self._add(keys=[self.seen, self.requests, self.pending, self.source],
+                             args=[data, score, fingerprint or ""]))  # fmt: skip
+
+    def pop(self) -> tuple[str, bytes] | None:
+        """Take the first request: ``(id, data)``, held by this worker until ``done`` or ``back``."""
+        found = self._pop(keys=[self.requests, self.held, self.taken])
+        if not found:
+            return None
+        held, data = found
+        return (held.decode() if isinstance(held, bytes) else str(held)), data
+
+    def done(self, held: str) -> None:
+        """The request's answer was dealt with: it stops being pending."""
+        self._done(keys=[self.held, self.pending], args=[held])
+
+    def back(self, held: str, score: float, data: bytes) -> None:
+        """Put a held request (or its retry or redirect) back on the queue, still pending."""
+        self._back(keys=[self.requests, self.held, self.pending], args=[held, score, data])
+
+
+def requeue(client: Any, run_id: int, worker: str) -> int:
+    """Put back what ``worker`` held of the run, all at once; answer how many."""
+    script = client.register_script(_REQUEUE)
+    held = key(run_id, "inflight:" + worker)
+    return int(script(keys=[held, key(run_id, "requests"), key(run_id, "pending")]))
 
 
 def where(url: str) -> str:
@@ -90,7 +172,7 @@ def enqueue_run(client: Any, run_id: int, source: dict) -> None:
 
 def _drop(client: Any, run_id: int) -> None:
     names = [key(run_id, p) for p in ("source", "pending", "seeding", "seeded", "stats", "errors",
-                                       "requests", "dupefilter")]  # fmt: skip
+                                       "requests", "dupefilter", "taken")]  # fmt: skip
     names += [k.decode() if isinstance(k, bytes) else k for k in client.scan_iter(key(run_id, "inflight:*"))]
     pipe = client.pipeline()
     pipe.srem(RUNS, run_id)
@@ -111,9 +193,11 @@ def progress(client: Any, run_id: int) -> dict | None:
     if source is None:
         return None
     stats = {k.decode(): int(v) for k, v in stats.items()}
+    held = sum(client.hlen(k) for k in client.scan_iter(key(run_id, "inflight:*")))
     return {
         "pending": int(pending or 0),
         "queued": int(queued),
+        "held": held,
         "seeded": bool(seeded),
         "pages": stats.get("pages", 0),
         "new": stats.get("new", 0),
@@ -134,11 +218,7 @@ def requeue_dead(client: Any) -> int:
             continue
         for raw_run in client.smembers(RUNS):
             run_id = int(raw_run)
-            held = key(run_id, "inflight:" + name)
-            for _id, data in client.hgetall(held).items():
-                client.execute_command("ZADD", key(run_id, "requests"), 0, data)
-                back += 1
-            client.delete(held)
+            back += requeue(client, run_id, name)
             seeding = client.get(key(run_id, "seeding"))
             if seeding is not None and seeding.decode() == name and not client.exists(key(run_id, "seeded")):
                 client.delete(key(run_id, "seeding"))
@@ -185,7 +265,7 @@ def settle(db: Any, url: str) -> list[int]:
                     f"the crawl queue at {where(url)} no longer holds this run (Redis restarted without its "
                     "data); the next run starts afresh"]})  # fmt: skip
                 finished.append(run_id)
-            elif state["seeded"] and state["pending"] <= 0:
+            elif state["seeded"] and state["pending"] <= 0 and not state["queued"] and not state["held"]:
                 errors = state["errors"]
                 status = "ok" if not errors else ("partial" if state["pages"] else "failed")
                 counts = {k: v for k, v in state.items() if k != "new"}  # new: counted in the store

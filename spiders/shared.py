@@ -48,24 +48,6 @@ POST_PATIENCE = 1800  # seconds a worker keeps retrying a post while the service
 BAD_TOKEN = 3  # the crawl process's exit code when the service refused the token
 QUEUE_GONE = 4  # … and when Redis stopped answering
 
-_POP = """
-local item = redis.call('ZRANGE', KEYS[1], 0, 0)
-if #item == 0 then return nil end
-redis.call('ZREM', KEYS[1], item[1])
-local id = redis.sha1hex(item[1])
-redis.call('HSET', KEYS[2], id, item[1])
-return {id, item[1]}
-"""
-_DONE = """
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then redis.call('DECR', KEYS[2]) end
-return 1
-"""
-_BACK = """
-local held = redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-if held == 0 then redis.call('INCR', KEYS[3]) end
-return held
-"""
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -94,11 +76,7 @@ class SharedScheduler(Scheduler):
         super().open(spider)
         settings = spider.crawler.settings
         self.run_id, self.worker = settings.getint("GAPWATCH_RUN_ID"), settings.get("GAPWATCH_WORKER")
-        self.held_key = q.key(self.run_id, "inflight:" + self.worker)
-        self.pending_key = q.key(self.run_id, "pending")
-        self._pop = self.server.register_script(_POP)
-        self._back = self.server.register_script(_BACK)
-        self._done = self.server.register_script(_DONE)
+        self.run = q.RunQueue(self.server, self.run_id, self.worker)
 
     def enqueue_request(self, request: Request) -> bool:
         with _queue_or_exit():
@@ -106,34 +84,31 @@ class SharedScheduler(Scheduler):
 
     def _enqueue(self, request: Request) -> bool:
         held = request.meta.get("gw_held")
+        data = self.queue._encode_request(request)
         if held:  # a retry or redirect of a request this worker holds goes back to the queue as it
-            data = self.queue._encode_request(request)
-            self._back(
-                keys=[self.queue.key, self.held_key, self.pending_key], args=[held, -request.priority, data]
-            )
+            self.run.back(held, -request.priority, data)
             return True
-        if not request.dont_filter and self.df.request_seen(request):
+        fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
+        added = self.run.add(data, -request.priority, fingerprint)
+        if added == 0 and fingerprint:
             self.df.log(request, self.spider)
-            return False
-        self.server.incr(self.pending_key)  # counted before it can be taken, so never under-counted
-        self.queue.push(request)
-        return True
+        return added == 1
 
     def next_request(self) -> Request | None:
         with _queue_or_exit():
-            found = self._pop(keys=[self.queue.key, self.held_key])
+            found = self.run.pop()
         if not found:
             return None
         held, data = found
         request = self.queue._decode_request(data)
-        request.meta["gw_held"] = held.decode() if isinstance(held, bytes) else held
+        request.meta["gw_held"] = held
         return request
 
     def done(self, request: Request) -> None:
         held = request.meta.get("gw_held")
         if held:
             with _queue_or_exit():
-                self._done(keys=[self.held_key, self.pending_key], args=[held])
+                self.run.done(held)
 
     def has_pending_requests(self) -> bool:
         with _queue_or_exit():

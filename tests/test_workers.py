@@ -204,3 +204,78 @@ def test_a_worker_with_a_bad_token_stops_with_a_clear_message(workspace, redis):
     clip_only = cli("tokens", "create", "--name", "clipper", "--user", "crawler", "--scope", "clip")
     worker = start_worker(redis.url, service.url, clip_only, "w-clip")
     assert worker.wait(60) == 2 and "may not send comments" in worker.stdout.read()
+
+
+# --- the queue's own steps, against the real redis-server ------------------------------------------
+
+
+def _queued_run(redis, run_id: int = 7):
+    from server import crawlqueue as q
+
+    client = q.connect(redis.url)
+    q.enqueue_run(client, run_id, {"id": 1, "kind": "discourse", "url": "http://forum.test/latest"})
+    return q, client
+
+
+def test_a_dead_workers_requests_go_back_once_while_others_take_them(redis):
+    """Two requeuers racing each other and two live workers taking requests: every request is
+    dealt with exactly once and the run's count ends at zero. (Put back step by step, requests
+    were taken twice and the count went below zero: the run ended before its last requests.)"""
+    import threading
+
+    q, client = _queued_run(redis)
+    dead = q.RunQueue(client, 7, "dead")
+    for i in range(300):
+        assert dead.add(f"request {i}".encode(), 0, f"fp{i}") == 1
+    while dead.pop():
+        pass  # the dead worker took every request and died holding them
+    client.sadd(q.WORKERS, "dead")
+    dealt: list[bytes] = []
+    stop = threading.Event()
+
+    def requeuer() -> None:
+        own = q.connect(redis.url)
+        while not stop.is_set():
+            q.requeue_dead(own)
+
+    def worker(name: str) -> None:
+        run = q.RunQueue(q.connect(redis.url), 7, name)
+        while not stop.is_set():
+            found = run.pop()
+            if found:
+                dealt.append(found[1])
+                run.done(found[0])
+
+    threads = [threading.Thread(target=requeuer) for _ in range(2)]
+    threads += [threading.Thread(target=worker, args=(n,)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 20
+    while len(dealt) < 300 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # a late duplicate would show here
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert sorted(Counter(dealt).values()) == [1] * 300
+    assert q.progress(client, 7)["pending"] == 0
+
+
+def test_a_request_is_seen_counted_and_queued_in_one_step(redis):
+    q, client = _queued_run(redis)
+    run = q.RunQueue(client, 7, "w")
+    assert run.add(b"page 1", 0, "fp1") == 1
+    assert run.add(b"page 1 again", 0, "fp1") == 0  # the same address: filtered, not counted
+    assert run.add(b"robots", 0, None) == 1 and run.add(b"robots", 0, None) == 0  # unfiltered, queued once
+    assert q.progress(client, 7)["pending"] == 2
+    held, data = run.pop()
+    run.back(held, 0, data + b" (retry)")  # a retry replaces what was held: still one pending
+    state = q.progress(client, 7)
+    assert (state["pending"], state["queued"], state["held"]) == (2, 2, 0)
+    while found := run.pop():
+        run.done(found[0])
+    state = q.progress(client, 7)
+    assert (state["pending"], state["queued"], state["held"]) == (0, 0, 0)
+    q._drop(client, 7)
+    assert run.add(b"page 2", 0, "fp2") == -1  # the run ended: nothing queued for nobody
+    assert not client.exists(q.key(7, "requests")) and not client.exists(q.key(7, "pending"))
