@@ -401,7 +401,8 @@ def _failing_sources(db: Database, rule: dict) -> list[Condition]:
 
 def evaluate(db: Database, *, today: date | None = None) -> list[dict]:
     """Run every enabled rule; raise an alert for each condition that is new or changed state,
-    forget the conditions that no longer hold; answer the alerts raised (in one transaction)."""
+    forget the conditions that no longer hold (in one transaction); then test again the cases whose
+    figures may have changed (a changed verdict is an alert too). Answer the alerts raised."""
     ensure_rules(db)
     rules = [r for r in list_rules(db) if r["enabled"]]
     found = {r["id"]: conditions_for(db, r, today) for r in rules}
@@ -427,7 +428,20 @@ def evaluate(db: Database, *, today: date | None = None) -> list[dict]:
                            "VALUES (?, ?, ?, ?, ?)",
                            [rule["id"], key, condition.state, now, alert_id])  # fmt: skip
                 raised.append(alert_id)
+    raised += _retest_cases(db)
     return [get_alert(db, a) for a in raised]
+
+
+def _retest_cases(db: Database) -> list[int]:
+    """Test again the cases in play whose figures may have changed (``server.cases``); answer the
+    alerts their changed verdicts raised."""
+    from .cases import retest
+
+    last = db.execute("SELECT coalesce(max(id), 0) FROM alerts").fetchone()[0]
+    retest(db)
+    return [
+        r[0] for r in db.execute("SELECT id FROM alerts WHERE id > ? AND kind = 'case' ORDER BY id", [last])
+    ]
 
 
 # --- the alert list --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from . import demo_data as data
 from .brands import add_brand, list_brands
+from .cases import open_case
 from .db import write_transaction
 from .errors import Conflict
 from .ingest import Context, ingest, summarise
@@ -198,6 +199,8 @@ def load_demo(db: Database, *, progress: Callable[[int], None] | None = None) ->
         set_positioning(db, name, weights, data.STATEMENTS[name])
     outcomes = ingest(db, customer_comments(), Context(origin="import"), progress=progress)
     outcomes += ingest(db, emitted_content(), Context(origin="import", kind="emitted"), progress=progress)
+    for case in data.CASES:  # tested by the first alert check, once the comments are tagged
+        open_case(db, case, by="demo", test=False)
     with db.atomic():
         db["meta"].upsert({"key": "demo", "value": "loaded"}, pk="key")
     return summarise(outcomes)

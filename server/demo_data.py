@@ -22,6 +22,15 @@ POSITIONING = {
     "Nimbus Vault": {"innovation": 0.4, "ease_of_use": 0.4, "performance": 0.2},
 }  # fmt: skip
 
+# The demo's cases (``server.cases``), tested once the comments are tagged: the team's belief and
+# what customers say, one supported by the data and one not.
+CASES = [
+    {"claim": "Customers choose Lumio for reliability, not for innovation",
+     "statement": {"kind": "declared", "attribute": "reliability", "direction": "above"}},
+    {"claim": "Customers see Lumio as the innovation leader we say we are",
+     "statement": {"kind": "declared", "attribute": "innovation", "direction": "above"}},
+]  # fmt: skip
+
 # Share of each brand's customer comments that speaks of each attribute, at the start and at the
 # end of the 18 months (linear in between): Lumio's support and reliability talk grows.
 MIX = {

@@ -346,6 +346,24 @@ def leaders(owned: dict[str, dict[str, Figure]]) -> dict[str, str]:
     return out
 
 
+def _corrected_rates(
+    model: Sample, correction: Correction, question: Question
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mention rates corrected with the audit (Rogan–Gladen) where it can, as tagged elsewhere: the
+    point values and one replicate per audit draw (comments resampled, audit drawn)."""
+    n = model.n
+    fixed = ~np.isnan(correction.sensitivity)
+    rng = np.random.default_rng(seed_for("corrected", question.key, correction.key))
+    resampled = _resampled_sums(model, rng, correction.draws[0].shape[0])[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed, observed_draws = model.totals()[0] / n, resampled / n
+        point = np.where(
+            fixed, rogan_gladen(observed, correction.sensitivity, correction.specificity), observed
+        )
+        replicates = np.where(fixed, rogan_gladen(observed_draws, *correction.draws), observed_draws)
+    return point, replicates
+
+
 def corrected_figures(
     model: Sample, correction: Correction, positioning: dict[str, float], question: Question = Question()
 ) -> dict:
@@ -360,16 +378,7 @@ def corrected_figures(
     each replicate resamples the comments and takes one replicate of the audit (drawn from its
     posterior within each stratum)."""
     attributes, n = model.attributes, model.n
-    draws = correction.draws[0].shape[0]
-    fixed = ~np.isnan(correction.sensitivity)
-    rng = np.random.default_rng(seed_for("corrected", question.key, correction.key))
-    resampled = _resampled_sums(model, rng, draws)[0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        observed, observed_draws = model.totals()[0] / n, resampled / n
-        point = np.where(
-            fixed, rogan_gladen(observed, correction.sensitivity, correction.specificity), observed
-        )
-        replicates = np.where(fixed, rogan_gladen(observed_draws, *correction.draws), observed_draws)
+    point, replicates = _corrected_rates(model, correction, question)
     rates = _figures(point, replicates, n, question.min_comments)
     shares = _figures(_profile(point), _profile(replicates), n, question.min_comments)
     if positioning:
@@ -387,6 +396,62 @@ def corrected_figures(
         "share": {a: noted(shares[j], correction.notes.get(a)) for j, a in enumerate(attributes)},
         "gap_score": score,
     }
+
+
+FIGURES = ("share", "mention_rate", "net_sentiment")
+
+
+def figure_draws(sample: Sample, attribute: str, figure: str, question: Question = Question(),
+                 correction: Correction | None = None) -> tuple[float, np.ndarray, int, bool]:  # fmt: skip
+    """One attribute's figure (``share``, ``mention_rate`` or ``net_sentiment``) as its point value,
+    its resampled values (the bootstrap the pages' intervals come from) and the comments it rests
+    on; and whether it is corrected for the classifier's errors (``correction`` given, a share or
+    mention rate, and the audit able to correct the attribute: then ``sample`` must hold the
+    model's own tags, as in ``corrected_figures``)."""
+    if figure not in FIGURES:
+        raise ValueError(f"figure must be one of {', '.join(FIGURES)}, not {figure!r}")
+    j = sample.attributes.index(attribute)
+    n = sample.n
+    if correction is not None and figure != "net_sentiment" and not np.isnan(correction.sensitivity[j]):
+        point, replicates = _corrected_rates(sample, correction, question)
+        if figure == "share":
+            point, replicates = _profile(point), _profile(replicates)
+        return float(point[j]), replicates[:, j], n, True
+    m, s = sample.totals()
+    bm, bs = _draws(sample, question)
+    if figure == "mention_rate":
+        return float(_rates(m, np.array(n))[j]), _rates(bm, np.full(question.draws, n))[:, j], n, False
+    if figure == "share":
+        return float(_profile(m)[j]), _profile(bm)[:, j], n, False
+    return float(_net(m, s)[j]), _net(bm, bs)[:, j], int(m[j]), False
+
+
+def difference(first: tuple[float, np.ndarray, int, bool], second: tuple[float, np.ndarray, int, bool],
+               min_comments: int = MIN_COMMENTS) -> Figure:  # fmt: skip
+    """``first − second`` of two figures from independent samples (two brands, two periods), as
+    ``figure_draws`` answers them: the interval is that of the differences of their resampled
+    values, draw by draw. Too few comments on either side: no value."""
+    (a, a_draws, a_n, _), (b, b_draws, b_n, _) = first, second
+    smaller = min(a_n, b_n)
+    if smaller < min_comments:
+        return Figure(None, None, None, smaller, f"too few comments ({smaller} < {min_comments})")
+    size = min(len(a_draws), len(b_draws))
+    return _figure(a - b, a_draws[:size] - b_draws[:size], smaller, min_comments)
+
+
+def proportion_change(before: tuple[int, int], now: tuple[int, int],
+                      question: Question = Question()) -> Figure:  # fmt: skip
+    """The change in a proportion (hits, comments) from one period to the next, with the interval
+    of the same bootstrap: each period's comments resampled on their own (binomial counts)."""
+    (hits_before, n_before), (hits_now, n_now) = before, now
+    smaller = min(n_before, n_now)
+    if smaller < question.min_comments:
+        return Figure(None, None, None, smaller, f"too few comments ({smaller} < {question.min_comments})")
+    rng = np.random.default_rng(seed_for("proportion", question.key))
+    draws_before = rng.binomial(n_before, hits_before / n_before, question.draws) / n_before
+    draws_now = rng.binomial(n_now, hits_now / n_now, question.draws) / n_now
+    point = hits_now / n_now - hits_before / n_before
+    return _figure(point, draws_now - draws_before, smaller, question.min_comments)
 
 
 def two_proportion_z(hits_before: float, n_before: float, hits_now: float, n_now: float) -> float:

@@ -654,6 +654,46 @@ def m0019_crawl_run_queue(db: Database) -> None:
     _execute_all(db, "ALTER TABLE crawl_runs ADD COLUMN queue TEXT")
 
 
+@migration
+def m0020_cases(db: Database) -> None:
+    """Cases (``server.cases``): a person's claim, the testable statement it stands for (JSON, built
+    with a form), its owner and state, the latest test; and its history (opened, tested, verdict
+    changed, state and owner changes, people's comments)."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            brand_id INTEGER NOT NULL REFERENCES brands(id) ON DELETE CASCADE,
+            claim TEXT NOT NULL,
+            statement TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT '{}',
+            state TEXT NOT NULL CHECK (state IN ('open', 'tested', 'acknowledged', 'acting', 'resolved',
+                                                 'dismissed')),
+            owner TEXT,
+            reason TEXT,
+            verdict TEXT CHECK (verdict IN ('supported', 'not supported', 'not enough data')),
+            result TEXT,
+            tested_version TEXT,
+            tested_at TEXT,
+            created_by TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX cases_by_state ON cases (state, id);
+        CREATE TABLE case_events (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            by TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('opened', 'tested', 'verdict', 'state', 'owner', 'comment')),
+            text TEXT NOT NULL
+        );
+        CREATE INDEX case_events_by_case ON case_events (case_id, id)
+        """,
+    )
+
+
 def apply(db: Database, *, stop_before: str | None = None) -> None:
     MIGRATIONS.apply(db, stop_before=stop_before)
 

@@ -202,6 +202,7 @@ def digest(db: Database, config: dict, today: date | None = None) -> dict:
     """The week's alerts and each own brand's gap now, as a subject and a text."""
     from .alerts import list_alerts
     from .brands import list_brands
+    from .cases import list_cases
     from .perception import overview
 
     today = today or datetime.now(UTC).date()
@@ -221,10 +222,18 @@ def digest(db: Database, config: dict, today: date | None = None) -> dict:
     counted = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
     lines += ["", f"{counted} this week" + (":" if alerts else ".")]
     lines += [f"- {a['brand']}: {a['title']}. {a['message']}" for a in alerts]
+    moved = list_cases(db, since=since)
+    if moved:
+        lines += ["", f"Cases whose verdict or state changed this week ({len(moved)}):"]
+        for c in moved:
+            owner = f", owner {c['owner']}" if c["owner"] else ""
+            where = absolute(config, f"/cases/{c['id']}")
+            lines.append(f"- Case {c['id']}, {c['brand']}: “{c['claim']}”: {c['verdict'] or 'not tested'}, "
+                         f"{c['state']}{owner}. {where}")  # fmt: skip
     link = absolute(config, "/alerts")
     lines += ["", f"All alerts: {link}"]
     return {"subject": f"Gapwatch weekly digest: {counted}",
-            "text": "\n".join(lines), "alerts": len(alerts)}  # fmt: skip
+            "text": "\n".join(lines), "alerts": len(alerts), "cases": len(moved)}  # fmt: skip
 
 
 def send_digest(db: Database, config: dict, *, today: date | None = None, force: bool = False) -> dict:

@@ -208,6 +208,11 @@ def render_html(data: dict) -> str:
     )  # fmt: skip
 
 
+def render_brief(case: dict) -> str:
+    """A case (``server.cases``) on one page, to forward upwards unchanged."""
+    return _environment().get_template("case_brief.html").render(case=case)
+
+
 def render_pdf(html: str) -> bytes:
     """The same HTML as a PDF (WeasyPrint)."""
     try:

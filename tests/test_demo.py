@@ -39,3 +39,22 @@ def test_loaded_demo_has_brands_positioning_and_comments(tmp_path):
     assert kinds["emitted"] >= 10
     assert get_positioning(db, "Lumio")["innovation"] == 0.45
     assert abs(sum(get_positioning(db, "Driftbox").values()) - 1) < 1e-9
+
+
+def test_the_demo_has_a_supported_case_and_one_not_once_tagged(tmp_path):
+    from server.alerts import evaluate
+    from server.cases import list_cases
+    from server.classify import classify_pending
+
+    db = open_db(tmp_path / "d.db")
+    demo.load_demo(db)
+    assert [c["verdict"] for c in list_cases(db)] == [None, None]  # tested once the comments are tagged
+    classify_pending(db)
+    raised = evaluate(db)  # `make run` step 4
+    found = {c["claim"]: c for c in list_cases(db)}
+    reliability = found["Customers choose Lumio for reliability, not for innovation"]
+    innovation = found["Customers see Lumio as the innovation leader we say we are"]
+    assert (reliability["verdict"], innovation["verdict"]) == ("supported", "not supported")
+    assert reliability["state"] == innovation["state"] == "tested"
+    assert reliability["result"]["quotes"]["for"] and innovation["result"]["quotes"]["against"]
+    assert not [a for a in raised if a["kind"] == "case"]  # a first verdict is no change: no alert

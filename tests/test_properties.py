@@ -238,3 +238,94 @@ def test_review_endpoints_answer_4xx_with_a_reason_and_a_refusal_writes_nothing(
     if response.status_code >= 400:
         assert response.get_json()["error"]
         assert tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables) == before
+
+
+CASE_ENDPOINTS = [
+    "/api/cases",
+    "/api/cases/1/state",
+    "/api/cases/1/owner",
+    "/api/cases/1/comments",
+    "/api/cases/1/test",
+    "/api/cases/99/state",
+]
+statement_like = st.dictionaries(
+    st.sampled_from(
+        [
+            "kind",
+            "attribute",
+            "figure",
+            "direction",
+            "competitor",
+            "theme",
+            "channel",
+            "from",
+            "to",
+            "before_from",
+            "before_to",
+            "x",
+        ]
+    ),
+    st.sampled_from(
+        [
+            "declared",
+            "competitor",
+            "change",
+            "theme",
+            "support",
+            "reliability",
+            "share",
+            "net_sentiment",
+            "above",
+            "below",
+            "Rival",
+            "Acme",
+            "2026-01-01",
+            "2026-13-01",
+            1,
+            2,
+            99,
+        ]
+    )
+    | json_scalars,
+    max_size=6,
+)
+case_like = st.fixed_dictionaries(
+    {"claim": st.text(max_size=30) | json_scalars, "statement": statement_like | json_values},
+    optional={
+        "brand": st.sampled_from(["Acme", "Rival", "Ghost"]) | json_scalars,
+        "owner": st.sampled_from(["ed", "vi", "admin", "nobody"]) | json_scalars,
+        "origin": st.dictionaries(
+            st.sampled_from(["comment", "theme", "alert", "figure", "x"]),
+            st.integers(-2, 5) | json_scalars,
+            max_size=2,
+        ),
+    },
+) | st.dictionaries(
+    st.sampled_from(["state", "reason", "owner", "text", "x"]),
+    st.sampled_from(["acknowledged", "acting", "resolved", "dismissed", "open", "tested", "ed", "vi"])
+    | json_values,
+    max_size=3,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(CASE_ENDPOINTS), body=case_like | json_values)
+def test_case_endpoints_answer_4xx_with_a_reason_and_a_refusal_writes_nothing(service, path, body):
+    from server.cases import open_case
+
+    client, db, auth = service
+    if not db.execute("SELECT 1 FROM cases WHERE id = 1").fetchone():
+        open_case(db, {"claim": "Support wins", "statement": {"kind": "declared", "attribute": "support"}})
+    tables = ("cases", "case_events", "alerts", "cases WHERE state = 'dismissed'")
+    before = tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables)
+    state = db.execute("SELECT state, owner FROM cases WHERE id = 1").fetchone()
+    response = client.post(path, data=json.dumps(body), headers={**auth, "Content-Type": "application/json"})
+    assert response.status_code < 500, response.get_data(as_text=True)
+    after = tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables)
+    if response.status_code >= 400:
+        assert response.get_json()["error"]
+        assert (
+            after == before and db.execute("SELECT state, owner FROM cases WHERE id = 1").fetchone() == state
+        )
+    else:
+        assert after[0] - before[0] in (0, 1) and after[1] - before[1] in (0, 1, 2)

@@ -7,6 +7,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 from . import (  # noqa: E402,F401  (routes register on import)
     alerts,
     brands,
+    cases,
     clips,
     comments,
     health,

@@ -364,6 +364,7 @@ from . import (  # noqa: E402,F401
     account,
     admin,
     alerts,
+    cases,
     demo_site,
     imports,
     notifications,
