@@ -66,7 +66,8 @@ async function send(clip, key) {
     await queue.add(clip, outcome.reason, key);
     await scheduleRetry();
   }
-  return record({ key, state: outcome.state, reason: outcome.reason || null, text: clip.text, url: clip.url });
+  return record({ key, state: outcome.state, reason: outcome.reason || null, text: clip.text, url: clip.url,
+    commentId: outcome.id || null });
 }
 
 let flushing = Promise.resolve();
@@ -88,7 +89,7 @@ async function flushOnce(everything) {
     }
     await queue.remove(entry.id);
     await record({ key: entry.id, state: outcome.state, reason: outcome.reason || null, text: entry.clip.text,
-      url: entry.clip.url });
+      url: entry.clip.url, commentId: outcome.id || null });
   }
   await scheduleRetry();
   await showBadge();

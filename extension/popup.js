@@ -1,10 +1,11 @@
-import { fetchBrands } from "./lib/api.js";
+import { caseLink, fetchBrands } from "./lib/api.js";
 import { storage } from "./lib/storage.js";
 
 const LABELS = { saved: "saved", duplicate: "duplicate — already stored", queued: "queued — will retry", failed: "failed" };
 
 async function render() {
   const recent = (await storage.get("recent")) || [];
+  const settings = (await storage.get("settings")) || {};
   const queue = (await storage.get("queue")) || [];
   const list = document.getElementById("recent");
   list.replaceChildren(
@@ -17,6 +18,17 @@ async function render() {
       const text = document.createElement("span");
       text.textContent = entry.preview;
       item.append(state, text);
+      const link = caseLink(settings.server, entry);
+      if (link) {
+        const open = document.createElement("a");
+        open.className = "case";
+        open.href = link;
+        open.target = "_blank";
+        open.rel = "noopener";
+        open.textContent = "open a case";
+        open.title = "Test a claim about this comment against the data, in Gapwatch";
+        item.append(" ", open);
+      }
       if (entry.reason && entry.state !== "saved") {
         const reason = document.createElement("div");
         reason.className = "reason";

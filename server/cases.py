@@ -197,7 +197,7 @@ def _latest_day(db: Database, brand_id: int) -> date | None:
     return date.fromisoformat(row[0]) if row and row[0] else None
 
 
-def _scope(start: str | None, end: str | None, channel: str | None):
+def scope_of(start: str | None, end: str | None, channel: str | None):
     from .perception import Scope
 
     return Scope(start, end, (channel,) if channel else ())
@@ -215,8 +215,8 @@ def change_periods(db: Database, brand_id: int, statement: dict) -> tuple[Any, A
     before_start = (date.fromisoformat(statement["before_from"]) if statement.get("before_from")
                     else before_end - timedelta(days=(end - start).days))  # fmt: skip
     channel = statement.get("channel")
-    return (_scope(before_start.isoformat(), before_end.isoformat(), channel),
-            _scope(start.isoformat(), end.isoformat(), channel))  # fmt: skip
+    return (scope_of(before_start.isoformat(), before_end.isoformat(), channel),
+            scope_of(start.isoformat(), end.isoformat(), channel))  # fmt: skip
 
 
 def judge(db: Database, brand_name: str, statement: dict) -> dict:
@@ -242,7 +242,7 @@ def judge(db: Database, brand_name: str, statement: dict) -> dict:
         sample = _sample(db, brand_id, attributes, scope, model_tags=fix is not None)
         return figure_draws(sample, attribute, figure, Question(scope.key(*label)), fix)
 
-    scope = _scope(statement.get("from"), statement.get("to"), statement.get("channel"))
+    scope = scope_of(statement.get("from"), statement.get("to"), statement.get("channel"))
     if kind == "declared":
         declared = get_positioning(db, brand["name"]).get(attribute)
         if declared is None:
@@ -281,8 +281,8 @@ def judge(db: Database, brand_name: str, statement: dict) -> dict:
         "corrected": side[3],
         "correction_note": _correction_note(figure, fix, side[3]),
         "quotes": {
-            "for": _quotes(db, attribute, *quote_sides[0]),
-            "against": _quotes(db, attribute, *quote_sides[1]),
+            "for": quotes_of(db, attribute, *quote_sides[0]),
+            "against": quotes_of(db, attribute, *quote_sides[1]),
         },
     }
 
@@ -346,8 +346,8 @@ def _test_theme(db: Database, brand: dict, statement: dict) -> dict:
                "from": periods[name][0].isoformat(), "to": periods[name][1].isoformat()}
         for name, (hits, total) in counts.items()
     }  # fmt: skip
-    now_scope = _scope(*[d.isoformat() for d in periods["now"]], channel)
-    before_scope = _scope(*[d.isoformat() for d in periods["before"]], channel)
+    now_scope = scope_of(*[d.isoformat() for d in periods["now"]], channel)
+    before_scope = scope_of(*[d.isoformat() for d in periods["before"]], channel)
     sides = [("theme", now_scope), ("theme", before_scope)]
     if statement["direction"] == "below":
         sides.reverse()
@@ -359,7 +359,7 @@ def _test_theme(db: Database, brand: dict, statement: dict) -> dict:
         "corrected": False,
         "correction_note": "as tagged: themes are found by clustering, which the audit does not measure",
         "quotes": {
-            side: _theme_quotes(db, brand["id"], theme_id, scope)
+            side: theme_quotes(db, brand["id"], theme_id, scope)
             for side, (_k, scope) in zip(("for", "against"), sides, strict=True)
         },  # fmt: skip
     }
@@ -384,7 +384,7 @@ def _scoped(brand_id: int, scope) -> tuple[str, list]:
     return " AND ".join(where), args
 
 
-def _quotes(db: Database, attribute: str, brand_id: int, scope, side: str) -> list[dict]:
+def quotes_of(db: Database, attribute: str, brand_id: int, scope, side: str) -> list[dict]:
     """The strongest quotes of one side: ``tagged`` (speaking of the attribute), ``other``
     (speaking of other attributes, not this one), ``positive``/``negative`` (towards it); the
     model's most confident first."""
@@ -409,7 +409,7 @@ def _quotes(db: Database, attribute: str, brand_id: int, scope, side: str) -> li
     return [_quote(r) for r in rows[:QUOTES]]
 
 
-def _theme_quotes(db: Database, brand_id: int, theme_id: int, scope) -> list[dict]:
+def theme_quotes(db: Database, brand_id: int, theme_id: int, scope) -> list[dict]:
     where, args = _scoped(brand_id, scope)
     ids = [r[0] for r in db.execute(
         f"SELECT c.id FROM comments c JOIN theme_members m ON m.comment_id = c.id AND m.theme_id = ? "

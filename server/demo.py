@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,9 +11,11 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from . import demo_data as data
+from .accounts import add_user
 from .brands import add_brand, list_brands
 from .cases import open_case
 from .db import write_transaction
+from .enemies import name_enemy
 from .errors import Conflict
 from .ingest import Context, ingest, summarise
 from .taxonomy import ensure_taxonomy, set_positioning
@@ -201,6 +204,9 @@ def load_demo(db: Database, *, progress: Callable[[int], None] | None = None) ->
     outcomes += ingest(db, emitted_content(), Context(origin="import", kind="emitted"), progress=progress)
     for case in data.CASES:  # tested by the first alert check, once the comments are tagged
         open_case(db, case, by="demo", test=False)
+    for name, role in data.PEOPLE.items():
+        add_user(db, name, secrets.token_urlsafe(24), role)
+    name_enemy(db, data.ENEMY, by="demo")
     with db.atomic():
         db["meta"].upsert({"key": "demo", "value": "loaded"}, pk="key")
     return summarise(outcomes)

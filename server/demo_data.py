@@ -31,6 +31,13 @@ CASES = [
      "statement": {"kind": "declared", "attribute": "innovation", "direction": "above"}},
 ]  # fmt: skip
 
+# The demo's shared enemy (``server.enemies``): the planted performance complaints, owned by a
+# product marketer and an engineering lead (demo accounts whose passwords nobody knows; an admin
+# may set them with `gapwatch users password NAME`).
+PEOPLE = {"maria": "editor", "sam": "editor"}
+ENEMY = {"name": "Slow sync on big folders", "attribute": "performance", "target": 0.05,
+         "commercial_owner": "maria", "technical_owner": "sam"}  # fmt: skip
+
 # Share of each brand's customer comments that speaks of each attribute, at the start and at the
 # end of the 18 months (linear in between): Lumio's support and reliability talk grows.
 MIX = {

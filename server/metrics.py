@@ -439,6 +439,17 @@ def difference(first: tuple[float, np.ndarray, int, bool], second: tuple[float, 
     return _figure(a - b, a_draws[:size] - b_draws[:size], smaller, min_comments)
 
 
+def proportion(hits: float, n: int, question: Question = Question()) -> Figure:
+    """A share of comments (hits of n) with the interval of the same bootstrap: the n comments
+    resampled (a binomial count of hits)."""
+    n = int(n)
+    if n < question.min_comments:
+        return Figure(None, None, None, n, f"too few comments ({n} < {question.min_comments})")
+    rng = np.random.default_rng(seed_for("proportion", question.key))
+    draws = rng.binomial(n, min(max(hits / n, 0.0), 1.0), question.draws) / n
+    return _figure(hits / n, draws, n, question.min_comments)
+
+
 def proportion_change(before: tuple[int, int], now: tuple[int, int],
                       question: Question = Question()) -> Figure:  # fmt: skip
     """The change in a proportion (hits, comments) from one period to the next, with the interval

@@ -156,8 +156,10 @@ def bars_geometry(rows: list[dict]) -> dict:
             "legend_y": row_height * len(rows) + 18}  # fmt: skip
 
 
-def trend_geometry(periods: list[dict], key: str = "gap_score") -> dict | None:
-    """The gap score per month as a line with its 95 % interval as a band (None below 2 points)."""
+def trend_geometry(periods: list[dict], key: str = "gap_score", *, top: float = 1.0,
+                   target: float | None = None) -> dict | None:  # fmt: skip
+    """A figure per month (the gap score, or a shared enemy's rate) as a line with its 95 % interval
+    as a band, on a scale from 0 to ``top``, and the ``target`` as a level (None below 2 points)."""
     width, height, left, bottom = 560, 200, 40, 30
     points = [(p["start"], p[key]) for p in periods if p.get(key) and p[key].get("value") is not None]
     if len(points) < 2:
@@ -165,7 +167,7 @@ def trend_geometry(periods: list[dict], key: str = "gap_score") -> dict | None:
     step = (width - left - 20) / (len(points) - 1)
 
     def y(value: float) -> float:
-        return round(10 + (1 - value) * (height - bottom - 10), 1)
+        return round(10 + (1 - value / top) * (height - bottom - 10), 1)
 
     xs = [round(left + i * step, 1) for i in range(len(points))]
     band = [f"{x},{y(f['high'])}" for x, (_s, f) in zip(xs, points, strict=True)]
@@ -173,10 +175,11 @@ def trend_geometry(periods: list[dict], key: str = "gap_score") -> dict | None:
     every = max(1, len(points) // 6)
     return {
         "width": width, "height": height, "left": left, "right": width - 10,
-        "ticks": [{"y": y(t), "label": f"{t:.0%}"} for t in (0, 0.25, 0.5, 0.75, 1)],
+        "ticks": [{"y": y(t * top), "label": f"{t * top:.0%}"} for t in (0, 0.25, 0.5, 0.75, 1)],
+        "target_y": y(target) if target is not None else None,
         "band": " ".join(band),
         "line": " ".join(f"{x},{y(f['value'])}" for x, (_s, f) in zip(xs, points, strict=True)),
-        "points": [{"x": x, "y": y(f["value"]), "month": start[:7],
+        "points": [{"x": x, "y": y(f["value"]), "month": start[:7], "named": f.get("named", False),
                     "labelled": i % every == 0 or i == len(points) - 1}
                    for i, (x, (start, f)) in enumerate(zip(xs, points, strict=True))],
     }  # fmt: skip

@@ -45,6 +45,7 @@ def test_the_demo_has_a_supported_case_and_one_not_once_tagged(tmp_path):
     from server.alerts import evaluate
     from server.cases import list_cases
     from server.classify import classify_pending
+    from server.enemies import list_enemies
 
     db = open_db(tmp_path / "d.db")
     demo.load_demo(db)
@@ -58,3 +59,13 @@ def test_the_demo_has_a_supported_case_and_one_not_once_tagged(tmp_path):
     assert reliability["state"] == innovation["state"] == "tested"
     assert reliability["result"]["quotes"]["for"] and innovation["result"]["quotes"]["against"]
     assert not [a for a in raised if a["kind"] == "case"]  # a first verdict is no change: no alert
+    (enemy,) = list_enemies(db)
+    assert (enemy["name"], enemy["attribute"], enemy["met"]) == (
+        "Slow sync on big folders",
+        "performance",
+        False,
+    )
+    assert enemy["current"]["value"] > enemy["target"] and {
+        enemy["commercial_owner"],
+        enemy["technical_owner"],
+    } == {"maria", "sam"}

@@ -294,3 +294,50 @@ def test_a_bad_token_is_explained(workspace, extension_dir, playwright, tmp_path
         assert comments(db_path) == []
     finally:
         browser.close()
+
+
+def test_open_a_case_from_the_popup(workspace, extension_dir, playwright, tmp_path):
+    """A stored clip offers "open a case" in the popup: the case form on the user's Gapwatch, after
+    the login, with the clipped comment shown; opened, it is tested at once."""
+    db_path, server, token = workspace
+    browser = Browser(playwright, extension_dir, tmp_path / "profile")
+    try:
+        browser.storage({"settings": {"server": server.url, "token": token}, "prefs": {"brand": "Lumio"}})
+        with Site() as site:
+            site.paths["/item"] = Answer(PAGE.encode())
+            page = browser.context.new_page()
+            page.goto(site.url("/item?id=100"))
+            assert browser.clip_selection(page, "Lumio lost my files")["state"] == "saved"
+        [comment_id] = [r[0] for r in open_db(db_path).execute("SELECT id FROM comments").fetchall()]
+        popup = browser.context.new_page()
+        popup.set_viewport_size({"width": 380, "height": 480})
+        popup.goto(f"chrome-extension://{browser.id}/popup.html")
+        link = popup.wait_for_selector("li.clip.saved a.case")
+        assert link.get_attribute("href") == f"{server.url}/cases/new?from_clip={comment_id}"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        popup.screenshot(path=str(ARTIFACTS / "popup-open-case.png"))
+        with browser.context.expect_page() as opened:
+            link.click()
+        form = opened.value
+        form.wait_for_load_state()
+        assert "/login?next=" in form.url  # the extension's token is not a login
+        form.get_by_label("User name").fill("maria")
+        form.get_by_label("Password").fill("maria's long password")
+        form.get_by_role("button", name="Log in").click()
+        form.wait_for_selector("[data-testid=case-origin]")
+        assert "Lumio lost my files twice" in form.get_by_test_id("case-origin").inner_text()
+        form.get_by_label("Claim", exact=True).fill("Lost files drive customers to Driftbox")
+        form.get_by_label("Attribute").select_option("reliability")
+        form.get_by_role("button", name="Open and test").click()
+        form.wait_for_selector("[data-testid=case-verdict]")
+        assert (
+            form.get_by_test_id("case-verdict").inner_text() == "not enough data"
+        )  # one comment, no positioning
+        form.screenshot(path=str(ARTIFACTS / "case-from-popup.png"), full_page=True)
+        db = open_db(db_path)
+        assert db.execute("SELECT origin, created_by FROM cases").fetchall() == [
+            (f'{{"clip": {comment_id}}}', "maria")
+        ]
+        db.close()
+    finally:
+        browser.close()

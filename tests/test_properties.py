@@ -329,3 +329,33 @@ def test_case_endpoints_answer_4xx_with_a_reason_and_a_refusal_writes_nothing(se
         )
     else:
         assert after[0] - before[0] in (0, 1) and after[1] - before[1] in (0, 1, 2)
+
+
+ENEMY_ENDPOINTS = ["/api/enemies", "/api/enemies/1/retire", "/api/enemies/99/retire"]
+enemy_like = st.fixed_dictionaries(
+    {"name": st.text(max_size=20) | json_scalars, "target": st.floats(-1, 2) | json_scalars},
+    optional={
+        "attribute": st.sampled_from(["support", "reliability", "nope"]) | json_scalars,
+        "theme": st.integers(-1, 9) | json_scalars,
+        "brand": st.sampled_from(["Acme", "Rival", "Ghost"]) | json_scalars,
+        "commercial_owner": st.sampled_from(["ed", "vi", "admin", "nobody"]) | json_scalars,
+        "technical_owner": st.sampled_from(["ed", "vi", "admin"]) | json_scalars,
+        "reason": st.text(max_size=20) | json_scalars,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(ENEMY_ENDPOINTS), body=enemy_like | json_values)
+def test_enemy_endpoints_answer_4xx_with_a_reason_and_a_refusal_writes_nothing(service, path, body):
+    client, db, auth = service
+    count = "SELECT count(*), sum(status = 'retired') FROM shared_enemies"
+    before = db.execute(count).fetchone()
+    response = client.post(path, data=json.dumps(body), headers={**auth, "Content-Type": "application/json"})
+    assert response.status_code < 500, response.get_data(as_text=True)
+    after = db.execute(count).fetchone()
+    if response.status_code >= 400:
+        assert response.get_json()["error"]
+        assert after == before
+    else:
+        assert after[0] - before[0] in (0, 1)

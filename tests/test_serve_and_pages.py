@@ -586,7 +586,7 @@ def test_pages_fit_a_phone(server):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         pages = {"overview": "/overview", "evidence": "/comments?brand=Lumio", "competitors": "/competitors",
                  "sources": "/sources", "trends": "/trends", "language": "/language",
-                 "themes": "/themes"}  # fmt: skip
+                 "themes": "/themes", "problems": "/problems", "cases": "/cases"}  # fmt: skip
         for name, path in pages.items():
             page.goto(base + path)
             # nothing sticks out of the screen, except inside a container that scrolls sideways
@@ -966,3 +966,70 @@ def test_the_demo_crawls_its_own_sites_and_raises_its_planted_alert(server):
 
 def test_only_the_demo_workspace_serves_the_demo_site(client):
     assert client.get("/demo-site/lumio-reviews.html").status_code == 404
+
+
+@pytest.mark.browser
+def test_open_a_case_from_a_comment_see_it_tested_and_export_its_brief(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = _page(browser, base, viewport={"width": 1280, "height": 900})
+        page.goto(base + "/comments?brand=Lumio&attribute=reliability&q=solid")
+        first = page.locator("li.comment").first
+        quote = first.locator("blockquote").inner_text()
+        first.get_by_test_id("open-case").click()
+        expect(page.get_by_test_id("case-origin")).to_contain_text(quote[:40])
+        page.get_by_label("Claim", exact=True).fill("Customers choose Lumio because it just works")
+        assert page.get_by_label("Attribute").input_value() == "reliability"  # from the comment
+        page.get_by_role("button", name="Open and test").click()
+        expect(page.get_by_test_id("case-verdict")).to_have_text("supported")
+        assert "95 % interval" in page.get_by_test_id("case-effect").inner_text()
+        assert page.get_by_test_id("quotes-for").locator("blockquote").count() >= 1
+        assert page.get_by_test_id("quotes-against").locator("blockquote").count() >= 1
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "case.png"), full_page=True)
+        page.get_by_test_id("case-state").get_by_label("Move to").select_option("acknowledged")
+        page.get_by_test_id("case-state").get_by_role("button", name="Move").click()
+        expect(page.get_by_test_id("case-history")).to_contain_text("tested → acknowledged")
+        page.get_by_test_id("case-brief").click()
+        expect(page.locator("p.claim")).to_have_text("“Customers choose Lumio because it just works”")
+        page.screenshot(path=str(ARTIFACTS / "case-brief.png"), full_page=True)
+        page.go_back()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="The brief (PDF)").click()
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+        browser.close()
+
+
+@pytest.mark.browser
+def test_promote_a_problem_to_a_shared_enemy_and_see_it_on_the_overview(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _env = server
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = _page(browser, base, viewport={"width": 1280, "height": 900})
+        page.goto(base + "/overview")
+        expect(page.get_by_test_id("shared-enemies")).to_contain_text(
+            "Slow sync on big folders"
+        )  # the demo's
+        page.get_by_role("link", name="Problems").click()
+        problem = page.locator("li.problem[data-key=reliability]")
+        expect(problem.get_by_test_id("rate")).to_contain_text("%")
+        page.screenshot(path=str(ARTIFACTS / "problems.png"), full_page=True)
+        problem.get_by_test_id("name-enemy").click()
+        page.get_by_label("Name").fill("Files that go missing")
+        page.get_by_label("Target").fill("3")
+        page.get_by_label("Commercial owner").select_option("maria")
+        page.get_by_label("Technical owner").select_option("sam")
+        page.get_by_role("button", name="Name it").click()
+        expect(page.get_by_test_id("enemy-curve")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "shared-enemy.png"), full_page=True)
+        page.get_by_role("link", name="Overview").click()
+        enemies = page.get_by_test_id("shared-enemies")
+        expect(enemies).to_contain_text("Files that go missing")
+        expect(enemies).to_contain_text("target of 3.0 %")
+        page.screenshot(path=str(ARTIFACTS / "overview-shared-enemies.png"), full_page=False)
+        browser.close()

@@ -63,3 +63,9 @@ export async function fetchBrands(settings, fetchImpl = fetch) {
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return readJson(response);
 }
+
+/** The page that opens a case from a stored clip, on the user's Gapwatch (null without one). */
+export function caseLink(server, entry) {
+  if (!server || !entry.commentId || !["saved", "duplicate"].includes(entry.state)) return null;
+  return `${server.replace(/\/+$/, "")}/cases/new?from_clip=${encodeURIComponent(entry.commentId)}`;
+}

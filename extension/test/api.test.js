@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { outcomeOf, postClip, testConnection } from "../lib/api.js";
+import { caseLink, outcomeOf, postClip, testConnection } from "../lib/api.js";
 
 const settings = { server: "http://127.0.0.1:5000/", token: "gw_x" };
 const answer = (status, body) => async () => ({ status, ok: status < 400, json: async () => body });
@@ -44,4 +44,14 @@ test("test connection says what is wrong: unreachable, not Gapwatch, bad token",
   const good = async (url) => ({ status: 200, ok: true,
     json: async () => (url.endsWith("/api/health") ? { service: "gapwatch", version: "0.1.0" } : { token: "Ann" }) });
   assert.deepEqual(await testConnection(settings, good), { ok: true, message: "Connected to Gapwatch 0.1.0 as “Ann”." });
+});
+
+test("a stored clip links to opening a case from it on the user's Gapwatch", () => {
+  assert.equal(caseLink("http://127.0.0.1:5000/", { state: "saved", commentId: 12 }),
+    "http://127.0.0.1:5000/cases/new?from_clip=12");
+  assert.equal(caseLink("https://gw.example", { state: "duplicate", commentId: 7 }),
+    "https://gw.example/cases/new?from_clip=7");
+  assert.equal(caseLink("https://gw.example", { state: "queued", commentId: null }), null);
+  assert.equal(caseLink("https://gw.example", { state: "failed", commentId: 3 }), null);
+  assert.equal(caseLink("", { state: "saved", commentId: 3 }), null);
 });

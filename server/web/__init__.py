@@ -24,6 +24,7 @@ from ..brands import list_brands, our_brand
 from ..comments import SORTS, CommentQuery, comment_counts, search_comments
 from ..corrections import SENTIMENTS, correct, remove_correction
 from ..db import get_db
+from ..enemies import list_enemies
 from ..errors import Invalid, NotFound
 from ..languages import scored_languages
 from ..params import whole_number
@@ -236,6 +237,7 @@ def overview():  # with no brand of our own, empty_state answers (editors: to th
         brands=list_brands(db, counts=False),
         channels=channels(db),
         evidence=_evidence_args(data),
+        enemies=[e for e in list_enemies(db) if data is None or e["brand"] == data["brand"]],
     ), (400 if error else 200)
 
 
@@ -366,6 +368,7 @@ from . import (  # noqa: E402,F401
     alerts,
     cases,
     demo_site,
+    enemies,
     imports,
     notifications,
     report,

@@ -1,0 +1,57 @@
+"""The customers' biggest problems and the shared enemies (``server.enemies``).
+
+- ``GET /api/problems?brand=&sort=size|negativity|growth``: the brand's (default: ours) problems over
+  the latest 90 days, ranked;
+- ``GET /api/enemies?all=1``: the active shared enemies (``all=1``: the retired too), each with its
+  current value;
+- ``POST /api/enemies`` ``{"name", "attribute" or "theme", "target", "commercial_owner",
+  "technical_owner", "brand"?}``: promote a problem to a shared enemy (201);
+- ``GET /api/enemies/<id>``: one, with its monthly curve;
+- ``POST /api/enemies/<id>/retire`` ``{"reason"}``.
+"""
+
+from flask import jsonify, request
+
+from ..access import current
+from ..db import get_db
+from ..enemies import get_enemy, list_enemies, name_enemy, problems, retire
+from ..errors import Invalid
+from ..schema import Field, check_object, fields
+from . import bp
+from .body import json_body
+
+RETIRE = fields(Field("reason", (str,), required=True, max_length=500))
+
+
+def _by() -> str | None:
+    who = current()
+    return who.username if who else None
+
+
+@bp.get("/problems")
+def problems_index():
+    return jsonify(problems(get_db(), request.args.get("brand") or None, request.args.get("sort", "size")))
+
+
+@bp.get("/enemies")
+def enemies_index():
+    everything = request.args.get("all", "0")
+    if everything not in ("0", "1"):
+        raise Invalid("all must be 0 or 1")
+    return jsonify({"enemies": list_enemies(get_db(), active=everything == "0")})
+
+
+@bp.post("/enemies")
+def enemies_name():
+    return jsonify(name_enemy(get_db(), json_body(), by=_by())), 201
+
+
+@bp.get("/enemies/<int:enemy_id>")
+def enemy_detail(enemy_id: int):
+    return jsonify(get_enemy(get_db(), enemy_id))
+
+
+@bp.post("/enemies/<int:enemy_id>/retire")
+def enemy_retire(enemy_id: int):
+    body = check_object(json_body(), RETIRE)
+    return jsonify(retire(get_db(), enemy_id, body["reason"], by=_by()))
