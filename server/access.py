@@ -61,6 +61,12 @@ def current() -> Principal | None:
     return g.get("principal")
 
 
+def username() -> str | None:
+    """Who makes a change through this request, for the record."""
+    who = current()
+    return who.username if who else None
+
+
 def _from_token() -> Principal | None:
     header = request.headers.get("Authorization", "")
     if not header:

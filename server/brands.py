@@ -48,6 +48,15 @@ def our_brand(db: Database) -> dict | None:
     return rows[0] if rows else None
 
 
+def named_or_ours(db: Database, name: str | None) -> dict:
+    """The brand named (``NotFound`` if none is), or without a name our own (``Invalid`` while the
+    workspace has none)."""
+    brand = get_brand(db, name) if name else our_brand(db)
+    if brand is None:
+        raise Invalid("this workspace has no brand of its own yet: add one with `gapwatch brands add NAME`")
+    return brand
+
+
 def brand_ids(db: Database) -> dict[str, int]:
     """Brand ids by case-folded name, for resolving many items at once."""
     return {row["name"].casefold(): row["id"] for row in db.query("SELECT id, name FROM brands")}

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from sqlite_utils import Database
 
-from .brands import get_brand, our_brand
+from .brands import find_brand, get_brand, named_or_ours
 from .comments import comments_by_ids, parse_date
 from .db import utcnow, write_transaction
 from .errors import Conflict, Invalid, NotFound
@@ -252,7 +252,9 @@ def judge(db: Database, brand_name: str, statement: dict) -> dict:
         compared = {"perceived": _side(side), "declared": {"value": declared}}
         quote_sides = ((brand["id"], scope, "tagged"), (brand["id"], scope, "other"))
     elif kind == "competitor":
-        other = get_brand(db, statement["competitor"])
+        other = find_brand(db, statement["competitor"])
+        if other is None:
+            return _untestable(f"{statement['competitor']} is no longer a brand of this workspace")
         side = drawn(brand["id"], scope, ("competitors", brand["name"]))
         theirs = drawn(other["id"], scope, ("competitors", other["name"]))
         effect = difference(side, theirs)
@@ -477,9 +479,7 @@ def open_case(db: Database, body: Any, *, by: str | None = None, test: bool = Tr
     claim = " ".join(data["claim"].split())
     if not claim:
         raise Invalid("say the claim in plain words")
-    brand = get_brand(db, data["brand"]) if data["brand"] else our_brand(db)
-    if brand is None:
-        raise Invalid("add your brand first (the case is about a brand)")
+    brand = named_or_ours(db, data["brand"])
     statement = check_statement(db, brand, data["statement"])
     owner = check_owner(db, data["owner"])
     origin = _check_origin(db, data["origin"])

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from sqlite_utils import Database
 
-from .brands import get_brand, list_brands, our_brand
+from .brands import list_brands, named_or_ours
 from .cases import check_owner, quotes_of, scope_of, theme_quotes
 from .db import utcnow, write_transaction
 from .errors import Conflict, Invalid, NotFound
@@ -111,9 +111,7 @@ def problems(db: Database, brand_name: str | None = None, sort: str = "size") ->
     """The brand's (default: ours) customer problems, ranked by ``sort`` (size, negativity or growth)."""
     if sort not in SORTS:
         raise Invalid(f"sort must be one of {', '.join(SORTS)}, not {str(sort)[:40]!r}")
-    brand = get_brand(db, brand_name) if brand_name else our_brand(db)
-    if brand is None:
-        raise Invalid("this workspace has no brand of its own yet: add one with `gapwatch brands add NAME`")
+    brand = named_or_ours(db, brand_name)
     latest = _latest(db, brand["id"])
     if latest is None:
         return {"brand": brand["name"], "sort": sort, "period": None, "problems": []}
@@ -193,9 +191,7 @@ def name_enemy(db: Database, body: Any, *, by: str | None = None) -> dict:
     name = " ".join(data["name"].split())
     if not name:
         raise Invalid("give the shared enemy a name both sides will use")
-    brand = get_brand(db, data["brand"]) if data["brand"] else our_brand(db)
-    if brand is None:
-        raise Invalid("add your brand first")
+    brand = named_or_ours(db, data["brand"])
     if (data["attribute"] is None) == (data["theme"] is None):
         raise Invalid("name one problem: an attribute or a theme")
     if data["attribute"] is not None and data["attribute"] not in _attributes(db):

@@ -3,6 +3,8 @@ people's corrections (they replace the model's tags), checked against ``server.m
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from server import cases
@@ -216,17 +218,19 @@ def test_a_change_between_periods(planted):
     assert case["verdict"] == "not enough data" and "too few comments (20 < 30)" in case["result"]["why"]
 
 
-def test_new_comments_change_the_verdict_and_raise_one_alert(planted):
-    db = planted
-    case = cases.open_case(
+def _innovation_is_quiet(db) -> dict:
+    """A case that holds on the planted workspace: innovation's share is below its declared 0.8."""
+    return cases.open_case(
         db,
         {
-            "claim": "Customers talk less of innovation than we do",
+            "claim": "Customers barely mention innovation",
             "statement": {"kind": "declared", "attribute": "innovation", "direction": "below"},
         },
     )
-    assert case["verdict"] == "supported"  # innovation: 0.25 of mentions against 0.8 declared
-    assert cases.retest(db) == []  # nothing new: not tested again
+
+
+def _innovation_talk_grows(db) -> None:
+    """400 new comments praising Acme's innovation: its share passes 0.8, the case no longer holds."""
     _plant(
         db,
         "Acme",
@@ -235,6 +239,14 @@ def test_new_comments_change_the_verdict_and_raise_one_alert(planted):
         "positive",
         "2026-06-20",
     )
+
+
+def test_new_comments_change_the_verdict_and_raise_one_alert(planted):
+    db = planted
+    case = _innovation_is_quiet(db)
+    assert case["verdict"] == "supported"  # innovation: 0.25 of mentions against 0.8 declared
+    assert cases.retest(db) == []  # nothing new: not tested again
+    _innovation_talk_grows(db)
     assert cases.retest(db) == [case["id"]]
     after = cases.get_case(db, case["id"])
     assert after["verdict"] == "not supported"
@@ -450,22 +462,22 @@ def test_the_alert_check_retests_cases_and_the_digest_lists_them(planted):
     from server.notify import digest
 
     db = planted
-    case = cases.open_case(
-        db,
-        {
-            "claim": "Customers barely mention innovation",
-            "statement": {"kind": "declared", "attribute": "innovation", "direction": "below"},
-        },
-    )
-    _plant(
-        db,
-        "Acme",
-        [f"Acme's AI assistant is a leap ahead, note {i}." for i in range(400)],
-        ["innovation"],
-        "positive",
-        "2026-06-20",
-    )
+    case = _innovation_is_quiet(db)
+    _innovation_talk_grows(db)
     raised = [a for a in evaluate(db) if a["kind"] == "case"]
     assert [(a["key"], a["state"]) for a in raised] == [(f"case:{case['id']}", "not supported")]
     text = digest(db, {}, date.today())["text"]
     assert f"Case {case['id']}, Acme: “Customers barely mention innovation”: not supported, tested" in text
+
+
+def test_figures_on_the_overview_and_competitors_pages_open_a_case_filled_in(planted, client):
+    competitors = client.get("/competitors").get_data(as_text=True)
+    link = re.search(
+        r'href="(/cases/new\?[^"]*competitor=Rival[^"]*attribute=reliability[^"]*)"', competitors
+    )
+    assert link, "each competitor's cell offers to test a claim"
+    form = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert 'value="competitor" selected' in form and 'value="Rival" selected' in form
+    assert 'value="net_sentiment" selected' in form
+    overview = client.get("/overview?brand=Acme").get_data(as_text=True)
+    assert "/cases/new?from_figure=overview" in overview

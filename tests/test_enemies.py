@@ -162,6 +162,13 @@ def _csrf(browser, path: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', browser.get(path).get_data(as_text=True)).group(1)
 
 
+def _post_enemy(browser, **fields):
+    """The form of /enemies/new as an editor fills it in for Acme's reliability."""
+    form = {"name": "Lost files", "brand": "Acme", "attribute": "reliability", "target": "5",
+            "commercial_owner": "ed", "technical_owner": "admin", **fields}  # fmt: skip
+    return browser.post("/enemies/new", data={"csrf_token": _csrf(browser, "/enemies/new"), **form})
+
+
 def test_promote_a_problem_and_see_it_on_the_overview(planted, client, app):
     from tests.conftest import log_in
 
@@ -169,31 +176,9 @@ def test_promote_a_problem_and_see_it_on_the_overview(planted, client, app):
     assert "lost my files" in page and 'data-testid="name-enemy"' in page
     form = client.get("/enemies/new?brand=Acme&attribute=reliability&label=reliability")
     assert form.status_code == 200 and 'value="Complaints about reliability"' in form.get_data(as_text=True)
-    bad = client.post(
-        "/enemies/new",
-        data={
-            "csrf_token": _csrf(client, "/enemies/new"),
-            "name": "Lost files",
-            "brand": "Acme",
-            "attribute": "reliability",
-            "target": "five",
-            "commercial_owner": "ed",
-            "technical_owner": "admin",
-        },
-    )
+    bad = _post_enemy(client, target="five")
     assert bad.status_code == 400 and "percentage" in bad.get_data(as_text=True)
-    made = client.post(
-        "/enemies/new",
-        data={
-            "csrf_token": _csrf(client, "/enemies/new"),
-            "name": "Lost files",
-            "brand": "Acme",
-            "attribute": "reliability",
-            "target": "5",
-            "commercial_owner": "ed",
-            "technical_owner": "admin",
-        },
-    )
+    made = _post_enemy(client, target="5")
     assert made.status_code == 303
     enemy_page = client.get(made.headers["Location"]).get_data(as_text=True)
     assert 'data-testid="enemy-curve"' in enemy_page and "target of 5.0 %" in enemy_page

@@ -16,7 +16,7 @@ Reading needs ``read``; every change needs ``write`` (editors and admins).
 
 from flask import jsonify, request
 
-from ..access import current
+from ..access import username
 from ..cases import add_comment, get_case, judge_case, list_cases, move, open_case, set_owner
 from ..db import get_db
 from ..schema import Field, check_object, fields
@@ -28,11 +28,6 @@ OWNER = fields(Field("owner", (str, type(None)), max_length=100))
 COMMENT = fields(Field("text", (str,), required=True, max_length=4000))
 
 
-def _by() -> str | None:
-    who = current()
-    return who.username if who else None
-
-
 @bp.get("/cases")
 def cases_index():
     return jsonify({"cases": list_cases(get_db(), state=request.args.get("state") or None,
@@ -41,7 +36,7 @@ def cases_index():
 
 @bp.post("/cases")
 def cases_open():
-    return jsonify(open_case(get_db(), json_body(), by=_by())), 201
+    return jsonify(open_case(get_db(), json_body(), by=username())), 201
 
 
 @bp.get("/cases/<int:case_id>")
@@ -51,22 +46,22 @@ def case_detail(case_id: int):
 
 @bp.post("/cases/<int:case_id>/test")
 def case_test(case_id: int):
-    return jsonify(judge_case(get_db(), case_id, by=_by()))
+    return jsonify(judge_case(get_db(), case_id, by=username()))
 
 
 @bp.post("/cases/<int:case_id>/state")
 def case_state(case_id: int):
     body = check_object(json_body(), STATE)
-    return jsonify(move(get_db(), case_id, body["state"], reason=body["reason"], by=_by()))
+    return jsonify(move(get_db(), case_id, body["state"], reason=body["reason"], by=username()))
 
 
 @bp.post("/cases/<int:case_id>/owner")
 def case_owner(case_id: int):
     body = check_object(json_body(), OWNER)
-    return jsonify(set_owner(get_db(), case_id, body["owner"], by=_by()))
+    return jsonify(set_owner(get_db(), case_id, body["owner"], by=username()))
 
 
 @bp.post("/cases/<int:case_id>/comments")
 def case_comment(case_id: int):
     body = check_object(json_body(), COMMENT)
-    return jsonify(add_comment(get_db(), case_id, body["text"], by=_by())), 201
+    return jsonify(add_comment(get_db(), case_id, body["text"], by=username())), 201

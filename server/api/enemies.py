@@ -12,7 +12,7 @@
 
 from flask import jsonify, request
 
-from ..access import current
+from ..access import username
 from ..db import get_db
 from ..enemies import get_enemy, list_enemies, name_enemy, problems, retire
 from ..errors import Invalid
@@ -21,11 +21,6 @@ from . import bp
 from .body import json_body
 
 RETIRE = fields(Field("reason", (str,), required=True, max_length=500))
-
-
-def _by() -> str | None:
-    who = current()
-    return who.username if who else None
 
 
 @bp.get("/problems")
@@ -43,7 +38,7 @@ def enemies_index():
 
 @bp.post("/enemies")
 def enemies_name():
-    return jsonify(name_enemy(get_db(), json_body(), by=_by())), 201
+    return jsonify(name_enemy(get_db(), json_body(), by=username())), 201
 
 
 @bp.get("/enemies/<int:enemy_id>")
@@ -54,4 +49,4 @@ def enemy_detail(enemy_id: int):
 @bp.post("/enemies/<int:enemy_id>/retire")
 def enemy_retire(enemy_id: int):
     body = check_object(json_body(), RETIRE)
-    return jsonify(retire(get_db(), enemy_id, body["reason"], by=_by()))
+    return jsonify(retire(get_db(), enemy_id, body["reason"], by=username()))
