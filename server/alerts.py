@@ -267,13 +267,20 @@ def _windows(end: date, days: int) -> tuple:
     return before, now
 
 
+def _page(path: str, **args: str | None) -> str:
+    """A page's address with its query encoded (a brand named "H&M" stays one brand)."""
+    from urllib.parse import urlencode
+
+    return f"{path}?{urlencode({k: v for k, v in args.items() if v is not None})}"
+
+
 def _overview_link(brand: str, scope) -> str:
-    return f"/overview?brand={brand}&from={scope.start}&to={scope.end}"
+    return _page("/overview", brand=brand, **{"from": scope.start, "to": scope.end})
 
 
 def _evidence_link(brand: str, scope, attribute: str | None = None) -> str:
-    link = f"/comments?brand={brand}&kind=customer&from={scope.start}&to={scope.end}"
-    return link + (f"&attribute={attribute}" if attribute else "")
+    return _page("/comments", brand=brand, kind="customer", attribute=attribute,
+                 **{"from": scope.start, "to": scope.end})  # fmt: skip
 
 
 def conditions_for(db: Database, rule: dict, today: date | None = None) -> list[Condition]:

@@ -357,3 +357,16 @@ def test_cli_lists_checks_and_prints_the_digest(db, run):
     assert "1 alert this week" in digest.output or "0 alerts this week" in digest.output
     refused = run("alerts", "digest", "--send")
     assert refused.exit_code == 1 and "no delivery channel is set" in refused.output
+
+
+def test_alert_links_keep_a_brand_name_with_an_ampersand_whole():
+    from urllib.parse import parse_qs, urlsplit
+
+    from server.alerts import _evidence_link, _overview_link
+    from server.perception import Scope
+
+    scope = Scope("2026-01-01", "2026-01-31")
+    evidence = parse_qs(urlsplit(_evidence_link("H&M", scope, "price")).query)
+    assert evidence == {"brand": ["H&M"], "kind": ["customer"], "attribute": ["price"],
+                        "from": ["2026-01-01"], "to": ["2026-01-31"]}  # fmt: skip
+    assert parse_qs(urlsplit(_overview_link("H&M", scope)).query)["brand"] == ["H&M"]
