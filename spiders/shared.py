@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
+import http.client
 import json
 import os
 import signal
@@ -224,6 +225,8 @@ class Poster:
             try:
                 with urllib.request.urlopen(request, timeout=60) as answer:
                     return json.loads(answer.read())
+            except (http.client.HTTPException, json.JSONDecodeError):
+                pass  # an answer cut short (the service stopped mid-answer): send again, it is idempotent
             except urllib.error.HTTPError as exc:
                 said = _said(exc)
                 if exc.code in (401, 403):
@@ -313,6 +316,10 @@ def shared_spider(spider_cls: type) -> type:
                     sys.stderr.write(f"the service refused the worker's token: {exc}\n")
                     sys.stderr.flush()
                     os._exit(BAD_TOKEN)
+                except Exception as exc:  # noqa: BLE001 - said on the run, and the run still ends
+                    answer = {}
+                    self.report.error(f"{response.url}: its comments could not be delivered: "
+                                      f"{type(exc).__name__}: {exc}")  # fmt: skip
                 counts = answer.get("counts", {})
                 if answer.get("error"):
                     self.report.error(f"{response.url}: the service refused its comments: {answer['error']}")

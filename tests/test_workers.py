@@ -153,21 +153,30 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_doubles_nothing(workspace, 
         _wait_stored(db_path, 100)
         os.kill(crew.workers[0].pid, signal.SIGKILL)  # the worker only: its crawl process dies with it
         run = wait_for_run(db_path, run_id)
-    assert run["status"] == "ok", run
+        queue = _queue_state(redis, run_id)
+    assert run["status"] == "ok", (run, queue, crew.said)
     assert len(Counter(pages_fetched(site))) == PAGES  # every page, some of the dead worker's twice
     _every_comment_once(db_path)
 
 
+def _queue_state(redis, run_id: int) -> dict | None:
+    """What the queue holds of a run, for a failure's message."""
+    from server import crawlqueue as q
+
+    return q.progress(q.connect(redis.url), run_id)
+
+
 def test_the_service_restarted_mid_run_loses_nothing(workspace, redis):
     db_path, service, token, _cli = workspace
-    with forum(delay=0.02) as site, Crew(redis, service, token, 2):
+    with forum(delay=0.02) as site, Crew(redis, service, token, 2) as crew:
         run_id = _source_and_run(db_path, site)
         _wait_stored(db_path, 100)
         service.stop()  # the workers keep crawling and retry their posts meanwhile
         time.sleep(3)
         service.start()
         run = wait_for_run(db_path, run_id)
-    assert run["status"] == "ok", run
+        queue = _queue_state(redis, run_id)
+    assert run["status"] == "ok", (run, queue, crew.said)
     _every_comment_once(db_path)
 
 
