@@ -7,12 +7,13 @@ PORT   ?= 5000
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test bench bench-pages bench-load bench-themes bench-corrected bench-alerts bench-accuracy bench-sentiment bench-demo sentiment-model extension lint format clean
+.PHONY: help install run serve test test-fast bench bench-pages bench-load bench-themes bench-corrected bench-alerts bench-accuracy bench-sentiment bench-demo sentiment-model extension lint format clean
 
 help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
 	@echo "make serve  serve the workspace named by GAPWATCH_DB (default instance/gapwatch.db)"
 	@echo "make test   install what the tests need and run the whole suite"
+	@echo "make test-fast  the edit loop: the suite without browsers, other processes and slow tests"
 	@echo "make bench  import, tagging and crawl speed (bench/ingest.py, bench/classify.py, bench/crawl.py)"
 	@echo "make bench-pages  page and API speed with 1,000,000 comments (bench/pages.py, about 10 minutes)"
 	@echo "make bench-load  50 clients clipping and reading the overview for 60 s (bench/load.py)"
@@ -62,6 +63,11 @@ test: $(VENV)/.installed-test
 	@bash scripts/ensure-firefox.sh
 	@bash scripts/ensure-redis.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The edit loop: everything but what starts a browser or another process, and what is marked slow
+# (see tests/conftest.py); `make test` still runs everything.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not browser and not subprocess and not slow" $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py

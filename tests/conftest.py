@@ -18,6 +18,23 @@ from server.db import open_db
 from server.taxonomy import ensure_taxonomy
 from server.tokens import create_token
 
+# `make test-fast` (the edit loop) leaves out what starts a browser or another process, and what is
+# marked slow; `make test` runs everything. Tests whose module starts `gapwatch serve`, workers,
+# redis-server or node are marked `subprocess` here; those that use a browser fixture, `browser`.
+SUBPROCESS_MODULES = frozenset({
+    "test_serve_and_pages.py", "test_extension.py", "test_extension_firefox.py", "test_clip_sites.py",
+    "test_first_run.py", "test_workers.py", "test_faults.py", "test_extension_extract.py",
+})  # fmt: skip
+BROWSER_FIXTURES = frozenset({"browser", "playwright", "firefox"})
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if item.path.name in SUBPROCESS_MODULES:
+            item.add_marker(pytest.mark.subprocess)
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
 
 @pytest.fixture(autouse=True)
 def cheap_password_hash(request, monkeypatch):

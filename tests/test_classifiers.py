@@ -141,6 +141,7 @@ def test_best_threshold_separates_what_it_can():
     assert 0.4 < cut < 0.7
 
 
+@pytest.mark.slow
 def test_eval_command_with_the_taxonomy_alone(tmp_path, monkeypatch):
     from click.testing import CliRunner
 

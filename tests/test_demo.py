@@ -1,6 +1,8 @@
 from collections import Counter
 from datetime import datetime
 
+import pytest
+
 from server import demo
 from server.db import open_db
 from server.taxonomy import get_positioning
@@ -41,6 +43,7 @@ def test_loaded_demo_has_brands_positioning_and_comments(tmp_path):
     assert abs(sum(get_positioning(db, "Driftbox").values()) - 1) < 1e-9
 
 
+@pytest.mark.slow
 def test_the_demo_has_a_supported_case_and_one_not_once_tagged(tmp_path):
     from server.alerts import evaluate
     from server.cases import list_cases

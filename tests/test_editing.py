@@ -383,6 +383,7 @@ def test_the_competitors_page_shows_the_api_figures(client, db, comments):
     assert "3 customer comments" in page and "too few comments (3 &lt; 30)" in page
 
 
+@pytest.mark.slow
 def test_a_source_is_tried_on_one_page_before_it_is_saved(db, db_path):
     from server import create_app
     from tests.conftest import log_in

@@ -111,6 +111,7 @@ def test_the_audit_page_says_what_the_ratings_changed(workspace, client):
     assert client.get("/api/audit").get_json()["ratings_adaptation"]["status"] == "active"
 
 
+@pytest.mark.slow
 def test_gapwatch_classify_says_what_the_ratings_taught(workspace, run):
     ingest(workspace, reviews(240), Context(origin="import"))
     result = run("classify")

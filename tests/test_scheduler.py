@@ -205,6 +205,7 @@ def test_runs_left_running_by_a_dead_process_are_failed_on_start(db):
 # --- the scheduler ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_schedule_fires_and_new_comments_get_tagged(db, db_path):
     with Site() as site:
         site.paths["/r"] = Answer(review_page([("1", "The lamp broke after two days, very unreliable.")]))
@@ -290,6 +291,7 @@ def health(port: int) -> dict | None:
         return None
 
 
+@pytest.mark.slow
 def test_a_taxonomy_edit_is_re_tagged_in_the_background(db, db_path):
     from server.ingest import Context, ingest
     from server.taxonomy import current_attributes, save_taxonomy
@@ -318,6 +320,7 @@ def test_a_taxonomy_edit_is_re_tagged_in_the_background(db, db_path):
     assert db.execute("SELECT attribute FROM comment_attributes").fetchall() == [("outdoors",)]
 
 
+@pytest.mark.slow
 def test_a_page_asks_for_themes_and_the_scheduler_finds_them(db, db_path):
     from server.ingest import Context, ingest
     from server.themes import list_themes, request_run, take_requests
@@ -343,6 +346,7 @@ def test_a_page_asks_for_themes_and_the_scheduler_finds_them(db, db_path):
     assert found["themes"] and any("dark" in term for term in found["themes"][0]["terms"][:3])
 
 
+@pytest.mark.slow
 def test_after_each_crawl_the_alert_rules_run_and_a_failing_source_reaches_the_webhook(db, db_path):
     """Issue 10: the scheduler evaluates the rules after each crawl; three failed runs of a
     scheduled source raise one alert, delivered to a (local) webhook once."""
@@ -379,6 +383,7 @@ def test_after_each_crawl_the_alert_rules_run_and_a_failing_source_reaches_the_w
     assert [p["alert"]["id"] for p in _Hook.received] == [alert["id"]]
 
 
+@pytest.mark.slow
 def test_a_retraining_asked_for_from_the_page_is_run_by_the_scheduler_and_not_activated(db, db_path):
     from server import training
     from server.classify import active_model_path

@@ -83,6 +83,7 @@ def test_neutral_is_a_real_class(tagger):
     assert said.count("neutral") >= 2, said
 
 
+@pytest.mark.slow
 def test_onnx_int8_and_torch_agree(tmp_path: Path):
     texts = ["In two years Lumio has never lost a file.", "Support took nine days to answer.",
              "The update is scheduled for Tuesday.",
