@@ -195,6 +195,12 @@ def user_by_id(db: Database, user_id: int) -> dict | None:
     return _public(rows[0]) if rows else None
 
 
+def editors(db: Database) -> list[str]:
+    """The active people who may make changes (editors and admins), by name: who can own things."""
+    return [r[0] for r in db.execute("SELECT username FROM users WHERE role IN ('editor', 'admin') "
+                                     "AND disabled_at IS NULL ORDER BY username")]  # fmt: skip
+
+
 def list_users(db: Database) -> list[dict]:
     return [_public(row) for row in db.query("SELECT * FROM users ORDER BY id")]
 

@@ -40,8 +40,9 @@ from .brands import find_brand, get_brand, named_or_ours
 from .comments import comments_by_ids, parse_date
 from .db import utcnow, write_transaction
 from .errors import Conflict, Invalid, NotFound
-from .metrics import FIGURES, Figure, Question, difference, figure_draws, proportion_change
+from .metrics import FIGURES, Figure, Question, difference, figure_draws, load_sample, proportion_change
 from .schema import Field, check_object, fields
+from .taxonomy import attribute_keys, get_positioning
 
 KINDS = ("declared", "competitor", "change", "theme")
 DIRECTIONS = ("above", "below")
@@ -83,8 +84,6 @@ STATEMENT = fields(
 
 def check_statement(db: Database, brand: dict, raw: Any) -> dict:
     """The statement as stored: every field checked, defaults filled in, nothing unknown."""
-    from .taxonomy import current_attributes
-
     body = check_object(raw, STATEMENT, what="the statement")
     kind = body["kind"]
     out: dict = {"kind": kind, "direction": body["direction"] or "above"}
@@ -98,7 +97,7 @@ def check_statement(db: Database, brand: dict, raw: Any) -> dict:
             raise Invalid(f"theme {body['theme']} is not one of {brand['name']}'s")
         out["theme"] = body["theme"]
     else:
-        keys = [a["key"] for a in current_attributes(db)]
+        keys = attribute_keys(db)
         if not body["attribute"]:
             raise Invalid(f"a {kind} statement needs the attribute (one of {', '.join(keys)})")
         if body["attribute"] not in keys:
@@ -223,14 +222,12 @@ def judge(db: Database, brand_name: str, statement: dict) -> dict:
     """Answer the statement from the data: verdict, why, the effect with its interval and sample
     size, the figures compared, whether they are corrected, and the quotes for and against."""
     from .audit import correction
-    from .perception import _attributes, _sample
-    from .taxonomy import get_positioning
 
     brand = get_brand(db, brand_name)
     kind, direction = statement["kind"], statement["direction"]
     if kind == "theme":
         return _test_theme(db, brand, statement)
-    attributes = _attributes(db)
+    attributes = attribute_keys(db)
     attribute, figure = statement["attribute"], statement["figure"]
     if attribute not in attributes:
         return _untestable(f"the attribute {attribute} is no longer in the vocabulary")
@@ -239,7 +236,15 @@ def judge(db: Database, brand_name: str, statement: dict) -> dict:
 
     def drawn(brand_id: int, scope, label: object):
         # seeded as the pages seed the same figure: the case shows the numbers they show
-        sample = _sample(db, brand_id, attributes, scope, model_tags=fix is not None)
+        sample = load_sample(
+            db,
+            brand_id,
+            attributes,
+            start=scope.start,
+            end=scope.end,
+            channels=scope.channels,
+            model_tags=fix is not None,
+        )
         return figure_draws(sample, attribute, figure, Question(scope.key(*label)), fix)
 
     scope = scope_of(statement.get("from"), statement.get("to"), statement.get("channel"))

@@ -29,18 +29,13 @@ from .db import utcnow, write_transaction
 from .errors import Conflict, Invalid, NotFound
 from .metrics import Figure, Question, load_sample, period_start, proportion, proportion_change
 from .schema import Field, check_object, fields
+from .taxonomy import attribute_keys
 
 DAYS = 90  # the problems' period, against the one before
 TREND_MONTHS = 12
 BEFORE_NAMED = 6  # months of a shared enemy's curve before it was named
 SORTS = ("size", "negativity", "growth")
 MAX_NAME = 120
-
-
-def _attributes(db: Database) -> list[str]:
-    from .taxonomy import current_attributes
-
-    return [a["key"] for a in current_attributes(db)]
 
 
 def _latest(db: Database, brand_id: int) -> date | None:
@@ -87,14 +82,21 @@ def _months(latest: date, count: int) -> list[tuple[str, str]]:
     return out[::-1]
 
 
-def attribute_rate(db: Database, brand_id: int, attribute: str, start: str, end: str, label: str) -> Figure:
-    """The share of the brand's customer comments in [start, end] complaining of ``attribute``."""
-    attributes = _attributes(db)
-    sample = load_sample(db, brand_id, attributes, start=start, end=end)
-    negative, _spoken = _negatives(sample)
-    j = attributes.index(attribute)
+def attribute_rate(db: Database, brand_id: int, attribute: str, start: str, end: str, label: str,
+                   memo: dict | None = None) -> Figure:  # fmt: skip
+    """The share of the brand's customer comments in [start, end] complaining of ``attribute``.
+    ``memo`` keeps each brand's and period's counts for the other attributes asked after it."""
+    key = (brand_id, start, end)
+    if memo is None or key not in memo:
+        attributes = attribute_keys(db)
+        sample = load_sample(db, brand_id, attributes, start=start, end=end)
+        counts = (dict(zip(attributes, _negatives(sample)[0], strict=True)), sample.n)
+        if memo is None:
+            memo = {}
+        memo[key] = counts
+    negative, n = memo[key]
     return proportion(
-        float(negative[j]), sample.n, Question(f"enemy|{label}|{brand_id}|{attribute}|{start}|{end}")
+        float(negative[attribute]), n, Question(f"enemy|{label}|{brand_id}|{attribute}|{start}|{end}")
     )
 
 
@@ -116,12 +118,13 @@ def problems(db: Database, brand_name: str | None = None, sort: str = "size") ->
     if latest is None:
         return {"brand": brand["name"], "sort": sort, "period": None, "problems": []}
     (start, end), (before_start, before_end) = _windows(latest)
-    attributes = _attributes(db)
+    attributes = attribute_keys(db)
     now_sample = load_sample(db, brand["id"], attributes, start=start, end=end)
     then_sample = load_sample(db, brand["id"], attributes, start=before_start, end=before_end)
     negative, spoken = _negatives(now_sample)
     negative_before, _ = _negatives(then_sample)
     others = [b for b in list_brands(db, counts=False) if b["id"] != brand["id"]]
+    memo: dict = {}  # each brand's and month's counts, loaded once for all the attributes
     found = []
     for j, attribute in enumerate(attributes):
         if negative[j] <= 0:
@@ -135,10 +138,10 @@ def problems(db: Database, brand_name: str | None = None, sort: str = "size") ->
             "size": int(negative[j]), "mentions": int(spoken[j]),
             "negativity": round(float(negative[j] / spoken[j]), 4) if spoken[j] else None,
             "rate": rate.as_dict(), "growth": growth.as_dict(), "before": int(negative_before[j]),
-            "competitors": {b["name"]: attribute_rate(db, b["id"], attribute, start, end, "now").as_dict()
-                            for b in others},
-            "trend": _trend(lambda a, b, attribute=attribute: attribute_rate(db, brand["id"], attribute, a, b,
-                                                                             "month"), latest),
+            "competitors": {b["name"]: attribute_rate(db, b["id"], attribute, start, end, "now",
+                                                      memo).as_dict() for b in others},
+            "trend": _trend(lambda a, b, attribute=attribute: attribute_rate(
+                db, brand["id"], attribute, a, b, "month", memo), latest),
             "quotes": quotes_of(db, attribute, brand["id"], scope_of(start, end, None), "negative"),
         })  # fmt: skip
     for theme in db.query(
@@ -194,7 +197,7 @@ def name_enemy(db: Database, body: Any, *, by: str | None = None) -> dict:
     brand = named_or_ours(db, data["brand"])
     if (data["attribute"] is None) == (data["theme"] is None):
         raise Invalid("name one problem: an attribute or a theme")
-    if data["attribute"] is not None and data["attribute"] not in _attributes(db):
+    if data["attribute"] is not None and data["attribute"] not in attribute_keys(db):
         raise Invalid(f"unknown attribute {data['attribute'][:100]!r}")
     if data["theme"] is not None:
         row = db.execute("SELECT brand_id FROM themes WHERE id = ?", [data["theme"]]).fetchone()

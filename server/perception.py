@@ -37,7 +37,7 @@ from .metrics import (
 )
 from .rollups import latest_day
 from .rollups import version as figures_version
-from .taxonomy import current_attributes, get_positioning
+from .taxonomy import attribute_keys, get_positioning
 
 INTERVALS = ("week", "month", "quarter")  # and "auto": month, or quarter where months are too thin
 
@@ -97,10 +97,6 @@ class Scope:
         return {"from": self.start, "to": self.end, "channels": list(self.channels)}
 
 
-def _attributes(db: Database) -> list[str]:
-    return [a["key"] for a in current_attributes(db)]
-
-
 def _sample(
     db: Database, brand_id: int, attributes: list[str], scope: Scope, kind: str = "customer",
     interval: str | None = None, model_tags: bool = False,
@@ -115,7 +111,7 @@ def brand_gap(db: Database, brand_name: str, scope: Scope = Scope()) -> dict:
     """Declared weight vs perceived share (and emitted share) per attribute, the gap score and
     the message gap, each with its interval and sample size."""
     brand = get_brand(db, brand_name)
-    attributes = _attributes(db)
+    attributes = attribute_keys(db)
     positioning = get_positioning(db, brand["name"])
     fix = correction(db, attributes)
     key = ("gap", brand["id"], brand["name"], scope, tuple(attributes), tuple(sorted(positioning.items())),
@@ -172,7 +168,7 @@ def brand_trends(db: Database, brand_name: str, scope: Scope = Scope(), interval
     if interval not in (*INTERVALS, "auto"):
         raise Invalid(f"interval must be one of {', '.join(INTERVALS)} or auto, not {interval[:20]!r}")
     brand = get_brand(db, brand_name)
-    attributes = _attributes(db)
+    attributes = attribute_keys(db)
     positioning = get_positioning(db, brand["name"])
     loaded = "month" if interval in ("quarter", "auto") else interval  # quarters are made of months
     sample = _sample(db, brand["id"], attributes, scope, interval=loaded)
@@ -248,7 +244,7 @@ def _correction_summary(fix: Correction | None) -> dict:
 
 def competitors(db: Database, scope: Scope = Scope()) -> dict:
     """Attributes × brands: perceived share, net sentiment and ownership."""
-    attributes = _attributes(db)
+    attributes = attribute_keys(db)
     brands = list_brands(db, counts=False)
     key = ("competitors", scope, tuple(attributes), tuple((b["id"], b["name"], b["is_ours"]) for b in brands),
            figures_version(db))  # fmt: skip
@@ -318,7 +314,7 @@ def default_period(db: Database, brand_name: str, channels: tuple[str, ...] = ()
     attributes without a net sentiment."""
     brand = get_brand(db, brand_name)
     end = _latest_day(db, brand["name"]) or today or date.today()
-    attributes = _attributes(db)
+    attributes = attribute_keys(db)
     key = ("default_period", brand["id"], channels, end, tuple(attributes), figures_version(db))
     cached = _FIGURES.get(key)
     if cached is not None:

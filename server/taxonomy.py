@@ -266,6 +266,11 @@ def current_attributes(db: Database) -> list[dict]:
     return [{**row, "examples": json.loads(row["examples"])} for row in rows]
 
 
+def attribute_keys(db: Database) -> list[str]:
+    """The current attributes' keys, in the taxonomy's order."""
+    return [a["key"] for a in current_attributes(db)]
+
+
 def taxonomy_versions(db: Database) -> list[dict]:
     """Every taxonomy version, newest first, with its attribute keys."""
     rows = db.query(

@@ -9,14 +9,14 @@ import os
 import shutil
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from server.db import open_db
 from tests.fixture_site import Answer, Site
-from tests.test_serve_and_pages import GAPWATCH, chromium_path, free_port
+from tests.test_serve_and_pages import GAPWATCH, chromium_path
+from tests.workers import Served
 
 EXTENSION = Path(__file__).resolve().parents[1] / "extension"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "extension"
@@ -33,36 +33,11 @@ PAGE = """<!doctype html><html lang="en"><head><title>Ask HN: Which sync tool do
 </td></tr></table></body></html>"""
 
 
-class Server:
-    """`gapwatch serve` on a fixed port of a workspace, that a test can stop and start again."""
+class Server(Served):
+    """`gapwatch serve` on a fixed port of a workspace, scheduler off; a test can stop and start it."""
 
     def __init__(self, db_path: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "GAPWATCH_DB": str(db_path), "GAPWATCH_SCHEDULER": "0"}
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [GAPWATCH, "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/api/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gapwatch serve did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
+        super().__init__(db_path, GAPWATCH_SCHEDULER="0")
 
 
 @pytest.fixture

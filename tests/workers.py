@@ -48,14 +48,8 @@ class Redis:
              "--appendonly", "no", "--dir", self.dir],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        wait_until_up(lambda: socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close(), 10,
+                      "redis-server")  # fmt: skip
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -113,34 +107,48 @@ def pages_fetched(site: Site) -> list[str]:
     return [hit for hit in site.hits if hit != "/robots.txt"]
 
 
-class Service:
-    """`gapwatch serve` with the scheduler on and the workers' queue at ``redis_url``."""
+def wait_until_up(probe, seconds: float, what: str) -> None:
+    """Call ``probe`` until it no longer raises ``OSError``, for at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            probe()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not start")
 
-    def __init__(self, db_path: Path, redis_url: str, **env: str) -> None:
+
+class Served:
+    """`gapwatch serve` of a workspace on a free loopback port, with ``env`` on top of this
+    process's; a test can stop and start it again."""
+
+    def __init__(self, db_path: Path, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "GAPWATCH_DB": str(db_path), "GAPWATCH_REDIS_URL": redis_url,
-                    "GAPWATCH_SCHEDULER": "1", "GAPWATCH_CLASSIFY_EVERY": "3600", "GAPWATCH_CRAWL_DELAY": "0",
-                    "GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS": "1", **env}  # fmt: skip
+        self.env = {**os.environ, "GAPWATCH_DB": str(db_path), **env}
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.proc = subprocess.Popen([GAPWATCH, "serve", "--port", str(self.port)], env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/api/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gapwatch serve did not start")
+        wait_until_up(lambda: urllib.request.urlopen(self.url + "/api/health", timeout=1).close(), 30,
+                      "gapwatch serve")  # fmt: skip
 
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(15)
             self.proc = None
+
+
+class Service(Served):
+    """`gapwatch serve` with the scheduler on and the workers' queue at ``redis_url``."""
+
+    def __init__(self, db_path: Path, redis_url: str, **env: str) -> None:
+        super().__init__(db_path, **{"GAPWATCH_REDIS_URL": redis_url, "GAPWATCH_SCHEDULER": "1",
+                                     "GAPWATCH_CLASSIFY_EVERY": "3600", "GAPWATCH_CRAWL_DELAY": "0",
+                                     "GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS": "1", **env})  # fmt: skip
 
 
 def start_worker(redis_url: str, server: str, token: str, name: str, **env: str) -> subprocess.Popen:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
+from ..accounts import editors
 from ..brands import list_brands
 from ..cases import (
     DIRECTIONS,
@@ -122,9 +123,7 @@ def case_open():
 @bp.get("/cases/<int:case_id>")
 def case_page(case_id: int):
     db = get_db()
-    editors = [r[0] for r in db.execute("SELECT username FROM users WHERE role IN ('editor', 'admin') "
-                                        "AND disabled_at IS NULL ORDER BY username")]  # fmt: skip
-    return render_template("case.html", case=get_case(db, case_id), editors=editors)
+    return render_template("case.html", case=get_case(db, case_id), editors=editors(db))
 
 
 def _then(case_id: int, action, message) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from ..accounts import editors
 from ..brands import list_brands
 from ..db import get_db
 from ..enemies import SORTS, get_enemy, list_enemies, name_enemy, problems, retire
@@ -11,11 +12,6 @@ from ..errors import Conflict, Invalid
 from ..params import whole_number
 from ..report import trend_geometry
 from . import _who, bp, default_brand, empty_state
-
-
-def _editors(db) -> list[str]:
-    return [r[0] for r in db.execute("SELECT username FROM users WHERE role IN ('editor', 'admin') "
-                                     "AND disabled_at IS NULL ORDER BY username")]  # fmt: skip
 
 
 def curve_geometry(enemy: dict) -> dict | None:
@@ -45,7 +41,7 @@ def enemies():
 
 def _form(values: dict, error: str | None = None, status: int = 200):
     db = get_db()
-    return render_template("enemy_new.html", values=values, error=error, editors=_editors(db),
+    return render_template("enemy_new.html", values=values, error=error, editors=editors(db),
                            brands=list_brands(db, counts=False)), status  # fmt: skip
 
 
