@@ -26,7 +26,7 @@ def run_eval(
     *,
     train_file: str | Path | None = None,
     mode: str = "auto",
-    epochs: int = 2,
+    epochs: int = 4,
     options: EncoderOptions | None = None,
 ) -> dict:
     attributes = load_taxonomy_file(taxonomy_file)

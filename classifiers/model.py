@@ -144,6 +144,8 @@ class Tagger:
         """What made the tags: the model, and the shipped sentiment model when it is used (tags
         of another sentiment model are tagged again)."""
         base = self.info.model_id
+        if self.attributes.kind != "prototype":  # trained heads read whole texts (tags from before, again)
+            base = f"{base}+whole"
         if self.shipped:
             base = f"{base}+sentiment@{(self.feeler or self.encoder).delta.digest}"
         return f"{base}+ratings@{self.adaptation}" if self.adaptation else base
@@ -164,7 +166,11 @@ class Tagger:
 
     def _embed(self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = INFERENCE_BATCH):
         """(vectors, clause vectors) for attributes and the same for sentiment."""
-        vectors, parts, feel, feel_parts = self.encoder.embed_both(texts, spans, batch_size=batch_size)
+        # the taxonomy's phrases are short: a clause is compared with them on its own; trained
+        # heads learnt from whole texts and read them whole
+        apart = self.attributes.kind == "prototype"
+        vectors, parts, feel, feel_parts = self.encoder.embed_both(texts, spans, batch_size=batch_size,
+                                                                   clauses_apart=apart)  # fmt: skip
         if self.feeler is not None:
             _v, _p, feel, feel_parts = self.feeler.embed_both(texts, spans, batch_size=batch_size,
                                                               published=False)  # fmt: skip

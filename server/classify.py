@@ -365,7 +365,7 @@ def train(
     *,
     labelled_file: str | Path | None = None,
     mode: str = "auto",
-    epochs: int = 2,
+    epochs: int = 4,
     options: EncoderOptions | None = None,
     progress: Callable[[str, float], None] | None = None,
     activate: bool = True,

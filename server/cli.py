@@ -477,7 +477,7 @@ def classify(batch_size: int, limit: int | None) -> None:
               help="A labelled JSONL file to learn from as well (see README).")  # fmt: skip
 @click.option("--mode", type=click.Choice(["auto", "logistic", "setfit", "endtoend"]), default="auto",
               show_default=True, help="How to learn (auto: by how much is labelled).")  # fmt: skip
-@click.option("--epochs", default=2, show_default=True, type=click.IntRange(1, 50))
+@click.option("--epochs", default=4, show_default=True, type=click.IntRange(1, 50))
 @friendly
 def train(labelled: str | None, mode: str, epochs: int) -> None:
     """Train the classifier on corrections, the taxonomy's examples and a labelled file."""
@@ -509,7 +509,7 @@ def train(labelled: str | None, mode: str, epochs: int) -> None:
 @click.option("--train", "train_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--mode", type=click.Choice(["auto", "logistic", "setfit", "endtoend"]), default="auto",
               show_default=True, help="How to learn from --train (auto: by its size).")  # fmt: skip
-@click.option("--epochs", default=2, show_default=True, type=click.IntRange(1, 50))
+@click.option("--epochs", default=4, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.argument("test_file", required=False, type=click.Path(exists=True, dir_okay=False))
 @friendly

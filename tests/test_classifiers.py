@@ -141,6 +141,48 @@ def test_best_threshold_separates_what_it_can():
     assert 0.4 < cut < 0.7
 
 
+def test_a_held_out_share_keeps_each_review_whole():
+    import random
+
+    from classifiers.data import Example
+    from classifiers.training import held_out_split
+
+    examples = [Example(f"sentence {n} of review {n // 4}") for n in range(200)]
+    groups = [f"review-{n // 4}" for n in range(200)]
+    held, trained = held_out_split(examples, 0.15, random.Random(3), groups)
+    held_reviews = {e.text.rsplit(" ", 1)[1] for e in held}
+    trained_reviews = {e.text.rsplit(" ", 1)[1] for e in trained}
+    assert not held_reviews & trained_reviews and len(held) + len(trained) == 200
+    assert 30 <= len(held) <= 36 and len(held) % 4 == 0
+    assert held_out_split(examples[:30], 0.15, random.Random(3), groups[:30]) == ([], examples[:30])
+
+
+def test_a_trained_head_reads_each_text_whole_as_it_learnt_it():
+    """Logistic and fine-tuned heads learn from whole texts; asked about a text cut into clauses
+    they would read vectors unlike any they learnt from."""
+    import numpy as np
+
+    from classifiers.data import Example
+    from classifiers.training import logistic_tagger
+
+    attributes = parse_taxonomy([
+        {"name": "Battery", "definition": "How long the battery lasts.", "examples": ["battery life"]},
+        {"name": "Screen", "definition": "The display.", "examples": ["the screen"]},
+    ])  # fmt: skip
+    examples = [Example(f"The battery lasts {n} hours.", ("battery",)) for n in range(2, 9)]
+    examples += [Example(f"The screen is bright at {n}00 nits.", ("screen",)) for n in range(2, 9)]
+    encoder = default_encoder()
+    tagger = logistic_tagger(encoder, attributes, examples)
+    text = "The battery lasts a day, but the screen is dim."
+    whole = tagger.attributes.scores(encoder.embed([text]))[0]
+    said = tagger.predict(text)
+    assert np.allclose([said.scores["battery"], said.scores["screen"]], whole, atol=1e-3)
+    taxonomy = taxonomy_tagger(encoder, attributes)  # the taxonomy's phrases still meet clauses alone
+    assert taxonomy.predict(text).attributes == ["battery", "screen"]
+    assert set(said.attribute_sentiment) == set(said.attributes)
+    assert "+whole" in tagger.model_id and "+whole" not in taxonomy.model_id  # tags from before: again
+
+
 @pytest.mark.slow
 def test_eval_command_with_the_taxonomy_alone(tmp_path, monkeypatch):
     from click.testing import CliRunner
