@@ -20,6 +20,7 @@ tens of minutes on two cores).
 
     python bench/accuracy.py [--epochs 4] [--few-shot-epochs 4] [--skip-full-finetune]
     python bench/accuracy.py --only none --curve [--curve-mode auto|logistic]
+    python bench/accuracy.py --only endtoend,plain --seeds 13,1,2   (each seed, then the medians)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -58,6 +60,9 @@ def main() -> None:
         help="comma-separated rows to run: taxonomy,logistic,logistic16,setfit16,endtoend16,endtoend,plain",
     )
     parser.add_argument("--plain-epochs", type=int, default=4)
+    parser.add_argument("--seeds", default="13",
+                        help="comma-separated seeds for the end-to-end and plain fine-tunes; with several, "
+                             "each is printed and then the medians")  # fmt: skip
     parser.add_argument("--curve", action="store_true", help="print learning curves (see above)")
     parser.add_argument("--curve-mode", default="auto", choices=("auto", "logistic"))
     args = parser.parse_args()
@@ -102,15 +107,16 @@ def main() -> None:
 
     wanted = set(args.only.split(",")) if args.only else None
 
-    def row(name: str, build, key: str) -> None:
+    def row(name: str, build, key: str) -> float | None:
         if wanted is not None and key not in wanted:
-            return
+            return None
         started = time.perf_counter()
         tagger = build()
         seconds = time.perf_counter() - started
         m = evaluate(tagger, test)
         print(f"{name:<34}{m['micro_f1'] * 100:>9.1f}{m['macro_f1'] * 100:>9.1f}"
               f"{m['polarity_accuracy'] * 100:>9.1f}{seconds:>9.0f}", flush=True)  # fmt: skip
+        return m["micro_f1"]
 
     row("taxonomy only (no labelled data)", lambda: taxonomy_tagger(encoder, attributes), "taxonomy")
     row("floor: logistic, all train", lambda: logistic_tagger(encoder, attributes, train), "logistic")
@@ -122,16 +128,29 @@ def main() -> None:
     row(f"end-to-end, 16 per attribute ({args.few_shot_epochs} ep)",
         lambda: finetune_tagger(encoder, attributes, small, epochs=args.few_shot_epochs),
         "endtoend16")  # fmt: skip
-    if not args.skip_full_finetune:
-        row(f"end-to-end, all train ({args.epochs} ep)",
-            lambda: finetune_tagger(encoder, attributes, train, epochs=args.epochs, groups=train_reviews),
-            "endtoend")  # fmt: skip
-    if wanted is None or "plain" in wanted:
-        started = time.perf_counter()
-        micro = plain_finetune(keys, train, test, epochs=args.plain_epochs)
-        name = f"plain fine-tune baseline, all ({args.plain_epochs} ep)"
-        print(f"{name:<34}{micro * 100:>9.1f}{'':>9}{'':>9}{time.perf_counter() - started:>9.0f}",
-              flush=True)  # fmt: skip
+    seeds = [int(s) for s in args.seeds.split(",")]
+    medians: dict[str, list[float]] = {}
+    for seed in seeds:
+        tail = f", seed {seed}" if len(seeds) > 1 else ""
+        if not args.skip_full_finetune:
+            medians.setdefault("end-to-end, all train", []).append(row(
+                f"end-to-end, all train ({args.epochs} ep{tail})",
+                lambda seed=seed: finetune_tagger(encoder, attributes, train, epochs=args.epochs,
+                                                  groups=train_reviews, seed=seed),
+                "endtoend"))  # fmt: skip
+        if wanted is None or "plain" in wanted:
+            started = time.perf_counter()
+            micro = plain_finetune(keys, train, test, epochs=args.plain_epochs, seed=seed)
+            medians.setdefault("plain fine-tune baseline", []).append(micro)
+            name = f"plain fine-tune, all ({args.plain_epochs} ep{tail})"
+            print(f"{name:<34}{micro * 100:>9.1f}{'':>9}{'':>9}{time.perf_counter() - started:>9.0f}",
+                  flush=True)  # fmt: skip
+    if len(seeds) > 1:
+        for name, figures in medians.items():
+            figures = [f for f in figures if f is not None]
+            if figures:
+                median = statistics.median(figures) * 100
+                print(f"median of {len(figures)} seeds, {name}: micro-F1 {median:.1f}")
     if args.curve:
         learning_curves(encoder, attributes, train, test, args.curve_mode, args.epochs)
 
