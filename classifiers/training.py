@@ -8,6 +8,7 @@ did not learn from (left-out phrases, cross-validation folds, or a held-out spli
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -326,22 +327,16 @@ def _batch_loss(tuned: Encoder, attr_head, sent_head, chunk: list):
 
 
 def held_out_split(
-    labelled: list[Example], share: float, rng: random.Random, groups: Sequence[str] | None = None
+    labelled: list[Example], share: float, rng: random.Random, groups: Sequence[str]
 ) -> tuple[list[Example], list[Example]]:
     """(held out, trained on): about ``share`` of the examples (none under 40), drawn by whole
-    group when ``groups`` gives each example's, so no group is on both sides."""
+    group (``groups`` gives each example's), so no group is on both sides."""
     if len(labelled) < 40:
         return [], labelled
     wanted = int(len(labelled) * share)
-    if groups is None:
-        order = list(range(len(labelled)))
-        rng.shuffle(order)
-        return [labelled[i] for i in order[:wanted]], [labelled[i] for i in order[wanted:]]
-    names = sorted(set(groups))
+    size = Counter(groups)
+    names = sorted(size)
     rng.shuffle(names)
-    size = {name: 0 for name in names}
-    for name in groups:
-        size[name] += 1
     chosen, total = set(), 0
     for name in names:
         if total >= wanted:
