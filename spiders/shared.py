@@ -8,7 +8,8 @@ twice. It never opens the workspace's database: what it finds goes to the servic
 away; ingestion is idempotent, so a retry stores nothing twice).
 
 - **Accounting**: a request counts as pending from when it is queued until the comments of its
-  answer were acknowledged; the service finishes the run when none is pending.
+  answer were acknowledged and the requests it led to were queued (``Acknowledge``); the service
+  finishes the run when none is pending.
 - **Dead workers**: what a worker takes is recorded as held by it; a worker's crawl process dies
   with it (``PR_SET_PDEATHSIG``) and its heartbeat expires, and the held requests go back to the
   queue for the others (``crawlqueue.requeue_dead``).
@@ -253,6 +254,47 @@ def _said(exc: urllib.error.HTTPError) -> str:
         return str(exc)
 
 
+class Acknowledge:
+    """The spider middleware nearest the engine: it queues an answer's new requests itself, and
+    only then lets the answer's request stop being pending.
+
+    Scrapy's scraper reads a callback's whole output into a queue before it schedules any of it,
+    so a request acknowledged at the end of its callback stopped being pending before its new
+    requests were queued: for those moments a run could look finished to the service (nothing
+    pending, nothing queued), which then ended it "ok" and dropped the requests still to come.
+    """
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler) -> Acknowledge:
+        return cls(crawler)
+
+    def _take(self, output: Any) -> Any:
+        if isinstance(output, Request):
+            self.crawler.engine.crawl(output)  # what the scraper does with it, but now
+            return None
+        return output
+
+    def _done(self, response) -> None:
+        request = getattr(response, "request", None)
+        if request is not None:
+            self.crawler.engine._slot.scheduler.done(request)
+
+    def process_spider_output(self, response, result):
+        for output in result:
+            if (output := self._take(output)) is not None:
+                yield output
+        self._done(response)
+
+    async def process_spider_output_async(self, response, result):
+        async for output in result:
+            if (output := self._take(output)) is not None:
+                yield output
+        self._done(response)
+
+
 # --- the spider of a run, around the kind's own spider ---------------------------------------------
 
 
@@ -326,8 +368,7 @@ def shared_spider(spider_cls: type) -> type:
             self._record(self.report.pages - before, counts)
             for output in outputs:
                 if isinstance(output, Request):
-                    yield output  # queued (and counted) before this one stops being pending
-            self._scheduler().done(response.request)
+                    yield output  # ``Acknowledge`` queues them, then ends this one's pending
 
         def _failed(self, failure):
             super()._failed(failure)
@@ -356,6 +397,38 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+def crawl_settings(
+    settings: Any, config: dict, redis_url: str, run_id: int, server: str, token: str, worker: str
+) -> dict:
+    """What a worker's crawl process sets on top of a crawl's ``settings``: the run's shared queue,
+    duplicate filter, politeness and robots.txt, and its acknowledgements."""
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    middlewares.update({
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "spiders.shared.SharedRobotsTxt": 100,
+        "spiders.shared.SharedPoliteness": 55,
+    })  # fmt: skip
+    return {
+        "SCHEDULER": "spiders.shared.SharedScheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_QUEUE_KEY": q.key(run_id, "requests"),
+        "SCHEDULER_DUPEFILTER_KEY": q.key(run_id, "dupefilter"),
+        "SCHEDULER_PERSIST": True,
+        "REDIS_URL": redis_url,
+        "ITEM_PIPELINES": {},
+        "DOWNLOADER_MIDDLEWARES": middlewares,
+        "SPIDER_MIDDLEWARES": {"spiders.shared.Acknowledge": 10},  # nearest the engine: sees the output last
+        "GAPWATCH_SHARED_DELAY": config["CRAWL_DELAY"],  # counted across workers …
+        "DOWNLOAD_DELAY": 0,  # … not again in each
+        "AUTOTHROTTLE_ENABLED": False,
+        "GAPWATCH_RUN_ID": run_id,
+        "GAPWATCH_WORKER": worker,
+        "GAPWATCH_SERVER": server,
+        "GAPWATCH_TOKEN": token,
+    }  # fmt: skip
+
+
 def crawl(redis_url: str, run_id: int, server: str, token: str, worker: str) -> int:
     """Crawl one run as one of its workers until nothing is left to take; answer the exit code."""
     from scrapy.core.engine import ExecutionEngine
@@ -372,30 +445,8 @@ def crawl(redis_url: str, run_id: int, server: str, token: str, worker: str) -> 
     source = json.loads(raw)
     config = gapwatch_settings.load()
     settings = scrapy_settings(config, allow_private=bool(config["CRAWL_ALLOW_PRIVATE_NETWORKS"]))
-    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    middlewares.update({
-        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-        "spiders.shared.SharedRobotsTxt": 100,
-        "spiders.shared.SharedPoliteness": 55,
-    })  # fmt: skip
-    settings.setdict({
-        "SCHEDULER": "spiders.shared.SharedScheduler",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
-        "SCHEDULER_QUEUE_KEY": q.key(run_id, "requests"),
-        "SCHEDULER_DUPEFILTER_KEY": q.key(run_id, "dupefilter"),
-        "SCHEDULER_PERSIST": True,
-        "REDIS_URL": redis_url,
-        "ITEM_PIPELINES": {},
-        "DOWNLOADER_MIDDLEWARES": middlewares,
-        "GAPWATCH_SHARED_DELAY": config["CRAWL_DELAY"],  # counted across workers …
-        "DOWNLOAD_DELAY": 0,  # … not again in each
-        "AUTOTHROTTLE_ENABLED": False,
-        "GAPWATCH_RUN_ID": run_id,
-        "GAPWATCH_WORKER": worker,
-        "GAPWATCH_SERVER": server,
-        "GAPWATCH_TOKEN": token,
-    }, priority="cmdline")  # fmt: skip
+    settings.setdict(crawl_settings(settings, config, redis_url, run_id, server, token, worker),
+                     priority="cmdline")  # fmt: skip
     ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 0.5  # look at the shared queue often when idle
     spider_cls = shared_spider(SPIDERS[source["kind"]])
     process = CrawlerProcess(settings)
