@@ -362,7 +362,7 @@ def test_cli_lists_checks_and_prints_the_digest(db, run):
 def test_alert_links_keep_a_brand_name_with_an_ampersand_whole():
     from urllib.parse import parse_qs, urlsplit
 
-    from server.alerts import _evidence_link, _overview_link
+    from server.alerts.evaluation import _evidence_link, _overview_link
     from server.perception import Scope
 
     scope = Scope("2026-01-01", "2026-01-31")

@@ -14,7 +14,6 @@ from server.ingest import Context, ingest
 from server.taxonomy import current_attributes, current_version
 from server.themes import (
     JOIN_SIMILARITY,
-    _distinct,
     class_terms,
     cluster,
     draft_attribute,
@@ -24,6 +23,7 @@ from server.themes import (
     run_themes,
     unclaimed_comments,
 )
+from server.themes.cluster import _distinct
 from tests.conftest import count
 
 # --- the clustering, on vectors made by hand ---------------------------------------------------
