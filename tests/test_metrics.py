@@ -187,7 +187,7 @@ def test_load_sample_reads_tags_and_lets_corrections_win(db):
 
 
 def test_large_samples_draw_the_resampled_sums_from_their_normal_limit(monkeypatch):
-    import server.metrics as metrics
+    from server.metrics import bootstrap  # where the bootstrap reads its thresholds
 
     rng = np.random.default_rng(4)
     feelings = ["positive", "neutral", "negative"]
@@ -196,9 +196,9 @@ def test_large_samples_draw_the_resampled_sums_from_their_normal_limit(monkeypat
         for _ in range(3000)
     ]
     sample = Sample.build(ATTRS, rows)
-    assert sample.n >= metrics.EXACT_COMMENTS and sample.mentions.shape[0] > metrics.EXACT_ROWS
+    assert sample.n >= bootstrap.EXACT_COMMENTS and sample.mentions.shape[0] > bootstrap.EXACT_ROWS
     approx = attribute_figures(sample, Question("big"))  # the normal path
-    monkeypatch.setattr(metrics, "EXACT_ROWS", 10_000)
+    monkeypatch.setattr(bootstrap, "EXACT_ROWS", 10_000)
     exact = attribute_figures(Sample.build(ATTRS, rows), Question("big"))
     for a in ATTRS:
         for name in ("share", "mention_rate", "net_sentiment"):
@@ -209,7 +209,7 @@ def test_large_samples_draw_the_resampled_sums_from_their_normal_limit(monkeypat
 
 
 def test_intervals_match_numpy_percentiles_and_skip_undefined_resamples():
-    from server.metrics import _intervals
+    from server.metrics.bootstrap import _intervals
 
     rng = np.random.default_rng(0)
     values = rng.random((500, 3))
