@@ -185,7 +185,7 @@ def test_passwords_are_stored_with_a_slow_hash_and_checked_for_length(db, run):
 
 
 def test_the_demo_keeps_its_admin_password_until_someone_sets_a_new_one(tmp_path, run, db_path, capsys):
-    from server.cli import _where_to_go
+    from server.cli.service import _where_to_go
 
     output = run("demo").output
     password = re.search(r"Log in as 'demo' with the password (\S+) ", output).group(1)

@@ -109,7 +109,7 @@ def test_120_idle_sockets_do_not_stop_a_logged_in_users_request(db, db_path, tok
 
 
 def test_serve_passes_its_connection_limits_to_waitress():
-    from server.cli import waitress_options
+    from server.cli.service import waitress_options
 
     options = waitress_options({"THREADS": 8, "CONNECTION_LIMIT": 1000, "IDLE_TIMEOUT": 15})
     assert options["connection_limit"] == 1000 and options["channel_timeout"] == 15
