@@ -49,7 +49,7 @@ class CutServer:
 
 
 def test_an_answer_cut_short_is_sent_again(monkeypatch):
-    monkeypatch.setattr(shared.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(shared.delivery.time, "sleep", lambda _s: None)
     answer = {"counts": {"new": 1, "duplicate": 0, "rejected": 0}}
     server = CutServer(cut=2, body=json.dumps(answer).encode())
     try:
