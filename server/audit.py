@@ -211,7 +211,7 @@ def label_item(db: Database, item_id: int, action: str, *, attributes: Sequence[
 
 
 # The comments of the audit's labelled random sample: what measures a model, never what trains
-# one that is then audited on it (``training``, ``classify.correction_examples``).
+# one that is then audited on it (``training``, ``learning.correction_examples``).
 AUDIT_SAMPLE_SQL = "SELECT comment_id FROM review_items WHERE queue = 'random' AND status = 'labelled'"
 
 

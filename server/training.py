@@ -132,7 +132,7 @@ def _summary(result: dict) -> dict:
 def run(db: Database, db_path: str | Path, run_id: int, *, options: EncoderOptions | None = None,
         train: Callable | None = None) -> dict:  # fmt: skip
     """Run a queued retraining to 'ready' (or 'failed'); never activates anything."""
-    from . import classify
+    from . import classify, learning
     from .audit import audit
 
     with write_transaction(db):
@@ -160,11 +160,11 @@ def run(db: Database, db_path: str | Path, run_id: int, *, options: EncoderOptio
         progress("measuring the current model", 0.0)
         before = _summary(audit(db))
         progress("training", 0.0)
-        report = (train or classify.train)(db, db_path, options=options, activate=False,
+        report = (train or learning.train)(db, db_path, options=options, activate=False,
                                            exclude_audit_sample=True, progress=progress)  # fmt: skip
         folder = Path(report.folder)
         _update(db, run_id, stage="measuring the new model", progress=1.0, folder=str(folder))
-        candidate = classify.saved_tagger(folder, options)
+        candidate = learning.saved_tagger(folder, options)
         after = _summary(audit(db, predict=candidate.predict))
     except Exception as exc:  # noqa: BLE001 - any failure: say so, activate nothing
         log.exception("training run %s failed", run_id)
@@ -184,7 +184,7 @@ def run(db: Database, db_path: str | Path, run_id: int, *, options: EncoderOptio
 
 def activate(db: Database, db_path: str | Path, run_id: int, by: str) -> dict:
     """Make a finished run's model the one that tags."""
-    from .classify import activate_model
+    from .learning import activate_model
 
     found = get(db, run_id)
     if found["status"] != "ready":

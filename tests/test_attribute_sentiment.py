@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from server.brands import get_brand
-from server.classify import correction_examples
 from server.db import write_transaction
 from server.ingest import Context, ingest
+from server.learning import correction_examples
 from server.rollups import pattern_rows, refresh
 
 TEXT = "Support sorted it out in minutes, but the price doubled overnight."

@@ -7,9 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from server.classify import classify_pending, current_tagger, pending_count, train
+from server.classify import classify_pending, current_tagger, pending_count
 from server.cli import main
 from server.ingest import Context, ingest
+from server.learning import train
 from server.taxonomy import current_attributes, save_taxonomy
 
 COMMENTS = [
@@ -107,7 +108,7 @@ def test_classify_command_reports_what_it_did(db, db_path, monkeypatch):
 
 
 def test_old_trained_models_are_pruned(tmp_path):
-    from server.classify import prune_models
+    from server.learning import prune_models
 
     for name in ("20260101T000000Z", "20260102T000000Z", "20260103T000000Z", "20260104T000000Z"):
         (tmp_path / name).mkdir()

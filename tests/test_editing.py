@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from server.classify import correction_examples
 from server.ingest import Context, ingest
+from server.learning import correction_examples
 from server.taxonomy import set_positioning
 
 

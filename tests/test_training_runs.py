@@ -75,7 +75,7 @@ def test_retrain_from_the_page_shows_progress_then_both_audits_and_activates_onl
     seen = []
 
     def watched_train(*args, progress, **kwargs):
-        from server.classify import train
+        from server.learning import train
 
         progress("training", 0.5)
         seen.append(client.get("/audit").get_data(as_text=True))  # what an editor sees meanwhile

@@ -66,7 +66,7 @@ def classify(batch_size: int, limit: int | None) -> None:
 @friendly
 def train(labelled: str | None, mode: str, epochs: int) -> None:
     """Train the classifier on corrections, the taxonomy's examples and a labelled file."""
-    from ..classify import train as train_model
+    from ..learning import train as train_model
 
     with workspace() as db:
         bar_state = {"shown": 0}
