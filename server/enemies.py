@@ -144,6 +144,24 @@ def problems(db: Database, brand_name: str | None = None, sort: str = "size") ->
                 db, brand["id"], attribute, a, b, "month", memo), latest),
             "quotes": quotes_of(db, attribute, brand["id"], scope_of(start, end, None), "negative"),
         })  # fmt: skip
+    found += _theme_problems(db, brand, (start, end), (before_start, before_end), latest)
+    found.sort(key=_ORDERS[sort])
+    return {"brand": brand["name"], "sort": sort, "period": {"from": start, "to": end},
+            "before": {"from": before_start, "to": before_end}, "problems": found}  # fmt: skip
+
+
+_ORDERS = {  # how problems are ranked (``SORTS``)
+    "size": lambda p: (-p["size"], p["label"]),
+    "negativity": lambda p: (-(p["negativity"] or 0), -p["size"]),
+    "growth": lambda p: (-(p["growth"]["value"] if p["growth"]["value"] is not None else -9), -p["size"]),
+}
+
+
+def _theme_problems(db: Database, brand: dict, now: tuple[str, str], before: tuple[str, str],
+                    latest) -> list[dict]:  # fmt: skip
+    """The problems of the brand's active themes nobody tracks (the complaints among their members)."""
+    (start, end), (before_start, before_end) = now, before
+    found = []
     for theme in db.query(
         "SELECT id, label FROM themes WHERE brand_id = ? AND status = 'active'", [brand["id"]]
     ):
@@ -164,14 +182,7 @@ def problems(db: Database, brand_name: str | None = None, sort: str = "size") ->
             "quotes": [q for q in theme_quotes(db, brand["id"], theme["id"], scope_of(start, end, None))
                        if q.get("sentiment") == "negative"],
         })  # fmt: skip
-    order = {
-        "size": lambda p: (-p["size"], p["label"]),
-        "negativity": lambda p: (-(p["negativity"] or 0), -p["size"]),
-        "growth": lambda p: (-(p["growth"]["value"] if p["growth"]["value"] is not None else -9), -p["size"]),
-    }[sort]
-    found.sort(key=order)
-    return {"brand": brand["name"], "sort": sort, "period": {"from": start, "to": end},
-            "before": {"from": before_start, "to": before_end}, "problems": found}  # fmt: skip
+    return found
 
 
 # --- shared enemies --------------------------------------------------------------------------------
