@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     from classifiers.encoder import Encoder, resolve
-    from classifiers.model import clause_spans
     from classifiers.taxonomy import parse_taxonomy
     from classifiers.training import taxonomy_tagger
     from server.demo import labelled_customer_comments
@@ -51,61 +50,67 @@ def main() -> None:
     runs = [("out_of_the_box", out_of_the_box(labelled)), ("shipped", shipped.predict(texts)),
             ("before", before.predict(texts))]  # fmt: skip
     for name, tags in runs:
-        right = sum(t.sentiment == ("positive" if truth["positive"] else "negative")
-                    for t, (_i, truth) in zip(tags, labelled, strict=True))  # fmt: skip
-        confusion = Counter(f"written {'positive' if truth['positive'] else 'negative'}, tagged {t.sentiment}"
-                            for t, (_i, truth) in zip(tags, labelled, strict=True))  # fmt: skip
-        tp = fp = fn = 0
-        for tag, (_item, truth) in zip(tags, labelled, strict=True):
-            said, true = set(tag.attributes), set(truth["attributes"])
-            tp, fp, fn = tp + len(said & true), fp + len(said - true), fn + len(true - said)
-        precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
-        f1 = 2 * precision * recall / max(1e-9, precision + recall)
-        net = {}
-        for (item, _truth), tag in zip(labelled, tags, strict=True):
-            if item["brand"] != "Lumio":
-                continue
-            for attribute, feeling in tag.attribute_sentiment.items():
-                pos, neg, n = net.get(attribute, (0, 0, 0))
-                net[attribute] = (pos + (feeling == "positive"), neg + (feeling == "negative"), n + 1)
-        written = {}
-        for item, truth in labelled:
-            if item["brand"] == "Lumio" and truth["attributes"]:
-                a = truth["attributes"][0]
-                pos, neg, n = written.get(a, (0, 0, 0))
-                written[a] = (pos + truth["positive"], neg + (not truth["positive"]), n + 1)
-        carried = {}
-        for tag, text in zip(tags, texts, strict=True):
-            clauses = [text[b:e].strip() for b, e in clause_spans(text)]
-            for attribute in tag.attributes:
-                carried.setdefault(attribute, Counter()).update(set(clauses))
-        mentions = Counter(a for t in tags for a in t.attributes)
-        results[name] = {
-            "comments": len(texts),
-            "sentiment_match": round(right / len(texts), 4),
-            "sentiment_confusion": dict(sorted(confusion.items())),
-            "attributes": {
-                "precision": round(precision, 4),
-                "recall": round(recall, 4),
-                "micro_f1": round(f1, 4),
-            },
-            "lumio_net_sentiment_tagged": {a: round((p - q) / n, 2) for a, (p, q, n) in sorted(net.items())},
-            "lumio_net_sentiment_written": {
-                a: round((p - q) / n, 2) for a, (p, q, n) in sorted(written.items())
-            },
-            "most_repeated_sentence_share": {
-                a: {
-                    "share": round(c.most_common(1)[0][1] / mentions[a], 3),
-                    "sentence": c.most_common(1)[0][0],
-                }
-                for a, c in sorted(carried.items())
-            },
-        }
-        print(f"{name}: sentiment matches {right / len(texts):.1%} of {len(texts)} comments; attributes "
-              f"micro-F1 {f1:.1%} (precision {precision:.1%}, recall {recall:.1%}); Lumio reliability net "
-              f"{results[name]['lumio_net_sentiment_tagged'].get('reliability')} (written "
-              f"{results[name]['lumio_net_sentiment_written'].get('reliability')})", flush=True)  # fmt: skip
+        results[name] = measure(name, tags, labelled, texts)
     print(json.dumps(results, indent=2))
+
+
+def measure(name: str, tags: list, labelled: list, texts: list[str]) -> dict:
+    """One way of tagging the demo against what was written; prints its line."""
+    from classifiers.model import clause_spans
+
+    right = sum(t.sentiment == ("positive" if truth["positive"] else "negative")
+                for t, (_i, truth) in zip(tags, labelled, strict=True))  # fmt: skip
+    confusion = Counter(f"written {'positive' if truth['positive'] else 'negative'}, tagged {t.sentiment}"
+                        for t, (_i, truth) in zip(tags, labelled, strict=True))  # fmt: skip
+    tp = fp = fn = 0
+    for tag, (_item, truth) in zip(tags, labelled, strict=True):
+        said, true = set(tag.attributes), set(truth["attributes"])
+        tp, fp, fn = tp + len(said & true), fp + len(said - true), fn + len(true - said)
+    precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    f1 = 2 * precision * recall / max(1e-9, precision + recall)
+    net = {}
+    for (item, _truth), tag in zip(labelled, tags, strict=True):
+        if item["brand"] != "Lumio":
+            continue
+        for attribute, feeling in tag.attribute_sentiment.items():
+            pos, neg, n = net.get(attribute, (0, 0, 0))
+            net[attribute] = (pos + (feeling == "positive"), neg + (feeling == "negative"), n + 1)
+    written = {}
+    for item, truth in labelled:
+        if item["brand"] == "Lumio" and truth["attributes"]:
+            a = truth["attributes"][0]
+            pos, neg, n = written.get(a, (0, 0, 0))
+            written[a] = (pos + truth["positive"], neg + (not truth["positive"]), n + 1)
+    carried = {}
+    for tag, text in zip(tags, texts, strict=True):
+        clauses = [text[b:e].strip() for b, e in clause_spans(text)]
+        for attribute in tag.attributes:
+            carried.setdefault(attribute, Counter()).update(set(clauses))
+    mentions = Counter(a for t in tags for a in t.attributes)
+    result = {
+        "comments": len(texts),
+        "sentiment_match": round(right / len(texts), 4),
+        "sentiment_confusion": dict(sorted(confusion.items())),
+        "attributes": {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "micro_f1": round(f1, 4),
+        },
+        "lumio_net_sentiment_tagged": {a: round((p - q) / n, 2) for a, (p, q, n) in sorted(net.items())},
+        "lumio_net_sentiment_written": {a: round((p - q) / n, 2) for a, (p, q, n) in sorted(written.items())},
+        "most_repeated_sentence_share": {
+            a: {
+                "share": round(c.most_common(1)[0][1] / mentions[a], 3),
+                "sentence": c.most_common(1)[0][0],
+            }
+            for a, c in sorted(carried.items())
+        },
+    }
+    print(f"{name}: sentiment matches {right / len(texts):.1%} of {len(texts)} comments; attributes "
+          f"micro-F1 {f1:.1%} (precision {precision:.1%}, recall {recall:.1%}); Lumio reliability net "
+          f"{result['lumio_net_sentiment_tagged'].get('reliability')} (written "
+          f"{result['lumio_net_sentiment_written'].get('reliability')})", flush=True)  # fmt: skip
+    return result
 
 
 def out_of_the_box(labelled: list) -> list:

@@ -67,6 +67,32 @@ def main() -> None:
     if not (SHARED / "eval" / "sentiment").is_dir() or not (SHARED / "train" / "sentiment").is_dir():
         raise SystemExit(f"skipped: {SHARED} has no eval/sentiment or train/sentiment (they live in the "
                          "project's shared folder, not in a clone)")  # fmt: skip
+    from classifiers.model import Tagger
+
+    models = build_models(args.candidate)
+
+    def probabilities(tagger: Tagger, texts: list[str]) -> np.ndarray:
+        return tagger.sentiment.probabilities(tagger.feel_vectors(texts))
+
+    results: dict[str, dict] = {}
+    for label, name in SETS.items():
+        items = read_set(name, args.limit)
+        texts, truth = [t for t, _ in items], [s for _, s in items]
+        for model_name, tagger in models.items():
+            results.setdefault(label, {})[model_name] = scores(truth, probabilities(tagger, texts))
+        print(f"{label} ({len(items):,}): " + "; ".join(
+            f"{m} acc {r['accuracy']:.1%} macro-F1 {r['macro_f1'] * 100:.1f} pos-vs-neg {r['pos_vs_neg']:.1%}"
+            for m, r in results[label].items()), flush=True)  # fmt: skip
+    polar = laptop_polarities(args.limit)
+    results["laptop polarity"] = {m: polarity_scores(t, polar) for m, t in models.items()}
+    print(f"laptop polarity ({len(polar):,} sentence-attribute pairs, no labelled laptop data): " + "; ".join(
+        f"{m} {r['accuracy']:.1%}" for m, r in results["laptop polarity"].items()))  # fmt: skip
+    print(json.dumps(results, indent=2))
+
+
+def build_models(candidate_folder: Path | None) -> dict:
+    """The shipped model, the one before it, the frozen-head floor (fitted here on balanced
+    training comments), and a candidate built by ``build_sentiment --out`` when given."""
     from classifiers.build_sentiment import balanced, read_corpora
     from classifiers.encoder import Encoder, resolve
     from classifiers.model import Tagger
@@ -90,37 +116,25 @@ def main() -> None:
     print(f"frozen floor: head trained on {len(train):,} balanced training comments "
           f"({time.monotonic() - started:.0f} s)", flush=True)  # fmt: skip
     models = {"shipped": shipped, "before": before, "frozen floor": floor}
-    if args.candidate is not None:
-        candidate = Encoder(source, sentiment_from=args.candidate)
+    if candidate_folder is not None:
+        candidate = Encoder(source, sentiment_from=candidate_folder)
         if not candidate.has_sentiment:
-            raise SystemExit(f"no sentiment model for this encoder in {args.candidate}")
+            raise SystemExit(f"no sentiment model for this encoder in {candidate_folder}")
         models = {"candidate": taxonomy_tagger(candidate, taxonomy), **models}
 
-    def probabilities(tagger: Tagger, texts: list[str]) -> np.ndarray:
-        return tagger.sentiment.probabilities(tagger.feel_vectors(texts))
+    return models
 
-    results: dict[str, dict] = {}
-    for label, name in SETS.items():
-        items = read_set(name, args.limit)
-        texts, truth = [t for t, _ in items], [s for _, s in items]
-        for model_name, tagger in models.items():
-            results.setdefault(label, {})[model_name] = scores(truth, probabilities(tagger, texts))
-        print(f"{label} ({len(items):,}): " + "; ".join(
-            f"{m} acc {r['accuracy']:.1%} macro-F1 {r['macro_f1'] * 100:.1f} pos-vs-neg {r['pos_vs_neg']:.1%}"
-            for m, r in results[label].items()), flush=True)  # fmt: skip
-    polar = laptop_polarities(args.limit)
-    for model_name, tagger in models.items():
-        said = tagger.polarity([t for t, _a, _p in polar], [a for _t, a, _p in polar])
-        truth = [p for _t, _a, p in polar]
-        right = np.mean([s == t for s, t in zip(said, truth, strict=True)])
-        binary = [(s, t) for s, t in zip(said, truth, strict=True) if t != "neutral"]
-        results.setdefault("laptop polarity", {})[model_name] = {
-            "n": len(polar), "accuracy": round(float(right), 4),
-            "pos_vs_neg_said": round(float(np.mean([s == t for s, t in binary])), 4),
-        }  # fmt: skip
-    print(f"laptop polarity ({len(polar):,} sentence-attribute pairs, no labelled laptop data): " + "; ".join(
-        f"{m} {r['accuracy']:.1%}" for m, r in results["laptop polarity"].items()))  # fmt: skip
-    print(json.dumps(results, indent=2))
+
+def polarity_scores(tagger, polar: list) -> dict:
+    """Sentiment towards each gold attribute of the laptop sentences, with no labelled laptop data."""
+    said = tagger.polarity([t for t, _a, _p in polar], [a for _t, a, _p in polar])
+    truth = [p for _t, _a, p in polar]
+    right = np.mean([s == t for s, t in zip(said, truth, strict=True)])
+    binary = [(s, t) for s, t in zip(said, truth, strict=True) if t != "neutral"]
+    return {
+        "n": len(polar), "accuracy": round(float(right), 4),
+        "pos_vs_neg_said": round(float(np.mean([s == t for s, t in binary])), 4),
+    }  # fmt: skip
 
 
 if __name__ == "__main__":
