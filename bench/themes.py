@@ -227,61 +227,73 @@ def main() -> None:
     path = Path(args.db) if args.db else folder / "themes.db"
     try:
         db = open_db(path)
-        ensure_taxonomy(db)
-        add_brand(db, BRAND)
-        everything, topics = texts(args.comments)
-        first = round(args.comments / 1.05)
-        add_comments(db, everything[:first], 0)
-        encoder = theme_encoder(db)
-
-        run1 = run_themes(db, BRAND, encoder, progress=lambda n, c=[0]: _step(c, n, first))
-        print(file=sys.stderr)
-        report("run 1 (vectors computed)", run1)
-        before, themes1 = memberships(db), themes_now(db)
-        print("themes:", "; ".join(f"#{k} {v}" for k, v in sorted(themes1.items())))
-
-        shared = [row[0] for row in db.execute("SELECT id FROM comments ORDER BY id")]
-        add_comments(db, everything[first:], first)
-        run2 = run_themes(db, BRAND, encoder)
-        report(
-            f"run 2 (+{args.comments - first:,} comments, {args.comments - first:,} vectors computed)", run2
-        )
-        after, themes2 = memberships(db), themes_now(db)
-        kept = set(themes1) & set(themes2)
-        ari = adjusted_rand_score([before.get(i, -1) for i in shared], [after.get(i, -1) for i in shared])
-        same = sum(1 for i, t in before.items() if after.get(i) == t) / max(len(before), 1)
-        print(f"stability: {len(kept)} of {len(themes1)} themes kept their identity "
-              f"({len(set(themes2) - set(themes1))} new); adjusted Rand index {ari:.3f} over the "
-              f"{len(shared):,} comments in both runs; {same:.1%} of run 1's themed comments "
-              "in the same theme")  # fmt: skip
-
-        run3 = run_themes(db, BRAND, encoder)
-        identical = memberships(db) == after and themes_now(db) == themes2
-        report("run 3 (nothing changed, vectors cached)", run3)
-        ids = [row[0] for row in db.execute("SELECT id FROM comments ORDER BY id")]
-        pure, found, misplaced = purity(db, dict(zip(ids, topics, strict=True)))
-        print(f"quality: {pure:.1%} of themed comments share their theme's leading topic; {found} of "
-              f"{len(TOPICS)} topics lead a theme; {misplaced:.1%} of the small talk sits in a "
-              "topic's theme")  # fmt: skip
-        print(f"reproducible: {'identical themes and members' if identical else 'DIFFERENT'}")
-
-        with write_transaction(db):
-            db.execute("DELETE FROM embeddings")
-        started = time.perf_counter()
-        run4 = run_themes(db, BRAND, encoder, progress=lambda n, c=[0]: _step(c, n, args.comments))
-        print(file=sys.stderr)
-        report(f"run 4 (all {args.comments:,} from nothing)", run4)
-        cold = memberships(db)
-        both = sorted(set(after) | set(cold))
-        agreement = adjusted_rand_score([after.get(i, -1) for i in both], [cold.get(i, -1) for i in both])
-        print(f"run 4 against run 3: adjusted Rand index {agreement:.3f} (vectors computed in other "
-              "batches differ slightly: the int8 encoder scales each batch)")  # fmt: skip
-        print(f"time on {run4.comments:,} comments: {time.perf_counter() - started:.1f} s from nothing "
-              f"(embedding included), {run3.seconds:.1f} s with the vectors cached")  # fmt: skip
+        measure(db, args.comments)
         db.close()
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(db, comments: int) -> None:
+    """The four runs on ``comments`` generated comments, and what each shows."""
+    ensure_taxonomy(db)
+    add_brand(db, BRAND)
+    everything, topics = texts(comments)
+    first = round(comments / 1.05)
+    add_comments(db, everything[:first], 0)
+    encoder = theme_encoder(db)
+
+    run1 = run_themes(db, BRAND, encoder, progress=lambda n, c=[0]: _step(c, n, first))
+    print(file=sys.stderr)
+    report("run 1 (vectors computed)", run1)
+    before, themes1 = memberships(db), themes_now(db)
+    print("themes:", "; ".join(f"#{k} {v}" for k, v in sorted(themes1.items())))
+    after, themes2 = stability(db, encoder, everything, first, before, themes1)
+
+    run3 = run_themes(db, BRAND, encoder)
+    identical = memberships(db) == after and themes_now(db) == themes2
+    report("run 3 (nothing changed, vectors cached)", run3)
+    ids = [row[0] for row in db.execute("SELECT id FROM comments ORDER BY id")]
+    pure, found, misplaced = purity(db, dict(zip(ids, topics, strict=True)))
+    print(f"quality: {pure:.1%} of themed comments share their theme's leading topic; {found} of "
+          f"{len(TOPICS)} topics lead a theme; {misplaced:.1%} of the small talk sits in a "
+          "topic's theme")  # fmt: skip
+    print(f"reproducible: {'identical themes and members' if identical else 'DIFFERENT'}")
+
+    with write_transaction(db):
+        db.execute("DELETE FROM embeddings")
+    started = time.perf_counter()
+    run4 = run_themes(db, BRAND, encoder, progress=lambda n, c=[0]: _step(c, n, comments))
+    print(file=sys.stderr)
+    report(f"run 4 (all {comments:,} from nothing)", run4)
+    cold = memberships(db)
+    both = sorted(set(after) | set(cold))
+    agreement = adjusted_rand_score([after.get(i, -1) for i in both], [cold.get(i, -1) for i in both])
+    print(f"run 4 against run 3: adjusted Rand index {agreement:.3f} (vectors computed in other "
+          "batches differ slightly: the int8 encoder scales each batch)")  # fmt: skip
+    print(f"time on {run4.comments:,} comments: {time.perf_counter() - started:.1f} s from nothing "
+          f"(embedding included), {run3.seconds:.1f} s with the vectors cached")  # fmt: skip
+
+
+def stability(
+    db, encoder, everything: list[str], first: int, before: dict, themes1: dict
+) -> tuple[dict, dict]:
+    """Run 2, with the last 5 % of the comments added: which themes keep their identity, and how
+    the comments of both runs are grouped; answer run 2's memberships and themes."""
+    shared = [row[0] for row in db.execute("SELECT id FROM comments ORDER BY id")]
+    add_comments(db, everything[first:], first)
+    run2 = run_themes(db, BRAND, encoder)
+    added = len(everything) - first
+    report(f"run 2 (+{added:,} comments, {added:,} vectors computed)", run2)
+    after, themes2 = memberships(db), themes_now(db)
+    kept = set(themes1) & set(themes2)
+    ari = adjusted_rand_score([before.get(i, -1) for i in shared], [after.get(i, -1) for i in shared])
+    same = sum(1 for i, t in before.items() if after.get(i) == t) / max(len(before), 1)
+    print(f"stability: {len(kept)} of {len(themes1)} themes kept their identity "
+          f"({len(set(themes2) - set(themes1))} new); adjusted Rand index {ari:.3f} over the "
+          f"{len(shared):,} comments in both runs; {same:.1%} of run 1's themed comments "
+          "in the same theme")  # fmt: skip
+    return after, themes2
 
 
 def _step(counter: list[int], n: int, total: int) -> None:
