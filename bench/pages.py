@@ -275,47 +275,14 @@ def main() -> None:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _get(base + "/api/health")
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("gapwatch serve did not start") from None
-                time.sleep(0.3)
+        _wait_until_up(base, server)
         db = open_db(path)
         print(f"store: {db.execute('SELECT count(*) FROM comments').fetchone()[0]:,} comments, "
               f"{db.execute('SELECT count(*) FROM pattern_counts').fetchone()[0]:,} pattern rows; "
               f"brands {', '.join(b['name'] for b in list_brands(db))}")  # fmt: skip
         measure(base, args.requests)
 
-        # freshness: new comments, tagged while the server runs, count in the next answer
-        before = json.loads(_get(base + "/api/brands/Lumio/gap")[1])["comments"]
-        last = (FIRST_DAY + timedelta(days=DAYS - 1)).isoformat()
-        run = time.time_ns()
-        items = [{"text": f"fresh comment {i} of run {run} about sync", "published_at": f"{last}T18:00:00Z"}
-                 for i in range(1000)]  # fmt: skip
-        if any(o.status != "new" for o in ingest(db, items, Context(origin="api", brand="Lumio"))):
-            raise SystemExit("the fresh comments were not all stored as new")
-        tag_untagged(db, [a["key"] for a in current_attributes(db)], np.random.default_rng(99))
-        elapsed, body = _get(base + "/api/brands/Lumio/gap")
-        after = json.loads(body)
-        print(
-            f"freshness: 1,000 comments ingested and tagged; the next gap answer counts "
-            f"{after['comments'] - before:,} more ({elapsed:.0f} ms, including the refresh)"
-        )
-        repeat_ms = statistics.median(_get(base + "/api/brands/Lumio/gap")[0] for _ in range(5))
-        value, direct_ms, n = direct_gap_score(db, "Lumio")
-        served = after["gap_score"]["value"]
-        match = "values match" if abs(value - served) < 1e-9 else "VALUES DIFFER"
-        print(
-            f"baseline: all-time gap score of Lumio ({n:,} comments) straight from the comments: "
-            f"{value:.4f} in {direct_ms:.0f} ms (point value only). Served with its interval: "
-            f"{served:.4f}, the first answer after the new comments in {elapsed:.0f} ms (counts refreshed, "
-            f"figures computed; {direct_ms / elapsed:.1f}x faster), then {repeat_ms:.0f} ms (median of 5, "
-            f"reused while the counts are unchanged); {match}"
-        )
+        freshness(base, db)
         db.close()
     finally:
         server.terminate()
@@ -324,6 +291,48 @@ def main() -> None:
             shutil.rmtree(folder, ignore_errors=True)
         elif args.db is None:
             print(f"store kept at {path}")
+
+
+def freshness(base: str, db) -> None:
+    """New comments, ingested and tagged while the server runs, count in the next answer; and the
+    gap score straight from the comments, the baseline."""
+    before = json.loads(_get(base + "/api/brands/Lumio/gap")[1])["comments"]
+    last = (FIRST_DAY + timedelta(days=DAYS - 1)).isoformat()
+    run = time.time_ns()
+    items = [{"text": f"fresh comment {i} of run {run} about sync", "published_at": f"{last}T18:00:00Z"}
+             for i in range(1000)]  # fmt: skip
+    if any(o.status != "new" for o in ingest(db, items, Context(origin="api", brand="Lumio"))):
+        raise SystemExit("the fresh comments were not all stored as new")
+    tag_untagged(db, [a["key"] for a in current_attributes(db)], np.random.default_rng(99))
+    elapsed, body = _get(base + "/api/brands/Lumio/gap")
+    after = json.loads(body)
+    print(
+        f"freshness: 1,000 comments ingested and tagged; the next gap answer counts "
+        f"{after['comments'] - before:,} more ({elapsed:.0f} ms, including the refresh)"
+    )
+    repeat_ms = statistics.median(_get(base + "/api/brands/Lumio/gap")[0] for _ in range(5))
+    value, direct_ms, n = direct_gap_score(db, "Lumio")
+    served = after["gap_score"]["value"]
+    match = "values match" if abs(value - served) < 1e-9 else "VALUES DIFFER"
+    print(
+        f"baseline: all-time gap score of Lumio ({n:,} comments) straight from the comments: "
+        f"{value:.4f} in {direct_ms:.0f} ms (point value only). Served with its interval: "
+        f"{served:.4f}, the first answer after the new comments in {elapsed:.0f} ms (counts refreshed, "
+        f"figures computed; {direct_ms / elapsed:.1f}x faster), then {repeat_ms:.0f} ms (median of 5, "
+        f"reused while the counts are unchanged); {match}"
+    )
+
+
+def _wait_until_up(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            _get(base + "/api/health")
+            return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("gapwatch serve did not start") from None
+            time.sleep(0.3)
 
 
 if __name__ == "__main__":
