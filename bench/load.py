@@ -156,36 +156,12 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="gapwatch-load-"))
     db_path = folder / "load.db"
     env = {**os.environ, "GAPWATCH_DB": str(db_path)}
-    print("building the demo workspace (classified)…", flush=True)
-    _cli(env, "demo")
-    _cli(env, "classify")
-    _cli(
-        env,
-        "users",
-        "add",
-        "loadtest",
-        "--role",
-        "editor",
-        "--password-stdin",
-        stdin="a long load-test password\n",
-    )
-    clip_token = _cli(
-        env, "tokens", "create", "--name", "load clips", "--user", "loadtest", "--scope", "clip"
-    )
-    read_token = _cli(env, "tokens", "create", "--name", "load reads", "--user", "loadtest")
+    clip_token, read_token = _workspace(env)
     port = _free_port()
     server = subprocess.Popen([GAPWATCH, "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("gapwatch serve did not start") from None
-                time.sleep(0.3)
+        _wait_until_up(port, server)
         print(f"{args.clients} clients for {args.seconds:.0f} s against gapwatch serve on 127.0.0.1:{port}…",
               flush=True)  # fmt: skip
         idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(args.idle)]
@@ -206,6 +182,46 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(30)
+    report(db_path, clients, searches, probe, elapsed, args.idle)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _workspace(env: dict) -> tuple[str, str]:
+    """The demo workspace, classified, with an editor and its clip and read tokens."""
+    print("building the demo workspace (classified)…", flush=True)
+    _cli(env, "demo")
+    _cli(env, "classify")
+    _cli(
+        env,
+        "users",
+        "add",
+        "loadtest",
+        "--role",
+        "editor",
+        "--password-stdin",
+        stdin="a long load-test password\n",
+    )
+    clip_token = _cli(
+        env, "tokens", "create", "--name", "load clips", "--user", "loadtest", "--scope", "clip"
+    )
+    read_token = _cli(env, "tokens", "create", "--name", "load reads", "--user", "loadtest")
+    return clip_token, read_token
+
+
+def _wait_until_up(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("gapwatch serve did not start") from None
+            time.sleep(0.3)
+
+
+def report(db_path: Path, clients: list, searches: list, probe, elapsed: float, idle: int) -> None:
+    """Throughput, latencies, errors, and whether every acknowledged clip is in the store."""
     import sqlite3
 
     conn = sqlite3.connect(db_path)
@@ -227,12 +243,11 @@ def main() -> None:
     if probe.timings:
         p50, p95 = np.percentile(probe.timings, [50, 95])
         print(f"{'health':<9} n={len(probe.timings):<6} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
-              f"worst {max(probe.timings):7.1f} ms  ({args.idle} idle sockets held)")  # fmt: skip
+              f"worst {max(probe.timings):7.1f} ms  ({idle} idle sockets held)")  # fmt: skip
     errors += [e for t in (*searches, probe) for e in t.errors]
     print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
     lost = len(set(acknowledged) - stored)
     print(f"clips acknowledged: {len(acknowledged):,}; in the store: {len(stored):,}; lost: {lost}")
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
