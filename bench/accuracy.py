@@ -49,28 +49,11 @@ def few_shot(train: list, keys: list[str], per_attribute: int, seed: int = 5) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--few-shot-epochs", type=int, default=4)
-    parser.add_argument("--skip-full-finetune", action="store_true")
-    parser.add_argument("--none-share", type=float, default=0.52,
-                        help="share of test sentences about nothing, as in real streams")  # fmt: skip
-    parser.add_argument(
-        "--only",
-        help="comma-separated rows to run: taxonomy,logistic,logistic16,setfit16,endtoend16,endtoend,plain",
-    )
-    parser.add_argument("--plain-epochs", type=int, default=4)
-    parser.add_argument("--seeds", default="13",
-                        help="comma-separated seeds for the end-to-end and plain fine-tunes; with several, "
-                             "each is printed and then the medians")  # fmt: skip
-    parser.add_argument("--curve", action="store_true", help="print learning curves (see above)")
-    parser.add_argument("--curve-mode", default="auto", choices=("auto", "logistic"))
-    args = parser.parse_args()
+    args = _parser().parse_args()
     if not SHARED.exists():
         sys.exit(f"{SHARED} is not here: this benchmark needs the shared evaluation data")
 
     from classifiers.audit import load_taxonomy_file
-    from classifiers.data import read_jsonl
     from classifiers.encoder import default_encoder
     from classifiers.evaluation import evaluate
     from classifiers.training import (
@@ -82,24 +65,7 @@ def main() -> None:
 
     attributes = load_taxonomy_file(TAXONOMY)
     keys = [a.key for a in attributes]
-    rows = [json.loads(line) for line in SHARED.open(encoding="utf-8") if line.strip()]
-    examples = read_jsonl(SHARED, set(keys))
-    reviews = sorted({r["id"].split(":")[0] for r in rows})
-    random.Random(0).shuffle(reviews)
-    held = set(reviews[: len(reviews) // 5])
-    in_test = [r["id"].split(":")[0] in held for r in rows]
-    test = [e for e, t in zip(examples, in_test, strict=True) if t]
-    train = [e for e, t in zip(examples, in_test, strict=True) if not t]
-    # each training sentence's review: end-to-end fine-tuning holds out whole reviews to set thresholds
-    train_reviews = [r["id"].split(":")[0] for r, t in zip(rows, in_test, strict=True) if not t]
-    about_nothing = [e for e in test if not e.attributes]
-    about_some = [e for e in test if e.attributes]
-    keep = round(len(about_nothing) * (1 - args.none_share) / args.none_share)
-    if keep < len(about_some):
-        about_some = random.Random(1).sample(about_some, keep)
-    test = about_nothing + about_some
-    print(f"split by review: {len(held)} of {len(reviews)} reviews held out; test {len(test)} sentences, "
-          f"{len(about_nothing) / len(test):.0%} about nothing")  # fmt: skip
+    train, test, train_reviews = review_split(keys, args.none_share)
     small = few_shot(train, keys, 16)
     encoder = default_encoder()
     print(f"test {len(test)}, train {len(train)}, few-shot train {len(small)} (16 per attribute + 16 none)")
@@ -128,6 +94,70 @@ def main() -> None:
     row(f"end-to-end, 16 per attribute ({args.few_shot_epochs} ep)",
         lambda: finetune_tagger(encoder, attributes, small, epochs=args.few_shot_epochs),
         "endtoend16")  # fmt: skip
+    seeded(
+        args,
+        row,
+        lambda seed: finetune_tagger(
+            encoder, attributes, train, epochs=args.epochs, groups=train_reviews, seed=seed
+        ),
+        keys,
+        train,
+        test,
+        wanted,
+    )
+    if args.curve:
+        learning_curves(encoder, attributes, train, test, args.curve_mode, args.epochs)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--few-shot-epochs", type=int, default=4)
+    parser.add_argument("--skip-full-finetune", action="store_true")
+    parser.add_argument("--none-share", type=float, default=0.52,
+                        help="share of test sentences about nothing, as in real streams")  # fmt: skip
+    parser.add_argument(
+        "--only",
+        help="comma-separated rows to run: taxonomy,logistic,logistic16,setfit16,endtoend16,endtoend,plain",
+    )
+    parser.add_argument("--plain-epochs", type=int, default=4)
+    parser.add_argument("--seeds", default="13",
+                        help="comma-separated seeds for the end-to-end and plain fine-tunes; with several, "
+                             "each is printed and then the medians")  # fmt: skip
+    parser.add_argument("--curve", action="store_true", help="print learning curves (see above)")
+    parser.add_argument("--curve-mode", default="auto", choices=("auto", "logistic"))
+    return parser
+
+
+def review_split(keys: list[str], none_share: float) -> tuple[list, list, list[str]]:
+    """Train and test sentences split by review (a fifth of the reviews held out), the test part
+    with ``none_share`` of its sentences about nothing; and each training sentence's review."""
+    from classifiers.data import read_jsonl
+
+    rows = [json.loads(line) for line in SHARED.open(encoding="utf-8") if line.strip()]
+    examples = read_jsonl(SHARED, set(keys))
+    reviews = sorted({r["id"].split(":")[0] for r in rows})
+    random.Random(0).shuffle(reviews)
+    held = set(reviews[: len(reviews) // 5])
+    in_test = [r["id"].split(":")[0] in held for r in rows]
+    test = [e for e, t in zip(examples, in_test, strict=True) if t]
+    train = [e for e, t in zip(examples, in_test, strict=True) if not t]
+    # each training sentence's review: end-to-end fine-tuning holds out whole reviews to set thresholds
+    train_reviews = [r["id"].split(":")[0] for r, t in zip(rows, in_test, strict=True) if not t]
+    about_nothing = [e for e in test if not e.attributes]
+    about_some = [e for e in test if e.attributes]
+    keep = round(len(about_nothing) * (1 - none_share) / none_share)
+    if keep < len(about_some):
+        about_some = random.Random(1).sample(about_some, keep)
+    test = about_nothing + about_some
+    print(f"split by review: {len(held)} of {len(reviews)} reviews held out; test {len(test)} sentences, "
+          f"{len(about_nothing) / len(test):.0%} about nothing")  # fmt: skip
+    return train, test, train_reviews
+
+
+def seeded(args, row, endtoend, keys: list[str], train: list, test: list, wanted: set | None) -> None:
+    """The end-to-end and plain fine-tunes on all training sentences, once per seed, then their
+    medians."""
     seeds = [int(s) for s in args.seeds.split(",")]
     medians: dict[str, list[float]] = {}
     for seed in seeds:
@@ -135,8 +165,7 @@ def main() -> None:
         if not args.skip_full_finetune:
             medians.setdefault("end-to-end, all train", []).append(row(
                 f"end-to-end, all train ({args.epochs} ep{tail})",
-                lambda seed=seed: finetune_tagger(encoder, attributes, train, epochs=args.epochs,
-                                                  groups=train_reviews, seed=seed),
+                lambda seed=seed: endtoend(seed),
                 "endtoend"))  # fmt: skip
         if wanted is None or "plain" in wanted:
             started = time.perf_counter()
@@ -151,8 +180,6 @@ def main() -> None:
             if figures:
                 median = statistics.median(figures) * 100
                 print(f"median of {len(figures)} seeds, {name}: micro-F1 {median:.1f}")
-    if args.curve:
-        learning_curves(encoder, attributes, train, test, args.curve_mode, args.epochs)
 
 
 def plain_finetune(keys: list[str], train: list, test: list, *, epochs: int = 4, seed: int = 13) -> float:
