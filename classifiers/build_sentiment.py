@@ -82,7 +82,7 @@ def balanced(corpora: dict[str, list[tuple[str, str]]], per_cell: int, seed: int
     return train, held
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train", type=Path, default=DEFAULT_TRAIN)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -94,17 +94,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--tuned-layers", type=int, default=TUNED_LAYERS)
     parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if not (args.train / "sentiment").is_dir():
         print(f"skipped: {args.train / 'sentiment'} is not here (the labelled training corpora live in the "
               "project's shared folder, not in a clone)", file=sys.stderr)  # fmt: skip
         return 2
 
     import torch
-    from transformers import AutoModel, AutoTokenizer
-
-    from .encoder import EMBEDDED_SHA256, embedded_model_dir, verify
-    from .sentiment import additive_mask, run_layers, save_delta
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -117,84 +117,127 @@ def main(argv: list[str] | None = None) -> int:
           "and label: " + ", ".join(f"{c}/{lab}={n}" for (c, lab), n in sorted(Counter(
               (c, lab) for _t, lab, c in train).items())), flush=True)  # fmt: skip
 
-    folder = embedded_model_dir()
-    verify(folder, EMBEDDED_SHA256)
-    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    model = AutoModel.from_pretrained(folder, local_files_only=True)
-    layers = model.encoder.layer
-    first_tuned = len(layers) - args.tuned_layers
-    for p in model.parameters():
-        p.requires_grad_(False)
-    for layer in layers[first_tuned:]:
-        for p in layer.parameters():
-            p.requires_grad_(True)
-    head = torch.nn.Linear(model.config.hidden_size, len(SENTIMENTS))
-    optimiser = torch.optim.AdamW(
-        [{"params": [p for layer in layers[first_tuned:] for p in layer.parameters()], "lr": 4e-5},
-         {"params": head.parameters(), "lr": 2e-3}], weight_decay=0.01,
-    )  # fmt: skip
-    label_index = {s: i for i, s in enumerate(SENTIMENTS)}
+    tuning = _Tuning(args)
+    tuning.train(train)
+    figures = held_out_figures(held, tuning.scores(held))
+    print(json.dumps(figures, indent=2))
+    tuning.save(train, figures)
+    write_card(args.out, args.train, corpora, train, held, figures, args)
+    print(f"wrote {args.out}")
+    return 0
 
-    def batches(items, shuffle: bool):
+
+class _Tuning:
+    """The hash-verified encoder's top ``--tuned-layers`` layers and a sentiment head over their
+    mean-pooled, unit-length output, learning together (the layers below stay frozen)."""
+
+    def __init__(self, args) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        from .encoder import EMBEDDED_SHA256, embedded_model_dir, verify
+
+        self.args = args
+        folder = embedded_model_dir()
+        verify(folder, EMBEDDED_SHA256)
+        self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        self.model = AutoModel.from_pretrained(folder, local_files_only=True)
+        self.layers = self.model.encoder.layer
+        self.first_tuned = len(self.layers) - args.tuned_layers
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        for layer in self.layers[self.first_tuned :]:
+            for p in layer.parameters():
+                p.requires_grad_(True)
+        self.head = torch.nn.Linear(self.model.config.hidden_size, len(SENTIMENTS))
+        tuned = [p for layer in self.layers[self.first_tuned :] for p in layer.parameters()]
+        self.optimiser = torch.optim.AdamW(
+            [{"params": tuned, "lr": 4e-5}, {"params": self.head.parameters(), "lr": 2e-3}], weight_decay=0.01
+        )
+        self.label_index = {s: i for i, s in enumerate(SENTIMENTS)}
+
+    def batches(self, items, shuffle: bool, epoch: int = 0):
         """Batches of texts of about the same length (little padding), in random order."""
+        import torch
+
+        args = self.args
         order = sorted(range(len(items)), key=lambda i: len(items[i][0]))
         chunks = [order[k : k + args.batch] for k in range(0, len(order), args.batch)]
         if shuffle:
             random.Random(args.seed + epoch).shuffle(chunks)
         for chunk in chunks:
             texts = [items[i][0][: args.max_tokens * 8] for i in chunk]
-            enc = tokenizer(
+            enc = self.tokenizer(
                 texts, padding=True, truncation=True, max_length=args.max_tokens, return_tensors="pt"
             )
-            yield enc, torch.tensor([label_index[items[i][1]] for i in chunk]), chunk
+            yield enc, torch.tensor([self.label_index[items[i][1]] for i in chunk]), chunk
 
-    def logits(enc):
+    def logits(self, enc):
+        import torch
+
+        from .sentiment import additive_mask, run_layers
+
+        layers, first = self.layers, self.first_tuned
         mask4 = additive_mask(enc["attention_mask"], torch.float32)
         with torch.no_grad():
-            hidden = model.embeddings(input_ids=enc["input_ids"], token_type_ids=enc.get("token_type_ids"))
-            hidden = run_layers(layers[:first_tuned], hidden, mask4)
-        hidden = run_layers(layers[first_tuned:], hidden, mask4)
+            hidden = self.model.embeddings(
+                input_ids=enc["input_ids"], token_type_ids=enc.get("token_type_ids")
+            )
+            hidden = run_layers(layers[:first], hidden, mask4)
+        hidden = run_layers(layers[first:], hidden, mask4)
         mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return head(torch.nn.functional.normalize(pooled, dim=1) * SCALE)
+        return self.head(torch.nn.functional.normalize(pooled, dim=1) * SCALE)
 
-    total_steps = args.epochs * ((len(train) + args.batch - 1) // args.batch)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: max(0.0, 1 - step / total_steps))
-    step, started = 0, time.monotonic()
-    for epoch in range(args.epochs):
-        model.train()
-        for enc, target, _chunk in batches(train, shuffle=True):
-            loss = torch.nn.functional.cross_entropy(logits(enc), target)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            step += 1
-            if step % 50 == 0:
-                rate = step / (time.monotonic() - started)
-                print(f"epoch {epoch + 1}/{args.epochs} step {step}/{total_steps} loss {loss.item():.3f} "
-                      f"({rate:.1f} steps/s, {(total_steps - step) / rate / 60:.0f} min left)",
-                      flush=True)  # fmt: skip
-    model.eval()
-    scores = np.empty((len(held), len(SENTIMENTS)), dtype=np.float32)
-    with torch.no_grad():
-        for enc, _target, chunk in batches(held, shuffle=False):
-            scores[chunk] = logits(enc).numpy()
-    figures = held_out_figures(held, scores)
-    print(json.dumps(figures, indent=2))
-    weights = (head.weight.detach().numpy().T * SCALE).astype(np.float32)  # unit vectors @ W + b
-    save_delta(args.out, {f"layer.{i}.{k}": v for i, layer in enumerate(layers[first_tuned:])
-                          for k, v in layer.state_dict().items()},  # fmt: skip
-               weights, head.bias.detach().numpy().astype(np.float32),
-               {"tuned_layers": args.tuned_layers, "first_tuned": first_tuned, "seed": args.seed,
-                "epochs": args.epochs, "per_cell": args.per_cell, "max_tokens": args.max_tokens,
-                "base_sha256": EMBEDDED_SHA256["model.safetensors"],
-                "train_counts": {f"{c}/{lab}": n for (c, lab), n in sorted(
-                    Counter((c, lab) for _t, lab, c in train).items())},
-                "held_out": figures})  # fmt: skip
-    write_card(args.out, args.train, corpora, train, held, figures, args)
-    print(f"wrote {args.out}")
-    return 0
+    def train(self, train: list) -> None:
+        import torch
+
+        args = self.args
+        total_steps = args.epochs * ((len(train) + args.batch - 1) // args.batch)
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            self.optimiser, lambda step: max(0.0, 1 - step / total_steps)
+        )
+        step, started = 0, time.monotonic()
+        for epoch in range(args.epochs):
+            self.model.train()
+            for enc, target, _chunk in self.batches(train, shuffle=True, epoch=epoch):
+                loss = torch.nn.functional.cross_entropy(self.logits(enc), target)
+                self.optimiser.zero_grad()
+                loss.backward()
+                self.optimiser.step()
+                schedule.step()
+                step += 1
+                if step % 50 == 0:
+                    rate = step / (time.monotonic() - started)
+                    print(f"epoch {epoch + 1}/{args.epochs} step {step}/{total_steps} loss {loss.item():.3f} "
+                          f"({rate:.1f} steps/s, {(total_steps - step) / rate / 60:.0f} min left)",
+                          flush=True)  # fmt: skip
+
+    def scores(self, held: list) -> np.ndarray:
+        import torch
+
+        self.model.eval()
+        scores = np.empty((len(held), len(SENTIMENTS)), dtype=np.float32)
+        with torch.no_grad():
+            for enc, _target, chunk in self.batches(held, shuffle=False):
+                scores[chunk] = self.logits(enc).numpy()
+        return scores
+
+    def save(self, train: list, figures: dict) -> None:
+        from .encoder import EMBEDDED_SHA256
+        from .sentiment import save_delta
+
+        args, head = self.args, self.head
+        weights = (head.weight.detach().numpy().T * SCALE).astype(np.float32)  # unit vectors @ W + b
+        save_delta(args.out, {f"layer.{i}.{k}": v for i, layer in enumerate(self.layers[self.first_tuned:])
+                              for k, v in layer.state_dict().items()},  # fmt: skip
+                   weights, head.bias.detach().numpy().astype(np.float32),
+                   {"tuned_layers": args.tuned_layers, "first_tuned": self.first_tuned, "seed": args.seed,
+                    "epochs": args.epochs, "per_cell": args.per_cell, "max_tokens": args.max_tokens,
+                    "base_sha256": EMBEDDED_SHA256["model.safetensors"],
+                    "train_counts": {f"{c}/{lab}": n for (c, lab), n in sorted(
+                        Counter((c, lab) for _t, lab, c in train).items())},
+                    "held_out": figures})  # fmt: skip
 
 
 def _citation(provenance: Path) -> tuple[str, str]:
@@ -218,17 +261,7 @@ def write_card(
     """MODEL_CARD.md beside the weights: data, licences and citations, method, held-out figures.
     The figures on data no model here was trained on are bench/sentiment.py's (added below by hand,
     as it printed them)."""
-    counts = Counter((c, lab) for _t, lab, c in train)
-    rows = []
-    for corpus in sorted(corpora):
-        if corpus == WRITTEN:
-            licence, citation = "the project's own (composed by `classifiers/written.py`)", "–"
-        else:
-            licence, citation = _citation(train_folder / "sentiment" / corpus / "PROVENANCE.txt")
-        have = Counter(lab for _t, lab in corpora[corpus])
-        used = " / ".join(str(counts.get((corpus, lab), 0)) for lab in ("positive", "negative", "neutral"))
-        total = " / ".join(str(have.get(lab, 0)) for lab in ("positive", "negative", "neutral"))
-        rows.append(f"| `{corpus}` | {total} | {used} | {licence} | {citation} |")
+    rows = _corpus_rows(train_folder, corpora, train)
     table = "\n".join(f"| {name} | {f['n']} | {f['accuracy']:.1%} | {f['macro_f1'] * 100:.1f} | "
                       f"{f['pos_vs_neg']:.1%} |" if f["pos_vs_neg"] is not None else
                       f"| {name} | {f['n']} | {f['accuracy']:.1%} | {f['macro_f1'] * 100:.1f} | – |"
@@ -276,6 +309,22 @@ lack, across many kinds of product; none shares four words in a row with a demo 
 See the section below, as `bench/sentiment.py` printed it.
 """
     (out / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+
+
+def _corpus_rows(train_folder: Path, corpora: dict, train: list) -> list[str]:
+    """The model card's table of corpora: available and trained-on counts, licence, citation."""
+    counts = Counter((c, lab) for _t, lab, c in train)
+    rows = []
+    for corpus in sorted(corpora):
+        if corpus == WRITTEN:
+            licence, citation = "the project's own (composed by `classifiers/written.py`)", "–"
+        else:
+            licence, citation = _citation(train_folder / "sentiment" / corpus / "PROVENANCE.txt")
+        have = Counter(lab for _t, lab in corpora[corpus])
+        used = " / ".join(str(counts.get((corpus, lab), 0)) for lab in ("positive", "negative", "neutral"))
+        total = " / ".join(str(have.get(lab, 0)) for lab in ("positive", "negative", "neutral"))
+        rows.append(f"| `{corpus}` | {total} | {used} | {licence} | {citation} |")
+    return rows
 
 
 def held_out_figures(held, scores: np.ndarray) -> dict:
