@@ -22,7 +22,8 @@ from server.tokens import create_token
 # marked slow; `make test` runs everything. Tests whose module starts `gapwatch serve`, workers,
 # redis-server or node are marked `subprocess` here; those that use a browser fixture, `browser`.
 SUBPROCESS_MODULES = frozenset({
-    "test_serve_and_pages.py", "test_extension.py", "test_extension_firefox.py", "test_clip_sites.py",
+    "test_serve_and_pages.py", "test_serve_and_pages_editing.py", "test_serve_and_pages_themes_and_cases.py",
+    "test_extension.py", "test_extension_firefox.py", "test_clip_sites.py",
     "test_first_run.py", "test_workers.py", "test_faults.py", "test_extension_extract.py",
 })  # fmt: skip
 BROWSER_FIXTURES = frozenset({"browser", "playwright", "firefox"})
@@ -34,6 +35,15 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.subprocess)
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A demo workspace served by `gapwatch serve`, as `make run` does, started once for the page
+    tests (``test_serve_and_pages*.py``, which use it in the order of their files)."""
+    from tests.served import demo_service
+
+    yield from demo_service(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,8 @@ import pytest
 
 from server.db import open_db
 from tests.fixture_site import SHARED_FIXTURES, Answer, Site, file_answer
+from tests.served import GAPWATCH
 from tests.test_extension import Browser, Server, prepared_extension, wait_until
-from tests.test_serve_and_pages import GAPWATCH
 
 needs_fixtures = pytest.mark.skipif(
     not (SHARED_FIXTURES / "PROVENANCE.md").is_file(),

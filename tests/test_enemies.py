@@ -12,79 +12,26 @@ from server.errors import Conflict, Invalid
 from server.metrics import Question, proportion
 from tests.test_cases import _plant
 
+PLANTED = [  # brand, text, how many, attributes, sentiment, day
+    ("Acme", "Acme lost my files again, case {i}.", 30, ["reliability"], "negative", "2026-06-10"),
+    ("Acme", "Acme syncs fine, case {i}.", 10, ["reliability"], "positive", "2026-06-11"),
+    ("Acme", "Acme is too expensive, bill {i}.", 10, ["price"], "negative", "2026-06-12"),
+    ("Acme", "Acme is fair value, bill {i}.", 40, ["price"], "positive", "2026-06-12"),
+    ("Acme", "Acme is easy, note {i}.", 10, ["ease_of_use"], "positive", "2026-06-13"),
+    ("Acme", "Acme crashed in March, log {i}.", 6, ["reliability"], "negative", "2026-04-10"),
+    ("Acme", "Acme in March was fine, log {i}.", 54, ["ease_of_use"], "positive", "2026-04-11"),
+    ("Rival", "Rival lost data, ticket {i}.", 4, ["reliability"], "negative", "2026-06-10"),
+    ("Rival", "Rival is fine, ticket {i}.", 36, ["ease_of_use"], "positive", "2026-06-10"),
+]
+
 
 @pytest.fixture
 def planted(db):
     """Acme, June 2026: 100 comments; 30 complain of reliability (of 40 speaking of it), 10 of
     price (of 50). March 2026 (the 90 days before): 60 comments, 6 reliability complaints.
     Rival, June: 40 comments, 4 reliability complaints."""
-    _plant(
-        db,
-        "Acme",
-        [f"Acme lost my files again, case {i}." for i in range(30)],
-        ["reliability"],
-        "negative",
-        "2026-06-10",
-    )
-    _plant(
-        db,
-        "Acme",
-        [f"Acme syncs fine, case {i}." for i in range(10)],
-        ["reliability"],
-        "positive",
-        "2026-06-11",
-    )
-    _plant(
-        db,
-        "Acme",
-        [f"Acme is too expensive, bill {i}." for i in range(10)],
-        ["price"],
-        "negative",
-        "2026-06-12",
-    )
-    _plant(
-        db,
-        "Acme",
-        [f"Acme is fair value, bill {i}." for i in range(50)][: 50 - 10],
-        ["price"],
-        "positive",
-        "2026-06-12",
-    )
-    _plant(
-        db, "Acme", [f"Acme is easy, note {i}." for i in range(10)], ["ease_of_use"], "positive", "2026-06-13"
-    )
-    _plant(
-        db,
-        "Acme",
-        [f"Acme crashed in March, log {i}." for i in range(6)],
-        ["reliability"],
-        "negative",
-        "2026-04-10",
-    )
-    _plant(
-        db,
-        "Acme",
-        [f"Acme in March was fine, log {i}." for i in range(54)],
-        ["ease_of_use"],
-        "positive",
-        "2026-04-11",
-    )
-    _plant(
-        db,
-        "Rival",
-        [f"Rival lost data, ticket {i}." for i in range(4)],
-        ["reliability"],
-        "negative",
-        "2026-06-10",
-    )
-    _plant(
-        db,
-        "Rival",
-        [f"Rival is fine, ticket {i}." for i in range(36)],
-        ["ease_of_use"],
-        "positive",
-        "2026-06-10",
-    )
+    for brand, text, count, attributes, feeling, day in PLANTED:
+        _plant(db, brand, [text.format(i=i) for i in range(count)], attributes, feeling, day)
     return db
 
 

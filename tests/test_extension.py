@@ -15,7 +15,7 @@ import pytest
 
 from server.db import open_db
 from tests.fixture_site import Answer, Site
-from tests.test_serve_and_pages import GAPWATCH, chromium_path
+from tests.served import GAPWATCH, chromium_path
 from tests.workers import Served
 
 EXTENSION = Path(__file__).resolve().parents[1] / "extension"

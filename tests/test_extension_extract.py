@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixture_site import SHARED_FIXTURES, Answer, Site, file_answer
-from tests.test_serve_and_pages import chromium_path
+from tests.served import chromium_path
 
 EXTENSION = Path(__file__).resolve().parents[1] / "extension"
 EXTRACT = (

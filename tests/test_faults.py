@@ -63,7 +63,7 @@ def _serve(db_path: Path, port: int) -> subprocess.Popen:
 
 
 def test_kill_9_during_a_bulk_import_loses_no_acknowledged_comment(db, db_path, token):
-    from tests.test_serve_and_pages import free_port
+    from tests.served import free_port
 
     port = free_port()
     server = _serve(db_path, port)
