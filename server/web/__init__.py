@@ -65,6 +65,12 @@ def default_brand(brands: list[dict]) -> str | None:
     return next((b["name"] for b in brands if b["is_ours"]), brands[0]["name"] if brands else None)
 
 
+def render_or_400(template: str, error: str | None, **context):
+    """A page that says what was wrong with its request: the template with ``error`` shown, and
+    400 when there is one (the pages' one way to answer a bad filter or period)."""
+    return render_template(template, error=error, **context), (400 if error else 200)
+
+
 def _who() -> str:
     """Who makes a change from a page, for the record."""
     who = current()
@@ -159,11 +165,11 @@ def comments():
         result = search_comments(db, query)
     except Invalid as exc:
         error = str(exc)
-    return render_template(
+    return render_or_400(
         "comments.html",
+        error,
         args=args,
         result=result,
-        error=error,
         brands=list_brands(db, counts=False),
         attributes=current_attributes(db),
         channels=channels(db),
@@ -171,7 +177,7 @@ def comments():
         sentiments=SENTIMENTS,
         here=request.full_path,
         theme=_theme_filter(db, args),
-    ), (400 if error else 200)
+    )
 
 
 def _theme_filter(db, args: dict) -> dict | None:
@@ -229,16 +235,16 @@ def overview():  # with no brand of our own, empty_state answers (editors: to th
         )
     except (Invalid, NotFound) as exc:
         error = str(exc)
-    return render_template(
+    return render_or_400(
         "overview.html",
+        error,
         data=data,
-        error=error,
         periods=PERIODS,
         brands=list_brands(db, counts=False),
         channels=channels(db),
         evidence=_evidence_args(data),
         enemies=[e for e in list_enemies(db) if data is None or e["brand"] == data["brand"]],
-    ), (400 if error else 200)
+    )
 
 
 @bp.get("/competitors")
@@ -251,11 +257,11 @@ def competitors():
         data = competitors_of(db, scope)
     except Invalid as exc:
         error = str(exc)
-    return render_template(
-        "competitors.html", data=data, error=error,
+    return render_or_400(
+        "competitors.html", error, data=data,
         channels=channels(db), args=request.args,
         scope_args={k: v for k, v in (data["scope"] if data else {}).items() if k in ("from", "to") and v},
-    ), (400 if error else 200)  # fmt: skip
+    )  # fmt: skip
 
 
 @bp.get("/language")
@@ -277,10 +283,10 @@ def language():
     except (Invalid, NotFound) as exc:
         error = str(exc)
     top = max([abs(p["z"]) for p in (data["customers"] + data["brand_words"])] or [1]) if data else 1
-    return render_template(
-        "language.html", data=data, error=error, brands=brands, args=args, top=top,
+    return render_or_400(
+        "language.html", error, data=data, brands=brands, args=args, top=top,
         attributes=current_attributes(db),
-    ), (400 if error else 200)  # fmt: skip
+    )  # fmt: skip
 
 
 @bp.get("/trends")
@@ -297,10 +303,10 @@ def trends():
             raise Invalid(f"interval must be one of {', '.join(INTERVALS)} or auto")
     except Invalid as exc:
         error = str(exc)
-    return render_template(
-        "trends.html", brands=brands, brand=args.get("brand", ours), args=args, error=error,
+    return render_or_400(
+        "trends.html", error, brands=brands, brand=args.get("brand", ours), args=args,
         intervals=INTERVALS, channels=channels(db),
-    ), (400 if error else 200)  # fmt: skip
+    )  # fmt: skip
 
 
 @bp.get("/vendor/plotly.min.js")

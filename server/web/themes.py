@@ -10,7 +10,7 @@ from ..brands import list_brands
 from ..db import get_db
 from ..errors import Conflict, Invalid, NotFound
 from ..themes import draft_attribute, get_theme, list_themes, promote_theme, request_run, requested
-from . import _who, bp, default_brand, empty_state
+from . import _who, bp, default_brand, empty_state, render_or_400
 
 
 @bp.get("/themes")
@@ -26,10 +26,10 @@ def themes():
     except (Invalid, NotFound) as exc:
         error = str(exc)
     brand_id = next((b["id"] for b in brands if data and b["name"] == data["brand"]), None)
-    return render_template(
-        "themes.html", data=data, error=error, brands=brands,
+    return render_or_400(
+        "themes.html", error, data=data, brands=brands,
         waiting=brand_id is not None and requested(db, brand_id),
-    ), (400 if error else 200)  # fmt: skip
+    )  # fmt: skip
 
 
 @bp.post("/themes/run")
