@@ -4,15 +4,13 @@ logistic heads on the tuned encoder."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from .data import Example
 from .encoder import Encoder
-from .heads import _now, _with_taxonomy, logistic_tagger
+from .heads import Progress, _now, _with_taxonomy, logistic_tagger
 from .model import ModelInfo, Tagger
 from .taxonomy import Attribute
-
-Progress = Callable[[str, float], None]  # (stage, fraction done)
 
 
 def _pairs(data: Sequence[Example], per_example: int, rng: random.Random) -> list[tuple[str, str, float]]:

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .data import Example
 from .encoder import Encoder
-from .heads import _now, _sentiment_data, _with_taxonomy, label_matrix, logistic_tagger, thresholds_for
+from .heads import (
+    Progress,
+    _now,
+    _sentiment_data,
+    _with_taxonomy,
+    label_matrix,
+    logistic_tagger,
+    thresholds_for,
+)
 from .model import SENTIMENTS, AttributeHead, ModelInfo, SentimentHead, Tagger
 from .taxonomy import Attribute
-
-Progress = Callable[[str, float], None]  # (stage, fraction done)
-
 
 PHRASES_HELP_BELOW = 600  # distinct labelled texts; end-to-end is chosen from this many (choose_mode)
 
