@@ -105,7 +105,7 @@ def taxonomy_tagger(encoder: Encoder, attributes: list[Attribute]) -> Tagger:
 
 
 # Bump when the way a taxonomy becomes a tagger changes, so that every comment is re-tagged.
-TAXONOMY_METHOD = 2
+TAXONOMY_METHOD = 3
 
 
 def taxonomy_fingerprint(attributes: list[Attribute]) -> str:

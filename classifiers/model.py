@@ -229,15 +229,16 @@ class Tagger:
 
     def _closest_per_clause(self, scores: np.ndarray, by_text: dict, nothing: np.ndarray,
                             nothing_by_text: dict) -> np.ndarray:  # fmt: skip
-        """Before any training: each clause (and the whole text) speaks of at most one attribute,
-        its closest, if close enough and closer than to any sentence about nothing; a comment
-        speaks of every attribute one of its clauses does. A whole-comment vector alone is
-        dominated by the main topic and hides the others."""
+        """Before any training: each clause speaks of at most one attribute, its closest, if close
+        enough and closer than to any sentence about nothing; a comment speaks of every attribute
+        one of its clauses does. A text of one clause is read whole. The vector of a text of
+        several clauses pools them all: it lands between their topics, near none of them or
+        near a third, so it claims nothing (on the demo it was the source of half the wrong
+        attributes; on laptop reviews, mostly one clause a sentence, it changed nothing)."""
         assigned = np.zeros(scores.shape, dtype=bool)
         for i in range(len(scores)):
             if i in by_text:
-                rows = np.vstack([scores[i : i + 1], by_text[i][0]])
-                none = np.concatenate([nothing[i : i + 1], nothing_by_text[i]])
+                rows, none = by_text[i][0], nothing_by_text[i]
             else:
                 rows, none = scores[i : i + 1], nothing[i : i + 1]
             best = rows.argmax(axis=1)

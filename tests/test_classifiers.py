@@ -54,6 +54,24 @@ def test_a_filler_clause_leaves_the_other_clauses_their_attribute(tagger):
     assert tag.attributes == ["reliability"], tag
 
 
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("Sharing a folder is two clicks.", "The smart folders feel like the future of file management."),
+        (
+            "Light on battery and memory compared with the others.",
+            "An easy choice for anyone with client files.",
+        ),
+    ],
+)
+def test_a_comment_of_several_clauses_speaks_only_of_what_its_clauses_say(tagger, first, second):
+    # the pooled vector of the whole comment lies between its clauses' topics: before, it claimed
+    # a third attribute (security, reliability) that neither clause speaks of
+    whole = tagger.predict(f"{first} {second}")
+    alone = set(tagger.predict(first).attributes) | set(tagger.predict(second).attributes)
+    assert set(whole.attributes) <= alone, (whole.attributes, alone)
+
+
 def test_predict_answers_in_kind_and_keeps_order(tagger):
     texts = ["Way too expensive for what it does.", "Setup took five minutes, very intuitive."]
     tags = tagger.predict(texts)
