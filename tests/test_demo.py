@@ -33,6 +33,27 @@ def test_demo_tells_the_story():
     assert sum("ai" in t.replace(",", " ").split() or "next-generation" in t for t in emitted) >= 7
 
 
+def test_no_attribute_is_spoken_of_mostly_in_one_sentence():
+    """Real reviews do not repeat a stock sentence: for every attribute of the default taxonomy,
+    no one sentence of the demo carries more than a fifth of the comments written about it."""
+    from server.demo_data import PHRASES
+    from server.taxonomy import DEFAULT_TAXONOMY
+
+    assert set(PHRASES) == {a["key"] for a in DEFAULT_TAXONOMY}  # the demo speaks of every attribute
+    carried: dict[str, Counter] = {a: Counter() for a in PHRASES}
+    for item, truth in demo.labelled_customer_comments():
+        for attribute in truth["attributes"]:
+            for feeling in ("positive", "negative"):
+                for sentence in PHRASES[attribute][feeling]:
+                    if sentence.format(b=item["brand"]) in item["text"]:
+                        carried[attribute][sentence] += 1
+    for attribute, sentences in carried.items():
+        total = sum(sentences.values())
+        assert total >= 20, attribute
+        sentence, most = sentences.most_common(1)[0]
+        assert most / total <= 0.2, (attribute, sentence, most, total)
+
+
 def test_loaded_demo_has_brands_positioning_and_comments(tmp_path):
     db = open_db(tmp_path / "d.db")
     counts = demo.load_demo(db)

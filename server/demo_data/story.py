@@ -38,33 +38,33 @@ ENEMY = {"name": "Slow sync on big folders", "attribute": "performance", "target
 # end of the 18 months (linear in between): Lumio's support and reliability talk grows.
 MIX = {
     "Lumio": {
-        "start": {"reliability": 0.4, "support": 0.18, "ease_of_use": 0.14, "price": 0.12,
-                  "performance": 0.1, "innovation": 0.06},
-        "end": {"reliability": 0.44, "support": 0.3, "ease_of_use": 0.1, "price": 0.07,
-                "performance": 0.06, "innovation": 0.03},
+        "start": {"reliability": 0.38, "support": 0.17, "ease_of_use": 0.13, "price": 0.1,
+                  "performance": 0.09, "innovation": 0.06, "security": 0.04, "integrations": 0.03},
+        "end": {"reliability": 0.41, "support": 0.28, "ease_of_use": 0.09, "price": 0.07,
+                "performance": 0.05, "innovation": 0.03, "security": 0.04, "integrations": 0.03},
     },
     "Driftbox": {
-        "start": {"price": 0.42, "reliability": 0.22, "ease_of_use": 0.16, "support": 0.1,
-                  "performance": 0.06, "innovation": 0.04},
-        "end": {"price": 0.4, "reliability": 0.26, "ease_of_use": 0.14, "support": 0.12,
-                "performance": 0.05, "innovation": 0.03},
+        "start": {"price": 0.4, "reliability": 0.21, "ease_of_use": 0.15, "support": 0.09,
+                  "performance": 0.06, "innovation": 0.04, "security": 0.03, "integrations": 0.02},
+        "end": {"price": 0.38, "reliability": 0.25, "ease_of_use": 0.13, "support": 0.11,
+                "performance": 0.05, "innovation": 0.03, "security": 0.03, "integrations": 0.02},
     },
     "Nimbus Vault": {
-        "start": {"innovation": 0.34, "ease_of_use": 0.26, "price": 0.14, "support": 0.12,
-                  "performance": 0.1, "reliability": 0.04},
-        "end": {"innovation": 0.3, "ease_of_use": 0.24, "price": 0.14, "support": 0.18,
-                "performance": 0.1, "reliability": 0.04},
+        "start": {"innovation": 0.31, "ease_of_use": 0.24, "price": 0.13, "support": 0.11,
+                  "performance": 0.09, "reliability": 0.04, "security": 0.03, "integrations": 0.05},
+        "end": {"innovation": 0.27, "ease_of_use": 0.22, "price": 0.13, "support": 0.17,
+                "performance": 0.09, "reliability": 0.04, "security": 0.03, "integrations": 0.05},
     },
 }  # fmt: skip
 
 # Probability that a comment on the attribute is positive, per brand.
 POSITIVE = {
     "Lumio": {"reliability": 0.9, "support": 0.85, "ease_of_use": 0.7, "price": 0.45,
-              "performance": 0.6, "innovation": 0.5},
+              "performance": 0.6, "innovation": 0.5, "security": 0.7, "integrations": 0.5},
     "Driftbox": {"reliability": 0.3, "support": 0.4, "ease_of_use": 0.7, "price": 0.85,
-                 "performance": 0.5, "innovation": 0.4},
+                 "performance": 0.5, "innovation": 0.4, "security": 0.4, "integrations": 0.4},
     "Nimbus Vault": {"reliability": 0.45, "support": 0.3, "ease_of_use": 0.8, "price": 0.4,
-                     "performance": 0.6, "innovation": 0.85},
+                     "performance": 0.6, "innovation": 0.85, "security": 0.5, "integrations": 0.8},
 }  # fmt: skip
 
 COUNTS = {"Lumio": 1000, "Driftbox": 300, "Nimbus Vault": 300}
