@@ -124,3 +124,24 @@ def test_gapwatch_classify_says_what_the_ratings_taught(workspace, run):
         and "sentiment from the shipped model, adapted to this workspace's star ratings" in result.output
     )
     assert record["retagged"] == 240
+
+
+def test_ratings_move_only_the_lean_between_positive_and_negative():
+    """Ratings say which way a review leans, not whether it has a feeling: the neutral column and
+    the sum of the positive and negative columns stay as shipped, and the head learns the lean."""
+    import numpy as np
+
+    from classifiers.adapt import adapt_head, agreement
+    from classifiers.model import SENTIMENTS, SentimentHead
+
+    rng = np.random.default_rng(0)
+    direction = rng.normal(size=16)
+    vectors = rng.normal(size=(200, 16))
+    positive = vectors @ direction > 0
+    shipped = SentimentHead(rng.normal(scale=0.1, size=(16, 3)).astype(np.float32), np.zeros(3, np.float32))
+    adapted = adapt_head(shipped, vectors, positive, pull=0.001)
+    neutral, pos, neg = (SENTIMENTS.index(s) for s in ("neutral", "positive", "negative"))
+    assert np.allclose(adapted.weights[:, neutral], shipped.weights[:, neutral])
+    assert np.allclose(adapted.weights[:, pos] + adapted.weights[:, neg],
+                       shipped.weights[:, pos] + shipped.weights[:, neg], atol=1e-5)  # fmt: skip
+    assert agreement(adapted, vectors, positive) > 0.9 > agreement(shipped, vectors, positive)
