@@ -7,7 +7,7 @@ PORT   ?= 5000
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test test-fast bench bench-pages bench-load bench-themes bench-corrected bench-alerts bench-accuracy bench-sentiment bench-ratings bench-demo sentiment-model extension lint format clean
+.PHONY: help install run serve test test-fast bench bench-pages bench-load bench-themes bench-corrected bench-alerts bench-accuracy bench-sentiment bench-ratings bench-demo sentiment-model extension docs lint format clean
 
 help:
 	@echo "make run    install, load the demo workspace and serve it on http://$(HOST):$(PORT)/"
@@ -26,7 +26,8 @@ help:
 	@echo "make bench-demo  the demo as the classifier reads it, against what each comment was written to say"
 	@echo "make sentiment-model  rebuild the shipped sentiment model from ../shared/train (about an hour on 2 cores)"
 	@echo "make extension  build dist/gapwatch-chrome.zip and dist/gapwatch-firefox.zip"
-	@echo "make lint   ruff check and format check"
+	@echo "make lint   ruff check and format check, and the references in docs/ up to date"
+	@echo "make docs   write the references in docs/ (commands, settings, endpoints, pages) from the code"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -111,6 +112,11 @@ sentiment-model: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/cog -I docs --check docs/*.md
+
+# the references in docs/ (commands, settings, endpoints, pages), written again from the code
+docs: $(VENV)/.installed-test
+	$(BIN)/cog -I docs -r docs/*.md
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

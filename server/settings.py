@@ -2,7 +2,7 @@
 
 A setting comes from, in order: the ``config`` mapping given to ``create_app`` (tests), the
 environment variable ``GAPWATCH_<NAME>``, or its default. Nothing else in the code base calls
-``os.getenv``; the README's settings table is checked against ``SETTINGS`` by a test.
+``os.getenv``; docs/settings.md is written from ``SETTINGS`` (``docs/reference.py``).
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PORT", 587, "Port of the SMTP server.", _to_int),
     Setting("SMTP_STARTTLS", 1, "1: upgrade the SMTP connection with STARTTLS before logging in.", _to_int),
     Setting("SMTP_USER", "", "SMTP login (empty: no login)."),
-    Setting("SMTP_PASSWORD", "", "SMTP password."),
+    Setting("SMTP_PASSWORD", "", "Password for the SMTP login (GAPWATCH_SMTP_USER)."),
     Setting("SMTP_FROM", "gapwatch@localhost", "Sender address of alert emails."),
     Setting("ALERT_EMAIL_TO", "", "Who gets alert emails and the weekly digest: addresses, comma-separated."),
     Setting(

@@ -1,7 +1,7 @@
 """Scrapy settings of the Gapwatch crawler: polite by default.
 
 ``spiders.run`` loads this module and overrides a few values from Gapwatch's own settings
-(``GAPWATCH_CRAWL_*``, see the README); ``scrapy.cfg`` points the ``scrapy`` command here too.
+(``GAPWATCH_CRAWL_*``, see docs/settings.md); ``scrapy.cfg`` points the ``scrapy`` command here too.
 """
 
 BOT_NAME = "gapwatch"

@@ -9,6 +9,7 @@ from . import bp
 
 @bp.get("/brands")
 def get_brands():
+    """`{"brands": [{"id", "name", "is_ours", "positioning_statement", "comments"}], "ours": NAME}`"""
     brands = list_brands(get_db())
     ours = next((b["name"] for b in brands if b["is_ours"]), None)
     return jsonify({"brands": brands, "ours": ours})

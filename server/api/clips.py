@@ -44,6 +44,18 @@ CLIP_FIELDS = fields(
 
 @bp.post("/clips")
 def post_clip():
+    """one clip from the browser extension: `{"text", "url", "title"?, "context"?, "brand"?, "author"?,
+    "published_at"?, "language"?, "page_language"?, "post_id"?, "note"?, "permalink"?, "clipped_at"?}`. The
+    permalink (the comment's own address, where the page has one) is stored as the comment's URL. The clip's
+    identity (its `external_id`) is the permalink, else the page address with `post_id` (the post's id on
+    that page), else the page address: clipping the same review again is a duplicate that does not count as
+    another sighting. Its `language` is the review's own (`lang` of the element it sits in); without one,
+    the language detected from the text; when the text is too short to tell, `page_language` (the page's
+    `<html lang>`). Line breaks in the text are kept; `clipped_at` (when the user clipped it: a queued clip
+    arrives later) as its collection time; the token's name as `collected_by`. `201 {"id", "duplicate":
+    false}` for a new comment, `200 {"id", "duplicate": true}` for a copy of a stored one, `400 {"error"}`.
+    Without `brand` it goes to the workspace's own brand. CORS headers are sent to `chrome-extension://` and
+    `moz-extension://` origins only"""
     clip = check_object(json_body(), CLIP_FIELDS, what="a clip")
     db = get_db()
     if not clip["brand"]:
@@ -97,7 +109,8 @@ def _clipped_at(value: str | int | float | None) -> str | None:
 
 @bp.get("/me")
 def me():
-    """Who is asking (the extension's "test connection")."""
+    """(token or login) `{"service": "gapwatch", "token": NAME, "user", "role", "rights"}`: the extension's
+    "test connection"; 401 with the reason for a missing, unknown or revoked token"""
     who = current()
     token = g.get("token")
     return jsonify({"service": "gapwatch", "token": token["name"] if token else None, "user": who.username,

@@ -11,6 +11,9 @@ from . import bp
 
 @bp.get("/health")
 def health():
+    """`{"status": "ok", "version", "schema": {"applied", "pending"}, "comments", "duplicates_seen",
+    "tagged", "scheduler": {"here": "active"|"standby"|"off", "heartbeat"}}`; 503 when migrations are
+    pending"""
     db = get_db()
     pending = sorted(set(migrations.names()) - set(migrations.applied(db)))
     body = {

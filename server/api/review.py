@@ -26,11 +26,22 @@ LABEL = fields(
 
 @bp.get("/audit")
 def audit_show():
+    """how good the current model is on the workspace's labelled random sample: `{"labelled", "queues",
+    "models", "note", "attributes": [{"attribute", "name", "precision", "recall", "f1"}], "sentiment",
+    "strata", "ratings_adaptation"}` (`ratings_adaptation`: null, `{"status": "waiting", "ratings",
+    "positive", "negative", "needed", "needed_each"}`, or what the sentiment learned from the workspace's
+    ratings: `{"status": "active"|"not used", "ratings", "learned_from", "held_out", "agreement_before",
+    "agreement_after", "changed_rated", "retagged", "changed", "pull", "created_at", …}`); each figure
+    `{"value", "low", "high", "n"}` (95 % stratified bootstrap; `n`: labelled comments the model gave the
+    attribute, for precision, or that have it, for recall), or `{"value": null, "n", "note"}` below 5 such
+    comments. Below 10 labels in all: `"note"` says so"""
     return jsonify(audit(get_db()))
 
 
 @bp.post("/review/sample")
 def review_sample():
+    """(token) `{"per_stratum"?: 10, "days"?: 90}`: draw a stratified random sample into the random queue,
+    201 `{"drawn", "strata": {"Brand|attribute": n}}`"""
     body = check_object(json_body(), SAMPLE)
     given = {k: v for k, v in body.items() if v is not None}  # the rest keep draw_sample's defaults
     result = draw_sample(get_db(), **given)
@@ -39,6 +50,7 @@ def review_sample():
 
 @bp.post("/review/uncertain")
 def review_uncertain():
+    """(token) `{"count"?: 20}`: queue the least certain comments, 201 `{"drawn"}`"""
     body = check_object(json_body(), UNCERTAIN)
     given = {k: v for k, v in body.items() if v is not None}
     return jsonify(draw_uncertain(get_db(), **given)), 201
@@ -46,12 +58,19 @@ def review_uncertain():
 
 @bp.get("/review/next")
 def review_next():
+    """`?queue=random` (default) or `uncertain`: `{"item": {"id", "comment_id", "text", "brand", "date",
+    "channel", "url", "model_attributes", "model_sentiment", …} or null, "queues": {queue: {"open",
+    "labelled", "skipped"}}}`"""
     db = get_db()
     return jsonify({"item": next_item(db, request.args.get("queue", "random")), "queues": progress(db)})
 
 
 @bp.post("/review/<int:item_id>")
 def review_label(item_id: int):
+    """(token) `{"action": "accept"|"fix"|"skip", "attributes"?, "sentiment"?}`: accept stores the model's
+    tags as the label, fix the given attributes and/or sentiment (the other keeps the model's); either
+    becomes a correction. 409 for an item already done, 400 for a bad action, attribute or sentiment, 404
+    for an unknown item"""
     body = check_object(json_body(), LABEL)  # the attribute keys and sentiment are checked as corrections
     item = label_item(get_db(), item_id, body["action"], attributes=body["attributes"],
                       sentiment=body["sentiment"], by=f"token:{g.token['name']}")  # fmt: skip

@@ -26,21 +26,36 @@ def wake_classifier() -> None:
 
 @bp.get("/brands/<brand>/themes")
 def themes_index(brand: str):
+    """the themes nobody declared: `{"brand", "order", "unclaimed", "growth_days", "recent_window", "runs":
+    {"latest", "done"}, "themes": [{"id", "label", "terms", "size", "share", "recent", "before", "growth",
+    "new", "sizes", "quotes": [{"id", "text", "channel", "url", "author", "date"}], "status", "first_run"}],
+    "promoted": [...]}`, largest first (`order=growth`: fastest growing first; 400 for another order). A run
+    has `status` (`running`, `done`, `failed`), `comments` (unclaimed), `themed`, `themes`, `outlier_share`,
+    `seconds`; `growth` compares the theme's comments of the latest 90 days with the 90 before (`new` when
+    there were none before); `sizes` is the theme's size at each run"""
     return jsonify(list_themes(get_db(), brand, request.args.get("order", "size")))
 
 
 @bp.post("/brands/<brand>/themes/run")
 def themes_run(brand: str):
+    """(token) ask the background job to find the brand's themes again: 202 `{"queued": true, "brand"}`; the
+    scheduler starts it within seconds"""
     return jsonify({"queued": True, "brand": request_run(get_db(), brand)}), 202
 
 
 @bp.get("/themes/<int:theme_id>/draft")
 def theme_draft(theme_id: int):
+    """a new attribute drafted from the theme: `{"key", "name", "definition", "examples", "theme"}` (name
+    from its top term, definition from its terms, examples from its quotes' sentences)"""
     return jsonify(draft_attribute(get_db(), theme_id))
 
 
 @bp.post("/themes/<int:theme_id>/promote")
 def theme_promote(theme_id: int):
+    """(token) `{"key"?, "name", "definition", "examples"?, "note"?}`: add the attribute to the taxonomy as
+    a new version and mark the theme promoted, 201 `{"taxonomy_version", "attribute", "theme"}`; every
+    comment is re-tagged in the background. 400 for an attribute key already in the taxonomy or a
+    malformed attribute, 404 for an unknown theme, 409 when the theme was already promoted"""
     body = json_object({"key", "name", "definition", "examples", "note"})
     note = body.pop("note", None)
     if note is not None:

@@ -43,11 +43,16 @@ def taxonomy_body(db) -> dict:
 
 @bp.get("/taxonomy")
 def taxonomy_show():
+    """`{"version", "attributes": [{"key", "name", "definition", "examples"}], "versions": [{"version",
+    "note", "created_at", "saved_by", "keys"}]}`"""
     return jsonify(taxonomy_body(get_db()))
 
 
 @bp.post("/taxonomy")
 def taxonomy_save():
+    """(token) `{"attributes": [...], "note"?}`: the whole taxonomy as a new version (201); the classifier
+    job re-tags in the background. Removing an attribute that a brand's positioning weighs is refused
+    (400, naming the brands)"""
     body = json_object({"attributes", "note"})
     if "attributes" not in body:
         raise Invalid("attributes is required: the full list of attributes of the new version")
@@ -68,11 +73,15 @@ def positioning_body(db, brand: str) -> dict:
 
 @bp.get("/brands/<brand>/positioning")
 def positioning_show(brand: str):
+    """`{"brand", "weights", "statement", "versions": [{"version", "weights", "statement", "note",
+    "saved_by", "created_at"}]}`"""
     return jsonify(positioning_body(get_db(), brand))
 
 
 @bp.put("/brands/<brand>/positioning")
 def positioning_save(brand: str):
+    """(token) `{"weights": {attribute: weight}, "statement"?, "note"?}`: weights between 0 and 1 over
+    current attributes, summing to 1; saved as a new version"""
     body = json_object({"weights", "statement", "note"})
     if "weights" not in body:
         raise Invalid("weights is required: {attribute: weight}, summing to 1")

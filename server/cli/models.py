@@ -59,7 +59,7 @@ def classify(batch_size: int, limit: int | None) -> None:
 
 @main.command()
 @click.option("--from", "labelled", type=click.Path(exists=True, dir_okay=False),
-              help="A labelled JSONL file to learn from as well (see README).")  # fmt: skip
+              help="A labelled JSONL file to learn from as well (see docs/classifiers.md).")  # fmt: skip
 @click.option("--mode", type=click.Choice(["auto", "logistic", "setfit", "endtoend"]), default="auto",
               show_default=True, help="How to learn (auto: by how much is labelled).")  # fmt: skip
 @click.option("--epochs", default=4, show_default=True, type=click.IntRange(1, 50))

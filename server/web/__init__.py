@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import functools
-import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )  # fmt: skip
 
@@ -106,6 +102,7 @@ def _back(default: str) -> str:
 
 @bp.get("/")
 def home():
+    """the workspace: brands, their roles and positioning statements, the attribute vocabulary"""
     db = get_db()
     if _set_up_first(db):
         return redirect(url_for("web.setup"), code=303)
@@ -157,6 +154,14 @@ def _set_up_first(db) -> bool:
 @bp.get("/comments")
 @empty_state("Evidence", comments=False)  # with comments to come, its empty list says what next
 def comments():
+    """**Evidence**: the comments behind any figure (bars, points and cells link here with their filters):
+    text, source, date, link to the original, attributes, sentiment, confidence; full-text search, brand,
+    attribute, kind, channel and date filters; newest, oldest, most or least confident first; "Download
+    CSV". Each comment has a **Correct** form (attributes, each with its own sentiment if it differs from
+    the comment's, and the comment's sentiment) that saves in place (same function as `PUT
+    /api/comments/<id>/correction`); a corrected comment links to `/comments/<id>/similar`: the comments
+    most like it, ticked, with their current tags, and one button that gives the ticked ones the same
+    correction (same functions as `GET`/`POST /api/comments/<id>/similar`)"""
     db = get_db()
     args = {k: v for k, v in request.args.items() if v.strip()}
     error, result = None, None
@@ -222,6 +227,13 @@ def correct_comment(comment_id: int):
 @bp.get("/overview")
 @empty_state("Overview", to_setup=True)
 def overview():  # with no brand of our own, empty_state answers (editors: to the setup)
+    """for our brand (or `?brand=`), for a period chosen with the presets (30 / 90 / 365 days, quarter to
+    date, year over year) or dates, by default the shortest that gives the attributes their figures (the
+    page says which and why): the perception gap score with its 95 % interval and its change since the
+    previous period, the gap in one sentence, the gap corrected for the classifier's errors (or why not
+    yet, with a link to `/audit`), drift notices, and per attribute declared weight vs perceived share
+    (bars), the corrected share, emitted share and net sentiment, each with a link to the quotes behind
+    it (same function as `GET /api/brands/<id>/overview`)"""
     db = get_db()
     brand = request.args.get("brand") or None
     error, data = None, None
@@ -250,6 +262,11 @@ def overview():  # with no brand of our own, empty_state answers (editors: to th
 @bp.get("/competitors")
 @empty_state("Competitors")
 def competitors():
+    """attributes × brands: each brand's ownership of the attribute (its mention rate over the sum of the
+    brands' mention rates, as a bar), its mention rate, its share of voice (shown apart: it follows how much
+    was collected), perceived share and net sentiment, with intervals; ★ marks the brand that leads: its
+    ownership interval lies above every other brand's (none where they overlap). Every bar and cell opens
+    its quotes"""
     db = get_db()
     error, data = None, None
     try:
@@ -267,7 +284,9 @@ def competitors():
 @bp.get("/language")
 @empty_state("Their words / your words")
 def language():
-    """Their words / your words: the language gap of a brand (``server.language``)."""
+    """**Their words / your words**: for a brand (and optionally customers speaking of one attribute, and a
+    period), the phrases customers use that the brand's content does not, and the reverse, each with its
+    z-score as a bar and its counts; a phrase opens the comments that contain it"""
     from ..language import language_gap
 
     db = get_db()
@@ -292,6 +311,14 @@ def language():
 @bp.get("/trends")
 @empty_state("Trends")
 def trends():
+    """the gap score over time first, then small multiples: one panel per attribute on one scale with its
+    perceived share, its 95 % interval as a band and the declared weight dashed, ordered by gap (furthest
+    from the declaration first), and the same panels for net sentiment; one point per month, or per quarter
+    when months are too thin (`interval=auto`, the default; `week`, `month`, `quarter` on request); brand,
+    period and interval filters; clicking a point opens that period's quotes for that attribute. Shares and
+    the gap score are corrected for the classifier's errors where the audit allows it (`figures=corrected`,
+    the default; `figures=tagged` shows them as tagged); a line above the charts says which, with a link to
+    `/audit`. Drawn with plotly.js from `GET /api/brands/<id>/trends`"""
     db = get_db()
     brands = list_brands(db, counts=False)
     ours = default_brand(brands)
@@ -307,64 +334,6 @@ def trends():
         "trends.html", error, brands=brands, brand=args.get("brand", ours), args=args,
         intervals=INTERVALS, channels=channels(db),
     )  # fmt: skip
-
-
-@bp.get("/vendor/plotly.min.js")
-def plotly_js():
-    """plotly.js as the ``plotly`` package ships it: charts work offline, with no CDN."""
-    folder = _plotly_folder()
-    if folder is None:
-        abort(404)
-    return send_from_directory(folder, "plotly.min.js", max_age=86400)
-
-
-@bp.get("/vendor/plotly.css")
-def plotly_css():
-    """plotly.js's own style rules as a stylesheet. plotly.js inserts them into an inline <style>
-    element, which the Content-Security-Policy forbids; this file carries the same rules, and
-    the page's <link id="plotly.js-style-global" class="no-inline-styles"> tells plotly.js so."""
-    folder = _plotly_folder()
-    if folder is None:
-        abort(404)
-    response = current_app.response_class(_plotly_rules(str(folder / "plotly.min.js")), mimetype="text/css")
-    response.cache_control.max_age = 86400
-    return response
-
-
-_RULE = re.compile(r"""\s*"((?:[^"\\]|\\.)*)"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*([,}])""")
-
-
-@functools.lru_cache(maxsize=1)
-def _plotly_rules(path: str) -> str:
-    """The rules object plotly.js adds at load (selectors with X for the plot and Y for the
-    notifier, as plotly.js itself expands them)."""
-    source = Path(path).read_text(encoding="utf-8")
-    position = source.find('{"X,X div":')
-    if position < 0:
-        return "/* plotly.js style rules not found in this plotly.js version */\n"
-    position += 1
-    lines = []
-    while True:
-        match = _RULE.match(source, position)
-        if match is None:
-            break
-        selector = match.group(1).replace(",", " ,") if match.group(1).startswith(",") else match.group(1)
-        selector = selector.replace("X", ".js-plotly-plot .plotly").replace("Y", ".plotly-notifier")
-        body = match.group(2) if match.group(2) is not None else match.group(3)
-        lines.append(f"{selector}{{{body}}}")
-        position = match.end()
-        if match.group(4) == "}":
-            break
-    return "\n".join(lines) + "\n"
-
-
-def _plotly_folder() -> Path | None:
-    try:
-        import plotly
-    except ImportError:
-        return None
-    folder = Path(plotly.__file__).parent / "package_data"
-    return folder if (folder / "plotly.min.js").is_file() else None
 
 
 # their routes register on the blueprint
@@ -383,5 +352,6 @@ from . import (  # noqa: E402,F401
     similar,
     sources,
     themes,
+    vendor,
     vocabulary,
 )

@@ -21,6 +21,8 @@ from . import _safe_target, bp
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Log in with a name and password (after 5 failed logins a name waits); while nobody can log in yet,
+    the form that creates the first admin, offered only to a browser on the server's own machine."""
     db = get_db()
     target = _safe_target(request.values.get("next", ""), url_for("web.overview"))
     error, status = None, 200

@@ -18,6 +18,9 @@ ONCE_PREFIX = "token_form:"  # meta keys: a token form already answered, and the
 
 @bp.get("/users")
 def users(new_token: str | None = None, note: str | None = None):
+    """(admins) people with role, state and last login: add a user, disable or enable one; API tokens with
+    user, scope, last use: create one (shown once, on that page only) or revoke it. The forms post to
+    `/users`, `/users/<id>/enabled`, `/tokens` and `/tokens/<id>/revoke`"""
     db = get_db()
     return render_template("users.html", users=list_users(db), tokens=list_tokens(db), roles=ROLES,
                            new_token=new_token, note=note, form_once=secrets.token_urlsafe(16))  # fmt: skip

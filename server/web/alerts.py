@@ -21,6 +21,10 @@ def _alerts_badge() -> dict:
 
 @bp.get("/alerts")
 def alerts():
+    """**Alerts**: newest first with the figures, a link to the evidence and how each was delivered; unread
+    ones marked (the menu shows how many), "Mark read"/"Mark unread" (`/alerts/<id>/read`), "Mark all read"
+    (`/alerts/read-all`), "Show unread only"; editors "Check now" (`/alerts/check`) and edit each rule's
+    parameters and on/off (`/alerts/rules/<id>`)"""
     db = get_db()
     unread = request.args.get("unread") == "1"
     page = whole_number(request.args.get("page")) or 1

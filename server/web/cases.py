@@ -36,6 +36,16 @@ ORIGINS = ("comment", "theme", "alert", "clip", "figure")
 
 @bp.get("/cases")
 def cases():
+    """**Cases**: the claims being tested (in play by default; any state, or all), each with its verdict,
+    state and owner. `/cases/new` (editors) opens one: the claim in plain words and the statement that
+    tests it, chosen with a form (kind, attribute, figure, direction, competitor or theme, channel,
+    periods); every comment on `/comments`, every theme on `/themes`, every alert on `/alerts` and every
+    attribute on `/overview` links to it with its fields filled in and remembers where it came from.
+    `/cases/<id>`: the verdict with the effect, its 95 % interval and sample size, the figures compared,
+    whether they are corrected for the classifier's errors, the strongest quotes for and against with
+    links to their sources, the history, and for editors "Test again now" (`/cases/<id>/test`), the state
+    (`/cases/<id>/state`), the owner (`/cases/<id>/owner`) and comments (`/cases/<id>/comments`).
+    `/cases/<id>/brief` is the case on one page to forward upwards (`?format=pdf` for the PDF)"""
     state = request.args.get("state") or "in play"
     found = list_cases(get_db(), state=None if state == "all" else state)
     return render_template("cases.html", cases=found, state=state, states=("in play", *STATES, "all"))
@@ -73,6 +83,8 @@ def _form(values: dict, error: str | None = None, status: int = 200):
 
 @bp.get("/cases/new")
 def case_new():
+    """(editors) Open a case: the claim in plain words and the statement that tests it; the form can come
+    prefilled from a figure (`?attribute=&brand=&...`)."""
     values = {name: request.args.get(name, "") for name in PREFILL}
     values["origin"] = _origin(request.args)
     if values["origin"].get("theme") and not values["theme"]:
@@ -122,6 +134,8 @@ def case_open():
 
 @bp.get("/cases/<int:case_id>")
 def case_page(case_id: int):
+    """One case: its claim, verdict with the figures and the quotes for and against, its state and owner,
+    and its history."""
     db = get_db()
     return render_template("case.html", case=get_case(db, case_id), editors=editors(db))
 

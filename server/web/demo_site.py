@@ -13,6 +13,8 @@ from . import bp
 
 @bp.get("/demo-site/<path:name>")
 def demo_site(name: str):
+    """(public, demo workspace only; 404 elsewhere) the demo's fictional pages (`server/demo_site/`) that
+    its sources crawl: `lumio-reviews.html` (and its page 2), `driftbox-community.xml`"""
     if not is_loaded(get_db()):
         abort(404)
     return send_from_directory(DEMO_SITE, name, max_age=0)

@@ -25,6 +25,11 @@ def curve_geometry(enemy: dict) -> dict | None:
 @bp.get("/problems")
 @empty_state("Problems")
 def problems_page():
+    """**The customers' biggest problems** for a brand (`?brand=&sort=size|negativity|growth`): per
+    attribute and per theme nobody tracks, the complaints of the latest 90 days, their share of the
+    customer comments with its interval, the change on the 90 days before, the monthly trend, the
+    competitors' rate and the strongest complaints; editors "Name it a shared enemy" (`/enemies/new`,
+    which posts to itself: a name, a target, a commercial and a technical owner) or test a claim about it"""
     db = get_db()
     brands = list_brands(db, counts=False)
     found = problems(db, request.args.get("brand") or default_brand(brands), request.args.get("sort", "size"))
@@ -34,6 +39,10 @@ def problems_page():
 
 @bp.get("/enemies")
 def enemies():
+    """**Shared enemies**: each with its number now against its target and its two owners (`?all=1` with the
+    retired); `/enemies/<id>`: its monthly curve with the 95 % band, the target and the month it was named,
+    the comments behind it, and for editors "Retire" with a reason (`/enemies/<id>/retire`). The active ones
+    show at the top of `/overview`"""
     db = get_db()
     shown = list_enemies(db, active=request.args.get("all") != "1")
     return render_template("enemies.html", enemies=shown, everything=request.args.get("all") == "1")
@@ -50,6 +59,7 @@ FIELDS = ("name", "brand", "attribute", "theme", "target", "commercial_owner", "
 
 @bp.get("/enemies/new")
 def enemy_new():
+    """(editors) Name a shared enemy: its attribute or theme, its target and its two owners."""
     values = {name: request.args.get(name, "") for name in FIELDS}
     values["name"] = values["name"] or (f"Complaints about {values['label']}" if values["label"] else "")
     return _form(values)
@@ -82,6 +92,7 @@ def enemy_name():
 
 @bp.get("/enemies/<int:enemy_id>")
 def enemy_page(enemy_id: int):
+    """One shared enemy: its monthly curve with the 95 % band, the target and the complaints behind it."""
     enemy = get_enemy(get_db(), enemy_id)
     return render_template("enemy.html", enemy=enemy, curve=curve_geometry(enemy))
 

@@ -54,6 +54,15 @@ def _sample(found: dict) -> dict:
 
 @bp.get("/import")
 def import_page():
+    """(editors) **import a file in the browser**: upload a CSV (first line names the columns) or JSON Lines
+    file; `POST /import` keeps it under a random name in `imports/` beside the database and shows its
+    columns, each matched to a comment field by its name (`Review` → text, `Stars` → rating, `Date` →
+    published_at, …; change any, or leave a column out) with a preview of the first lines as they will be
+    read; `POST /import/<id>` (the upload's name) previews again (`action=preview`) or imports
+    (`action=import`) through the one ingestion path, with the brand for lines that name none and whose
+    words they are, and answers the same report as `gapwatch import`: new, duplicate and rejected counts and
+    each rejected line's number and reason. The upload is deleted once imported; one left for a day is
+    deleted on the next visit"""
     return _page("upload")
 
 

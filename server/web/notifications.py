@@ -34,6 +34,16 @@ _done = functools.partial(flashed, to="web.notifications")
 
 @bp.get("/notifications")
 def notifications():
+    """(admins) where alerts and the weekly digest go besides the app, set in the browser: **Slack** and
+    **Microsoft Teams** incoming webhooks (Slack gets `{"text", "blocks"}`, Teams a connector card
+    `{"@type": "MessageCard", "title", "text"}`), a generic **webhook** (`{"text", "alert"}`, as
+    `GAPWATCH_ALERT_WEBHOOK`) or **email** addresses. A webhook address is a secret: it is stored and shown
+    only as its host and last four characters. **Send a test** posts a test message and records how it went.
+    **Email server**: host, port, login, password (kept when the field is left empty, never shown again),
+    sender, STARTTLS (`POST /notifications/email-server`; an empty host removes it, back to the
+    `GAPWATCH_SMTP_*` settings). Lists who chose alerts by email on `/my-alerts`. The forms post to
+    `/notifications`, `/notifications/<id>/test`, `/notifications/<id>/enabled` and
+    `/notifications/<id>/delete`. Channels of the settings still work beside them"""
     config = current_app.config
     db = get_db()
     return render_template("notifications.html", channels=list_channels(db), kinds=KINDS,
@@ -57,6 +67,10 @@ def notifications_smtp():
 
 @bp.get("/my-alerts")
 def my_alerts():
+    """(everyone signed in) **what Gapwatch emails me**: my address, the brands whose alerts I get, and
+    whether I get the weekly digest (`POST /my-alerts`: `email`, `brand` repeated, `digest=1`); an
+    address is needed for either, an empty address with nothing ticked stops all email. Sent through the
+    email server of `/notifications`; a disabled account gets nothing"""
     db = get_db()
     who = current()
     return render_template("my_alerts.html", choice=person_choice(db, who.user_id),

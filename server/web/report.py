@@ -38,5 +38,7 @@ def report_response(brand: str | None, period: str | None, fmt: str) -> Response
 @bp.get("/report")
 @empty_state("Evidence pack")
 def report():
+    """the **evidence pack** (`?brand=&period=&format=html|pdf`), what the Overview's "Evidence pack for the
+    board" form opens or downloads; the same document as `gapwatch report`"""
     return report_response(request.args.get("brand") or None, request.args.get("period") or None,
                            request.args.get("format", "html"))  # fmt: skip

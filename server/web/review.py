@@ -24,6 +24,9 @@ def _queue() -> str:
 @bp.get("/review")
 @empty_state("Review")
 def review():
+    """the **review queue**, one comment at a time by keyboard: `1`–`9` tick attributes, `p`/`u`/`n` the
+    sentiment, `a` accept, `f` save the fix, `s` skip (`?queue=uncertain` for the least certain comments).
+    The forms post to `/review/<id>`; `/review/draw` draws a new sample when the queue is empty"""
     db = get_db()
     queue = _queue()
     return render_template("review.html", item=next_item(db, queue), queue=queue, queues=progress(db),
@@ -62,6 +65,12 @@ def review_draw():
 @bp.get("/audit")
 @empty_state("How sure are we?")
 def audit_page():
+    """**How sure are we?** per attribute: when Gapwatch says a comment is about it, how often it is right
+    (precision), how many of the comments about it it finds (recall), F1, each with its 95 % interval and
+    sample size, and sentiment accuracy, in plain words; what the sentiment learned from the workspace's
+    star ratings; and **Retrain now** (editors): `POST /audit/retrain` queues a retraining, the page shows
+    its progress, then the new model's audit next to the current one's, with `POST
+    /audit/retrain/<id>/activate` and `/audit/retrain/<id>/discard` to decide"""
     db = get_db()
     latest = training.latest(db)
     return render_template("audit.html", result=audit(db), training=latest, learnable=training.learnable(db),

@@ -43,6 +43,13 @@ def steps(db) -> list[dict]:
 
 @bp.get("/setup")
 def setup():
+    """(editors) **set up a new workspace in the browser**, step by step: your brand and competitors (`POST
+    /setup/brands`, one competitor a line, all or none; the default taxonomy comes with the brand), the
+    attributes you track (link to `/taxonomy`), the declared positioning (`/positioning`), first sources or
+    an import (`/sources`, `/import`), who gets alerts (`/notifications`); each step says whether it is
+    done. An empty workspace sends editors here from `/` and `/overview`. Every other page with nothing to
+    show says what to do next instead of an error: with no brand yet, set the workspace up (viewers: ask an
+    editor); with no customer comment yet, add a source or import a file"""
     db = get_db()
     return render_template("setup.html", steps=steps(db), ours=our_brand(db))
 

@@ -16,6 +16,8 @@ from . import _who, bp
 
 @bp.get("/comments/<int:comment_id>/similar")
 def similar_page(comment_id: int):
+    """(editors) The uncorrected comments most like a corrected one, shown before anything is saved, to
+    give them the same correction."""
     db = get_db()
     try:
         n = parse_n(request.values.get("n"))

@@ -59,6 +59,17 @@ def _render(status: int = 200, form=None, error: str | None = None, trial: dict 
 
 @bp.get("/sources")
 def sources():
+    """sources with their schedule, last run, health (ok, failing with the reason in words, the crawler's
+    message folded under "technical detail", partial, never crawled, disabled) and the scheduler's state;
+    add a source (its kind named for people: "Trustpilot page", "G2 / Capterra reviews", "App Store app",
+    "Reddit thread or subreddit", "Hacker News", "Discourse forum", "RSS / Atom feed", "Any page with review
+    markup", GitHub, Stack Exchange, YouTube; or recognised from the address; an address whose site needs
+    another kind is refused, naming it), **Try one page** first (crawls the first page now, stores nothing,
+    and shows how many comments it found and the first five, or why none; with the kind left to Gapwatch, an
+    unknown site's page is recognised by what it holds: review markup, then a feed, then a Discourse forum),
+    "Run now"; while a crawl is queued or running the page follows it without a reload (it fetches itself
+    every 3 s); `/sources/<id>` edits name, schedule, page limit and enabled, and lists the latest runs with
+    their errors"""
     return _render()
 
 
@@ -94,6 +105,8 @@ def _try():
 
 @bp.get("/sources/<int:source_id>")
 def source_page(source_id: int):
+    """One source: its settings (editors may change them), its schedule and its recent runs with their
+    errors."""
     db = get_db()
     try:
         source = get_source(db, source_id)

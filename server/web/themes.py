@@ -16,6 +16,12 @@ from . import _who, bp, default_brand, empty_state, render_or_400
 @bp.get("/themes")
 @empty_state("What customers talk about that you don't track")
 def themes():
+    """**What customers talk about that you don't track**: for a brand, the themes of its customer comments
+    that no attribute claims, largest or fastest growing first: label and distinctive terms, size and share,
+    growth over the latest 90 days, size in recent runs, three representative quotes, "All N comments" (the
+    evidence list narrowed to the theme) and, for editors, **Promote to attribute** (`/themes/<id>/promote`:
+    the drafted name, definition and examples, editable before saving; the new taxonomy version re-tags in
+    the background). "Find themes again" queues a run (`/themes/run`)"""
     db = get_db()
     brands = list_brands(db, counts=False)
     ours = default_brand(brands)
@@ -45,6 +51,8 @@ def _examples(raw: str) -> list[str]:
 
 @bp.route("/themes/<int:theme_id>/promote", methods=["GET", "POST"])
 def theme_promote(theme_id: int):
+    """(editors) Make a theme nobody declared an attribute of the taxonomy: its name, definition and
+    examples, prefilled from the theme."""
     db = get_db()
     theme = get_theme(db, theme_id)
     draft = draft_attribute(db, theme_id)

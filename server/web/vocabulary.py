@@ -46,6 +46,8 @@ def _percent(name: str, raw: str) -> float:
 @bp.route("/positioning", methods=["GET", "POST"])
 @empty_state("Positioning", comments=False)
 def positioning():
+    """the declared positioning of a brand: a weight per attribute in percent with a running total (it must
+    be 100 %), the statement, a note; each save is a new version, listed with who saved it"""
     db = get_db()
     brand = _brand_name(db)
     attributes = current_attributes(db)
@@ -104,6 +106,8 @@ def _taxonomy_from_form(form) -> list[dict]:
 @bp.route("/taxonomy", methods=["GET", "POST"])
 @empty_state("Taxonomy", comments=False)
 def taxonomy():
+    """the shared vocabulary: each attribute's name, definition and example phrases, plus new ones; each
+    save is a new version and re-tags in the background"""
     db = get_db()
     error, status = None, 200
     attributes = current_attributes(db)
