@@ -26,7 +26,7 @@ help:
 	@echo "make bench-demo  the demo as the classifier reads it, against what each comment was written to say"
 	@echo "make sentiment-model  rebuild the shipped sentiment model from ../shared/train (about an hour on 2 cores)"
 	@echo "make extension  build dist/gapwatch-chrome.zip and dist/gapwatch-firefox.zip"
-	@echo "make lint   ruff check and format check, and the references in docs/ up to date"
+	@echo "make lint   ruff check and format check, the references in docs/ up to date, the import contracts"
 	@echo "make docs   write the references in docs/ (commands, settings, endpoints, pages) from the code"
 
 $(BIN)/python:
@@ -113,6 +113,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cog -I docs --check docs/*.md
+	$(BIN)/lint-imports
 
 # the references in docs/ (commands, settings, endpoints, pages), written again from the code
 docs: $(VENV)/.installed-test

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 __version__ = "0.1.0"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the web application with settings resolved once (see ``server.settings``)."""
-    from . import db, settings
+    """Build the web application with settings resolved once (see ``server.settings``). Flask is
+    imported here, not with the package: the store, the crawls and the workers do without it."""
+    from flask import Flask
+
+    from . import db, request_db, settings
     from .access import init_app as init_access
     from .api import bp as api_bp
     from .api.cors import init_app as init_cors
@@ -36,7 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=values["SESSION_HOURS"])
     app.config["MAX_CONTENT_LENGTH"] = values["MAX_REQUEST_BYTES"]
     app.json.sort_keys = False
-    db.init_app(app)
+    request_db.init_app(app)
     init_errors(app)
     init_cors(app)
     init_security(app)

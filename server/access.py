@@ -15,8 +15,8 @@ from __future__ import annotations
 from flask import Flask, g, redirect, request, session, url_for
 
 from .accounts import Principal, principal, session_user, user_by_id
-from .db import get_db
 from .errors import Forbidden, Unauthorized
+from .request_db import get_db
 from .tokens import verify_token
 
 PUBLIC = frozenset(

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, current_app, g, request
 from sqlite_utils import Database
 
 from . import migrations
@@ -66,29 +65,11 @@ def write_transaction(db: Database) -> Iterator[Database]:
 QUERY_INTERRUPTED = "interrupted"  # what SQLite says when a query's time budget ran out
 
 
-def _time_budget(seconds: float):
+def time_budget(seconds: float):
     """A progress handler that stops the connection's statements once ``seconds`` have passed
     (SQLite then raises OperationalError 'interrupted', which the app answers with 503)."""
     deadline = time.monotonic() + seconds
     return lambda: 1 if time.monotonic() > deadline else 0
-
-
-def get_db() -> Database:
-    """The request's connection, opened on first use and closed at teardown. A reading request
-    (GET, HEAD) gets a time budget (``GAPWATCH_QUERY_TIMEOUT``) for all its queries together."""
-    if "db" not in g:
-        g.db = open_db(current_app.config["DB"], migrate=False)
-        g.db.conn.execute(f"PRAGMA busy_timeout = {int(current_app.config['BUSY_TIMEOUT'] * 1000)}")
-        budget = current_app.config.get("QUERY_TIMEOUT") or 0
-        if budget > 0 and request.method in ("GET", "HEAD"):
-            g.db.conn.set_progress_handler(_time_budget(budget), 10_000)
-    return g.db
-
-
-def close_db(_exc: BaseException | None = None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
 
 
 def workspace_secret(path: str | Path) -> str:
@@ -108,9 +89,3 @@ def workspace_secret(path: str | Path) -> str:
         return db.execute("SELECT value FROM meta WHERE key = 'secret_key'").fetchone()[0]
     finally:
         db.close()
-
-
-def init_app(app: Flask) -> None:
-    db = open_db(app.config["DB"])  # applies pending migrations once, at start-up
-    db.close()
-    app.teardown_appcontext(close_db)

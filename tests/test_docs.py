@@ -72,3 +72,14 @@ def test_every_endpoint_and_page_says_what_it_does(tmp_path):
             continue
         if rule.rule.startswith("/api") or "GET" in methods:
             assert (inspect.getdoc(app.view_functions[rule.endpoint]) or "").strip(), rule.rule
+
+
+def test_the_readme_map_names_every_module():
+    mapping = README[README.index("## What is here") : README.index("## Documentation")]
+    for path in sorted((ROOT / "server").rglob("*.py")):
+        if path.name == "__init__.py" or path.parent.name == "migrations" and path.name.startswith("m0"):
+            continue  # packages are named as folders; migrations as "m0001_core.py …"
+        assert f"`{path.name}`" in mapping, path.relative_to(ROOT)
+    for folder in (ROOT / "server").iterdir():
+        if (folder / "__init__.py").exists():
+            assert f"`{folder.name}/`" in mapping, folder.name

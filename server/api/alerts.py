@@ -11,10 +11,10 @@
 from flask import current_app, g, jsonify, request
 
 from ..alerts import evaluate, list_alerts, list_rules, mark_read, update_rule
-from ..db import get_db
 from ..errors import Invalid
 from ..notify import deliver, digest
 from ..params import MAX_PAGE, whole_number
+from ..request_db import get_db
 from ..schema import Field, check_object, fields
 from . import bp
 from .body import json_body

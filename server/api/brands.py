@@ -3,7 +3,7 @@
 from flask import jsonify
 
 from ..brands import list_brands
-from ..db import get_db
+from ..request_db import get_db
 from . import bp
 
 

@@ -18,7 +18,7 @@ from flask import jsonify, request
 
 from ..access import username
 from ..cases import add_comment, get_case, judge_case, list_cases, move, open_case, set_owner
-from ..db import get_db
+from ..request_db import get_db
 from ..schema import Field, check_object, fields
 from . import bp
 from .body import json_body

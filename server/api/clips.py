@@ -16,11 +16,11 @@ from flask import g, jsonify
 
 from ..access import current
 from ..brands import our_brand
-from ..db import get_db
 from ..errors import Invalid
 from ..ingest import Context, ingest
 from ..languages import UNDETERMINED, detect
 from ..normalise import normalise_text, parse_datetime
+from ..request_db import get_db
 from ..schema import Field, check_object, fields
 from . import bp
 from .body import json_body

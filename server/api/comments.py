@@ -9,10 +9,11 @@ from flask import Response, current_app, g, jsonify, request, stream_with_contex
 
 from ..comments import CommentQuery, search_comments
 from ..corrections import correct, get_correction, remove_correction
-from ..db import get_db, open_db
+from ..db import open_db
 from ..errors import Invalid
 from ..files import evidence_csv
 from ..ingest import Context, ingest, summarise
+from ..request_db import get_db
 from . import bp
 from .body import json_list, json_object
 

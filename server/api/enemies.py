@@ -13,9 +13,9 @@
 from flask import jsonify, request
 
 from ..access import username
-from ..db import get_db
 from ..enemies import get_enemy, list_enemies, name_enemy, problems, retire
 from ..errors import Invalid
+from ..request_db import get_db
 from ..schema import Field, check_object, fields
 from . import bp
 from .body import json_body

@@ -4,7 +4,7 @@ from flask import current_app, jsonify
 
 from .. import __version__, migrations
 from ..comments import comment_counts
-from ..db import get_db
+from ..request_db import get_db
 from ..scheduler import heartbeat, state_here
 from . import bp
 

@@ -3,9 +3,9 @@ perception figures, each with its interval and sample size (see ``server.percept
 
 from flask import current_app, jsonify, request
 
-from ..db import get_db
 from ..languages import scored_languages
 from ..perception import Scope, brand_gap, brand_trends, competitors, overview
+from ..request_db import get_db
 from . import bp
 
 

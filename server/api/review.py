@@ -12,7 +12,7 @@
 from flask import g, jsonify, request
 
 from ..audit import ACTIONS, audit, draw_sample, draw_uncertain, label_item, next_item, progress
-from ..db import get_db
+from ..request_db import get_db
 from ..schema import Field, check_object, fields
 from . import bp
 from .body import json_body

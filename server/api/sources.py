@@ -9,9 +9,9 @@ seconds) and answers 202 with the source; the run then appears under ``/api/runs
 from flask import jsonify, request
 
 from ..crawls import add_source, get_run, get_source, list_runs, list_sources, request_run, update_source
-from ..db import get_db
 from ..errors import Invalid
 from ..params import whole_number
+from ..request_db import get_db
 from ..scheduler import heartbeat
 from . import bp
 from .body import json_body

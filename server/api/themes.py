@@ -10,7 +10,7 @@
 
 from flask import current_app, g, jsonify, request
 
-from ..db import get_db
+from ..request_db import get_db
 from ..schema import Field
 from ..themes import draft_attribute, list_themes, promote_theme, request_run
 from . import bp

@@ -11,7 +11,7 @@
 from flask import current_app, g, jsonify
 
 from .. import training
-from ..db import get_db
+from ..request_db import get_db
 from . import bp
 
 

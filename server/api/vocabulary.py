@@ -11,8 +11,8 @@
 from flask import g, jsonify
 
 from ..brands import get_brand
-from ..db import get_db
 from ..errors import Invalid
+from ..request_db import get_db
 from ..taxonomy import (
     current_attributes,
     current_version,

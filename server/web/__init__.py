@@ -19,7 +19,6 @@ from ..access import current
 from ..brands import list_brands, our_brand
 from ..comments import SORTS, CommentQuery, comment_counts, search_comments
 from ..corrections import SENTIMENTS, correct, remove_correction
-from ..db import get_db
 from ..enemies import list_enemies
 from ..errors import Invalid, NotFound
 from ..languages import scored_languages
@@ -27,6 +26,7 @@ from ..params import whole_number
 from ..perception import INTERVALS, PERIODS, Scope
 from ..perception import competitors as competitors_of
 from ..perception import overview as overview_of
+from ..request_db import get_db
 from ..rollups import channels
 from ..taxonomy import current_attributes
 from .security import check_csrf

@@ -14,8 +14,8 @@ from ..accounts import (
     log_in,
     start_session,
 )
-from ..db import get_db
 from ..errors import GapwatchError, Unauthorized
+from ..request_db import get_db
 from . import _safe_target, bp
 
 

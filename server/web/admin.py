@@ -8,8 +8,9 @@ import secrets
 from flask import render_template, request
 
 from ..accounts import ROLES, add_user, list_users, set_disabled
-from ..db import get_db, write_transaction
+from ..db import write_transaction
 from ..errors import GapwatchError
+from ..request_db import get_db
 from ..tokens import create_token, list_tokens, revoke_token
 from . import bp, flashed
 

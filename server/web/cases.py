@@ -21,10 +21,10 @@ from ..cases import (
     set_owner,
 )
 from ..comments import comments_by_ids
-from ..db import get_db
 from ..errors import Invalid
 from ..params import whole_number
 from ..report import render_brief, render_pdf
+from ..request_db import get_db
 from ..taxonomy import current_attributes
 from . import _who, bp, default_brand
 from .report import REPORT_CSP

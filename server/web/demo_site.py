@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask import abort, send_from_directory
 
-from ..db import get_db
 from ..demo import DEMO_SITE, is_loaded
+from ..request_db import get_db
 from . import bp
 
 

@@ -6,11 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ..accounts import editors
 from ..brands import list_brands
-from ..db import get_db
 from ..enemies import SORTS, get_enemy, list_enemies, name_enemy, problems, retire
 from ..errors import Conflict, Invalid
 from ..params import whole_number
 from ..report import trend_geometry
+from ..request_db import get_db
 from . import _who, bp, default_brand, empty_state
 
 

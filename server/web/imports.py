@@ -16,10 +16,10 @@ from pathlib import Path
 from flask import current_app, render_template, request
 
 from ..brands import list_brands
-from ..db import get_db
 from ..errors import Invalid, NotFound
 from ..files import FORMATS, guess_mapping, import_file, sniff
 from ..ingest import COMMENT_FIELDS
+from ..request_db import get_db
 from . import bp
 
 KEEP_SECONDS = 24 * 3600

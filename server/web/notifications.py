@@ -24,9 +24,9 @@ from ..channels import (
     set_smtp,
     smtp_settings,
 )
-from ..db import get_db
 from ..errors import GapwatchError
 from ..notify import channels as configured
+from ..request_db import get_db
 from . import _who, bp, flashed
 
 _done = functools.partial(flashed, to="web.notifications")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from ..db import get_db
 from ..errors import Invalid
 from ..report import build, file_stem, render_html, render_pdf
+from ..request_db import get_db
 from . import bp, empty_state
 
 FORMATS = ("html", "pdf", "json")

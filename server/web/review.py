@@ -7,8 +7,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from .. import training
 from ..audit import QUEUES, audit, draw_sample, draw_uncertain, label_item, next_item, progress
-from ..db import get_db
 from ..errors import Conflict, Invalid, NotFound
+from ..request_db import get_db
 from ..scheduler import heartbeat, state_here
 from ..taxonomy import current_attributes
 from . import _who, bp, empty_state

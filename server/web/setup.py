@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from ..brands import add_brand, list_brands, our_brand
-from ..db import get_db
 from ..errors import GapwatchError, Invalid
 from ..notify import all_channels
+from ..request_db import get_db
 from ..taxonomy import current_version, ensure_taxonomy, get_positioning
 from . import bp
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from ..classify import encoder_options, theme_encoder
-from ..db import get_db
 from ..errors import Invalid, NotFound
 from ..params import whole_number
+from ..request_db import get_db
 from ..similar import apply, parse_n, similar
 from . import _who, bp
 

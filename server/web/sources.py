@@ -19,9 +19,9 @@ from ..crawls import (
     try_source,
     update_source,
 )
-from ..db import get_db
 from ..errors import Invalid, NotFound
 from ..params import whole_number
+from ..request_db import get_db
 from ..scheduler import heartbeat, state_here
 from . import bp
 

@@ -7,8 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ..api.themes import wake_classifier
 from ..brands import list_brands
-from ..db import get_db
 from ..errors import Conflict, Invalid, NotFound
+from ..request_db import get_db
 from ..themes import draft_attribute, get_theme, list_themes, promote_theme, request_run, requested
 from . import _who, bp, default_brand, empty_state, render_or_400
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from ..brands import list_brands
-from ..db import get_db
 from ..errors import Invalid, NotFound
 from ..params import whole_number
+from ..request_db import get_db
 from ..taxonomy import (
     current_attributes,
     current_version,
