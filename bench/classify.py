@@ -57,9 +57,10 @@ def plain_loop(texts: list[str]) -> float:
 
 def full_path(texts: list[str]) -> float:
     from server.brands import add_brand
-    from server.classify import classify_pending, current_tagger
+    from server.classify import current_tagger
     from server.db import open_db
     from server.ingest import Context, ingest
+    from server.jobs import classify_pending
     from server.taxonomy import ensure_taxonomy
 
     with tempfile.TemporaryDirectory() as tmp:

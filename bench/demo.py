@@ -118,9 +118,9 @@ def out_of_the_box(labelled: list) -> list:
     import tempfile
 
     from classifiers.model import Tag
-    from server.classify import classify_pending
     from server.db import open_db
     from server.demo import load_demo
+    from server.jobs import classify_pending
     from server.ratings import record
 
     with tempfile.TemporaryDirectory() as folder:

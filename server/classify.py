@@ -1,9 +1,9 @@
-"""Classification jobs: plain functions the CLI calls now and the scheduler will call later.
+"""Tagging: the active model, and the comments it has not tagged yet.
 
-- ``classify_pending`` tags every comment that has no tag from the current model and taxonomy
+- ``tag_pending`` tags every comment that has no tag from the current model and taxonomy
   version (so a new taxonomy version or a retrained model re-tags everything, oldest first).
-- ``train`` fits a model from the taxonomy's examples, human corrections and an optional labelled
-  file, saves it next to the workspace and makes it the active model.
+  The classifier job (``server.jobs.classify_pending``) runs it and then brings the figures up
+  to date; tagging itself writes tags only.
 
 The model is loaded once per process (``current_tagger`` caches it by model and taxonomy).
 """
@@ -245,7 +245,7 @@ class ClassifyReport:
     adaptation: dict | None = None  # made in this run (``server.ratings``)
 
 
-def classify_pending(
+def tag_pending(
     db: Database,
     *,
     batch_size: int = 1000,  # comments per transaction; larger batches bucket lengths better
@@ -254,20 +254,19 @@ def classify_pending(
     progress: Callable[[int], None] | None = None,
     adapt: bool = True,
     adapted: dict | None = None,
+    before: Callable[[Database], object] | None = None,
 ) -> ClassifyReport:
-    """Tag what is pending with the current model, one transaction per batch; then update the
-    pre-aggregated counts the figures read (``server.rollups``). First the sentiment adapts to
-    the workspace's ratings when that is due (``adapt``); a caller that adapted already (to count
-    what is pending after it) passes what ``adapt_to_ratings`` answered as ``adapted``."""
-    from .drift import record_audit
-
+    """Tag what is pending with the current model, one transaction per batch. First the sentiment
+    adapts to the workspace's ratings when that is due (``adapt``); a caller that adapted already
+    (to count what is pending after it) passes what ``adapt_to_ratings`` answered as ``adapted``.
+    ``before`` is called once there is something to tag, before the first tag is written."""
     scored = scored_languages(_options(options).setting)
     detect_languages(db, scored)
     adaptation = adapt_to_ratings(db, options, scored) if adapt else adapted
     tagger, version = current_tagger(db, options)
     done = changed = 0
-    if _pending(db, tagger.model_id, version, 1, scored):
-        record_audit(db)  # the audit of the tags as they are, before re-tagging changes them
+    if before is not None and _pending(db, tagger.model_id, version, 1, scored):
+        before(db)
     while limit is None or done < limit:
         size = batch_size if limit is None else min(batch_size, limit - done)
         rows = _pending(db, tagger.model_id, version, size, scored)
@@ -280,11 +279,6 @@ def classify_pending(
         done += len(rows)
         if progress is not None:
             progress(len(rows))
-    if done:
-        from .rollups import refresh
-
-        refresh(db)  # bring the figures' counts up to date now, not on the next page view
-        record_audit(db)
     if adaptation is not None and adaptation["status"] == "active":
         ratings.note_retag(db, done, changed)
     return ClassifyReport(done, tagger.model_id, version, adaptation)

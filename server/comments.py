@@ -12,9 +12,9 @@ from datetime import date, datetime
 from sqlite_utils import Database
 
 from .errors import Invalid
-from .ingest import KINDS
 from .params import whole_number
 
+COMMENT_KINDS = ("customer", "emitted")  # what customers say; what the brands publish
 MAX_PER_PAGE = 200
 NO_ATTRIBUTE = "none"  # attribute=none: the classified comments no attribute claims
 SORTS = ("newest", "oldest", "confident", "uncertain")
@@ -128,8 +128,8 @@ class CommentQuery:
             return value
 
         kind = text("kind")
-        if kind is not None and kind not in KINDS:
-            raise Invalid(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        if kind is not None and kind not in COMMENT_KINDS:
+            raise Invalid(f"kind must be one of {', '.join(COMMENT_KINDS)}, not {kind!r}")
         if text("q"):
             fts_query(text("q"))  # refuses a search past the bounds now, with a clear 400
         sort = text("sort") or "newest"

@@ -23,6 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .brands import brand_ids
+from .comments import COMMENT_KINDS
 from .db import utcnow, write_transaction
 from .errors import Invalid, NotFound
 from .normalise import (
@@ -37,13 +38,12 @@ from .schema import Field, check_object, fields
 
 MAX_TEXT = 20_000
 ORIGINS = ("crawl", "clip", "import", "api")
-KINDS = ("customer", "emitted")
 BATCH_SIZE = 5000
 
 COMMENT_FIELDS = fields(
     Field("text", required=True),
     Field("brand", max_length=100),
-    Field("kind", choices=KINDS),
+    Field("kind", choices=COMMENT_KINDS),
     Field("url", max_length=2048),
     Field("title", max_length=1000),
     Field("context", max_length=4 * MAX_TEXT),
@@ -316,8 +316,8 @@ def check_context(db: Database, ctx: Context) -> dict[str, int]:
     """Check what the caller gave for the whole delivery; answer the brand lookup table."""
     if ctx.origin not in ORIGINS:
         raise ValueError(f"origin must be one of {ORIGINS}, not {ctx.origin!r}")
-    if ctx.kind not in KINDS:
-        raise Invalid(f"kind must be one of {', '.join(KINDS)}, not {ctx.kind!r}")
+    if ctx.kind not in COMMENT_KINDS:
+        raise Invalid(f"kind must be one of {', '.join(COMMENT_KINDS)}, not {ctx.kind!r}")
     brands = brand_ids(db)
     if ctx.brand is not None and ctx.brand.strip().casefold() not in brands:
         raise NotFound(f"unknown brand {ctx.brand!r}")

@@ -83,7 +83,8 @@ def settle_job(db_path: str, config: dict) -> list[int]:
 
 def classify_job(db_path: str, config: dict) -> int:
     """Tag what is pending (new comments, or all of them after a taxonomy or model change)."""
-    from .classify import classify_pending, encoder_options  # the model loads once per process
+    from .classify import encoder_options  # the model loads once per process
+    from .jobs import classify_pending
 
     db = open_db(db_path, migrate=False)
     try:

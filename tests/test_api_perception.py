@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.classify import classify_pending
 from server.ingest import Context, ingest
+from server.jobs import classify_pending
 from server.taxonomy import set_positioning
 
 RELIABILITY = [f"The app crashed again and lost my files, day {i}." for i in range(35)]

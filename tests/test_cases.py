@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from server import cases
-from server.classify import classify_pending
 from server.corrections import correct_many
 from server.errors import Conflict, Invalid
 from server.ingest import Context, ingest
+from server.jobs import classify_pending
 from server.metrics import Question, attribute_figures, gap_figures, load_sample
 from server.perception import Scope
 from server.taxonomy import current_attributes, set_positioning

@@ -7,9 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from server.classify import classify_pending, current_tagger, pending_count
+from server.classify import current_tagger, pending_count
 from server.cli import main
 from server.ingest import Context, ingest
+from server.jobs import classify_pending
 from server.learning import train
 from server.taxonomy import current_attributes, save_taxonomy
 

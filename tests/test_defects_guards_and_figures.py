@@ -204,7 +204,7 @@ def test_the_overview_explains_its_figures_and_a_degenerate_interval(db, client)
                  "published_at": "2026-03-01"} for i in range(8)], Context(origin="import"))  # fmt: skip
     ingest(db, [{"text": f"Support fixed it fast, ticket {i}.", "brand": "Acme", "published_at": "2026-03-01"}
                 for i in range(40)], Context(origin="import"))  # fmt: skip
-    from server.classify import classify_pending
+    from server.jobs import classify_pending
 
     classify_pending(db)
     set_positioning(db, "Acme", {"innovation": 0.5, "reliability": 0.5})

@@ -68,8 +68,8 @@ def test_loaded_demo_has_brands_positioning_and_comments(tmp_path):
 def test_the_demo_has_a_supported_case_and_one_not_once_tagged(tmp_path):
     from server.alerts import evaluate
     from server.cases import list_cases
-    from server.classify import classify_pending
     from server.enemies import list_enemies
+    from server.jobs import classify_pending
 
     db = open_db(tmp_path / "d.db")
     demo.load_demo(db)

@@ -3,9 +3,10 @@ is stored but not scored, kept out of every figure and counted on the overview."
 
 from __future__ import annotations
 
-from server.classify import classify_pending, not_scored
+from server.classify import not_scored
 from server.db import write_transaction
 from server.ingest import Context, ingest
+from server.jobs import classify_pending
 from server.languages import EMBEDDED_LANGUAGES, detect, is_scored, scored_languages
 from server.perception import brand_gap, overview
 

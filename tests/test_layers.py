@@ -1,6 +1,7 @@
-"""The import contracts of pyproject.toml ([tool.importlinter]) hold, and they are not a check
-that cannot fail: the same contracts on a copy of the code with one deliberate back-import
-(the store importing Flask) are broken, and the report names it."""
+"""The import contracts of pyproject.toml ([tool.importlinter]) hold: the data flows one way
+(doors > jobs > tell > measure > classify > collect > store), and only the doors import Flask.
+They are not a check that cannot fail: on a copy of the code with one deliberate back-import
+each is broken, and the report names the import."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
@@ -26,13 +29,36 @@ def test_the_contracts_hold():
     assert "0 broken" in done.stdout
 
 
-def test_a_back_import_breaks_them(tmp_path):
+@pytest.mark.parametrize(
+    "module, mistake, broken, chain",
+    [
+        # the store reaching up to the classifier: the data flows the wrong way
+        ("db.py", "from .classify import tag_pending", "data flows one way", "server.db -> server.classify"),
+        # ingestion loading Flask, which only the doors may
+        ("ingest.py", "import flask", "Only the doors", "server.ingest -> flask"),
+    ],
+)
+def test_a_back_import_breaks_them(tmp_path, module, mistake, broken, chain):
     for package in ("server", "spiders", "classifiers"):
         left_out = shutil.ignore_patterns("data", "static", "templates", "__pycache__")
         shutil.copytree(ROOT / package, tmp_path / package, ignore=left_out)
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    store = tmp_path / "server" / "db.py"
-    store.write_text(store.read_text() + "\n\nfrom .request_db import get_db  # noqa: E402  (the mistake)\n")
+    source = tmp_path / "server" / module
+    source.write_text(source.read_text() + f"\n\n{mistake}  # noqa: E402,F401  (the mistake)\n")
     done = lint_imports(tmp_path)
     assert done.returncode != 0, done.stdout
-    assert "1 broken" in done.stdout and "server.db -> server.request_db" in done.stdout, done.stdout
+    assert "1 broken" in done.stdout and chain in done.stdout, done.stdout
+    report = " ".join(done.stdout.split())
+    assert f"{broken}" in report and "BROKEN" in report, done.stdout
+
+
+def test_every_module_of_the_service_has_its_layer():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(c for c in contracts if c["type"] == "layers")["layers"]
+    placed = {name.strip() for layer in layers for name in layer.replace("|", ":").split(":")}
+    for path in (ROOT / "server").iterdir():
+        if path.suffix == ".py" and path.stem != "__init__" or (path / "__init__.py").exists():
+            assert f"server.{path.stem}" in placed, f"server.{path.stem} has no layer in pyproject.toml"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.classify import classify_pending
 from server.ingest import Context, ingest
+from server.jobs import classify_pending
 from server.metrics import (
     Question,
     Sample,

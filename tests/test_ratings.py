@@ -11,8 +11,9 @@ import pytest
 from server import ratings
 from server.audit import audit
 from server.brands import add_brand
-from server.classify import classify_pending, current_tagger
+from server.classify import current_tagger
 from server.ingest import Context, ingest
+from server.jobs import classify_pending
 
 # A file-sync product's reviews whose praise is the absence of trouble: the words are those of
 # complaints ("lost", "down", "failed"), the ratings say they are praise.

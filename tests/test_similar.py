@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-from server.classify import classify_pending
 from server.corrections import correct
 from server.ingest import Context, ingest
+from server.jobs import classify_pending
 from tests.conftest import count
 
 LOST = [

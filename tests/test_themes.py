@@ -9,8 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from server.classify import classify_pending, current_tagger, pending_count, theme_encoder
+from server.classify import current_tagger, pending_count, theme_encoder
 from server.ingest import Context, ingest
+from server.jobs import classify_pending
 from server.taxonomy import current_attributes, current_version
 from server.themes import (
     JOIN_SIMILARITY,

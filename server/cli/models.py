@@ -18,12 +18,12 @@ def classify(batch_size: int, limit: int | None) -> None:
     """Tag every comment the current model has not tagged yet (new, or after a retrain/edit)."""
     from ..classify import (
         adapt_to_ratings,
-        classify_pending,
         current_tagger,
         detect_languages,
         not_scored,
         pending_count,
     )
+    from ..jobs import classify_pending
     from ..languages import scored_languages
 
     with workspace() as db:

@@ -12,7 +12,6 @@ def m0013_sessions(db: Database) -> None:
     """Logins kept on the server (``server.accounts``): the cookie carries a random id whose hash is
     a row here, so logout, a password change, disabling and "sign out everywhere" end it. Users get
     ``username_key``, the name as logins compare it (NFKC, case-folded), unique."""
-    from ..accounts import username_key
 
     _execute_all(
         db,
@@ -33,3 +32,11 @@ def m0013_sessions(db: Database) -> None:
         db.execute("UPDATE users SET username_key = ? WHERE id = ?", [username_key(name), user_id])
     db.execute("CREATE UNIQUE INDEX users_by_key ON users (username_key)")
     db.execute("DELETE FROM login_failures")  # their keys change from name|address to the account
+
+
+def username_key(name: str) -> str:
+    """``server.accounts.username_key`` as it was when this migration was written (a migration
+    must not change when the code after it does): NFKC, case-folded, NFKC again."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name.strip()).casefold())

@@ -1,0 +1,25 @@
+"""The jobs the scheduler and the CLI run, above the rooms they use.
+
+``classify_pending`` is the classifier job: tag what is pending (``server.classify``), then bring
+the figures' pre-aggregated counts up to date now, not on the next page view
+(``server.rollups``), and record the audit of the tags as they are before and after
+(``server.drift``, which tells whether the classifier drifts). Tagging itself writes tags only.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from .classify import ClassifyReport, tag_pending
+from .drift import record_audit
+from .rollups import refresh
+
+
+def classify_pending(db: Database, **options) -> ClassifyReport:
+    """Tag what is pending and update what the figures read; the options are ``tag_pending``'s
+    (``batch_size``, ``limit``, ``options``, ``progress``, ``adapt``, ``adapted``)."""
+    report = tag_pending(db, before=record_audit, **options)  # the audit before re-tagging changes it
+    if report.tagged:
+        refresh(db)
+        record_audit(db)
+    return report
