@@ -2,8 +2,9 @@
 
 - **The audit fell for a new model.** Every time the labelled random sample or the model's tags
   of it change, the audit (``server.audit``) is kept as a snapshot: per attribute F1 and the
-  sentiment accuracy, with their intervals (``record_audit``; run after each classification run,
-  and before one that re-tags, and when the overview is opened). When the model now tagging
+  sentiment accuracy, with their intervals (``record_audit``; the classifier job,
+  ``server.jobs.classify_pending``, runs it before it re-tags and after every run, so labels
+  saved since count on its next run; reading the overview writes nothing). When the model now tagging
   scores lower than the previous model did, so that the previous model's figure lies above the
   new one's 95 % interval, the overview says which figure fell, from what to what.
 - **More comments carry no attribute.** The share of customer comments that no attribute claims
@@ -108,8 +109,8 @@ def unclaimed_rose(before: tuple[int, int], now: tuple[int, int]) -> dict | None
 
 def notices(db: Database, current: dict, previous: dict | None) -> list[dict]:
     """Everything the overview should tell the team about drift, from the gap answers of this
-    period and the one before (``server.perception.brand_gap``), newest audit first."""
-    record_audit(db)
+    period and the one before (``server.perception.brand_gap``), newest audit first. Reads only:
+    the snapshots are the classifier job's."""
     found = audit_fell(db)
     if previous is not None:
         rose = unclaimed_rose(

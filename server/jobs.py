@@ -2,8 +2,10 @@
 
 ``classify_pending`` is the classifier job: tag what is pending (``server.classify``), then bring
 the figures' pre-aggregated counts up to date now, not on the next page view
-(``server.rollups``), and record the audit of the tags as they are before and after
-(``server.drift``, which tells whether the classifier drifts). Tagging itself writes tags only.
+(``server.rollups``), and record the audit of the tags as they are before re-tagging and after
+every run, also when nothing was pending, so that labels saved in the review queue count
+(``server.drift``, which tells whether the classifier drifts; it keeps a snapshot only when
+the labels or the tags changed). Tagging itself writes tags only, and no page writes them.
 """
 
 from __future__ import annotations
@@ -21,5 +23,5 @@ def classify_pending(db: Database, **options) -> ClassifyReport:
     report = tag_pending(db, before=record_audit, **options)  # the audit before re-tagging changes it
     if report.tagged:
         refresh(db)
-        record_audit(db)
+    record_audit(db)
     return report

@@ -28,7 +28,10 @@ def test_a_new_model_that_scores_worse_is_noticed(db):
         for (cid,) in ids:
             db.execute("UPDATE tag_attributes SET assigned = ? WHERE comment_id = ? "
                        "AND attribute = 'reliability'", [int(rng.random() < 0.5), cid])  # fmt: skip
-    notices = overview(db, "Acme")["drift"]  # the overview takes the new snapshot itself
+    assert overview(db, "Acme")["drift"] == []  # reading takes no snapshot: nothing new to compare yet
+    assert [s["model"] for s in snapshots(db)] == ["sim"]
+    assert record_audit(db) is True  # what the classifier job does after it tagged
+    notices = overview(db, "Acme")["drift"]
     assert [s["model"] for s in snapshots(db)] == ["sim-2", "sim"]
     (fell,) = [n for n in notices if n["kind"] == "audit_fell"]
     assert fell["figure"] == "F1 for reliability"
@@ -65,3 +68,19 @@ def test_noise_alone_is_not_noticed(db):
     _comments(db, "2026-04-10", tagged=170, untagged=30, offset=0)  # 15 %
     _comments(db, "2026-05-10", tagged=164, untagged=36, offset=1000)  # 18 %: within noise
     assert overview(db, "Acme", Scope("2026-05-01", "2026-05-31"))["drift"] == []
+
+
+def test_reading_the_overview_takes_no_audit_snapshot(db):
+    # labels saved since the last snapshot: the overview used to take one as it opened
+    from server.rollups import refresh
+
+    truth = simulated(db, n=600)
+    draw_sample(db, per_stratum=20, seed=2)
+    label_everything(db, truth)
+    refresh(db)  # the counts up to date, as the classifier job leaves them (a stale day is still
+    # counted again when a page reads it: server.rollups)
+    before = db.conn.total_changes
+    page = overview(db, "Acme")
+    assert page["drift"] == [] and snapshots(db) == []
+    assert db.conn.total_changes == before
+    assert record_audit(db) is True  # the classifier job's, on its next run
