@@ -62,3 +62,22 @@ def test_every_module_of_the_service_has_its_layer():
     for path in (ROOT / "server").iterdir():
         if path.suffix == ".py" and path.stem != "__init__" or (path / "__init__.py").exists():
             assert f"server.{path.stem}" in placed, f"server.{path.stem} has no layer in pyproject.toml"
+
+
+def test_every_module_below_the_doors_is_kept_from_flask():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
+    layers = contracts["data-flow-layers"]["layers"]
+    doors = {name.strip() for layer in layers[:3] for name in layer.replace("|", ":").split(":")}
+    below = {name.strip() for layer in layers[3:] for name in layer.replace("|", ":").split(":")}
+    assert doors == {
+        "server.cli",
+        "server.api",
+        "server.web",
+        "server.request_db",
+        "server.access",
+        "server.answers",
+    }
+    assert below <= set(contracts["no-flask-below-the-doors"]["source_modules"])

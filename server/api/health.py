@@ -2,10 +2,11 @@
 
 from flask import current_app, jsonify
 
-from .. import __version__, migrations
+from .. import migrations
 from ..comments import comment_counts
 from ..request_db import get_db
 from ..scheduler import heartbeat, state_here
+from ..version import __version__
 from . import bp
 
 

@@ -90,6 +90,6 @@ def report(brand: str):
     report shows), `html` (one self-contained document) or `pdf` (a download). 400 for a bad period or
     format, or a brand without classified comments; 503 when the PDF library cannot run (the HTML still
     can)"""
-    from ..web.report import report_response
+    from ..answers import report_response
 
     return report_response(brand, request.args.get("period") or None, request.args.get("format", "json"))

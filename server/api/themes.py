@@ -8,20 +8,14 @@
   optional note) as a new taxonomy version and mark the theme promoted (201).
 """
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 
+from ..answers import wake_classifier
 from ..request_db import get_db
 from ..schema import Field
 from ..themes import draft_attribute, list_themes, promote_theme, request_run
 from . import bp
 from .body import json_object
-
-
-def wake_classifier() -> None:
-    """Re-tag for the new taxonomy version now rather than at the next scheduled run."""
-    scheduler = current_app.extensions.get("gapwatch_scheduler")
-    if scheduler is not None:
-        scheduler.wake_classifier()
 
 
 @bp.get("/brands/<brand>/themes")

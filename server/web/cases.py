@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..accounts import editors
+from ..answers import REPORT_CSP
 from ..brands import list_brands
 from ..cases import (
     DIRECTIONS,
@@ -27,7 +28,6 @@ from ..report import render_brief, render_pdf
 from ..request_db import get_db
 from ..taxonomy import current_attributes
 from . import _who, bp, default_brand
-from .report import REPORT_CSP
 
 PREFILL = ("brand", "kind", "attribute", "figure", "direction", "competitor", "theme", "channel", "from",
            "to", "before_from", "before_to", "claim", "owner")  # fmt: skip

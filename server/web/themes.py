@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ..api.themes import wake_classifier
+from ..answers import wake_classifier
 from ..brands import list_brands
 from ..errors import Conflict, Invalid, NotFound
 from ..request_db import get_db
