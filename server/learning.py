@@ -42,7 +42,7 @@ def correction_examples(db: Database, *, exclude_audit_sample: bool = False) -> 
     labelled random sample when ``exclude_audit_sample`` (so a new model can be audited on it)."""
     from classifiers.data import Example, sentence_sentiment
 
-    from .audit import AUDIT_SAMPLE_SQL
+    from .review import AUDIT_SAMPLE_SQL
 
     examples = []
     audit_sample = f"AND cr.comment_id NOT IN ({AUDIT_SAMPLE_SQL})" if exclude_audit_sample else ""

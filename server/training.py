@@ -63,7 +63,7 @@ def recent(db: Database, limit: int = 10) -> list[dict]:
 
 def learnable(db: Database) -> int:
     """Corrections a retraining learns from: all but the audit's labelled random sample."""
-    from .audit import AUDIT_SAMPLE_SQL
+    from .review import AUDIT_SAMPLE_SQL
 
     sql = f"SELECT count(*) FROM corrections WHERE comment_id NOT IN ({AUDIT_SAMPLE_SQL})"
     return db.execute(sql).fetchone()[0]

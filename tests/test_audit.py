@@ -9,9 +9,10 @@ import random
 
 import pytest
 
-from server.audit import audit, draw_sample, draw_uncertain, label_item, next_item, progress
+from server.audit import audit
 from server.db import write_transaction
 from server.ingest import Context, ingest
+from server.review import draw_sample, draw_uncertain, label_item, next_item, progress
 from tests.conftest import count
 
 KEYS = ("reliability", "support")

@@ -10,11 +10,12 @@ from collections import Counter
 
 import pytest
 
-from server.audit import correction, draw_sample, label_item, next_item
+from server.audit import correction
 from server.brands import add_brand
 from server.db import open_db, write_transaction
 from server.metrics import load_sample
 from server.perception import Scope, brand_gap, brand_trends
+from server.review import draw_sample, label_item, next_item
 from server.taxonomy import ensure_taxonomy, save_taxonomy, set_positioning
 from tests.test_audit import KEYS, label_everything, simulated
 

@@ -26,7 +26,7 @@ TOO_BIG = "9" * 25  # past 2^63
 
 def test_every_page_answers_while_the_review_queue_is_labelled_one_item_at_a_time(db, client):
     """The overview answered 500 from the 10th label until an attribute could be corrected."""
-    from server.audit import draw_sample, label_item, next_item
+    from server.review import draw_sample, label_item, next_item
     from tests.test_audit import simulated
 
     truth = simulated(db, n=400)

@@ -217,7 +217,7 @@ def test_the_overview_explains_its_figures_and_a_degenerate_interval(db, client)
 
 
 def test_the_audit_says_why_a_figure_is_missing(db, client):
-    from server.audit import draw_sample, label_item, next_item
+    from server.review import draw_sample, label_item, next_item
     from tests.test_audit import simulated
 
     truth = simulated(db, n=300)

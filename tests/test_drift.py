@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import random
 
-from server.audit import draw_sample
 from server.db import write_transaction
 from server.drift import record_audit, snapshots
 from server.ingest import Context, ingest
 from server.perception import Scope, overview
+from server.review import draw_sample
 from tests.test_audit import label_everything, simulated
 
 

@@ -68,8 +68,8 @@ def _themes(db, count: int = 5) -> None:
 
 def _review_queue(db) -> None:
     """Four tagged comments drawn into the random review queue (items 1-4)."""
-    from server.audit import draw_sample
     from server.ingest import Context, ingest
+    from server.review import draw_sample
 
     ingest(db, [{"text": f"queued comment {i}"} for i in range(4)], Context(origin="api", brand="Acme"))
     for (cid,) in db.execute("SELECT id FROM comments").fetchall():

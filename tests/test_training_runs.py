@@ -10,12 +10,12 @@ import re
 import pytest
 
 from server import training
-from server.audit import draw_sample, label_item, next_item
 from server.classify import active_model_path
 from server.corrections import correct
 from server.db import write_transaction
 from server.ingest import Context, ingest
 from server.jobs import classify_pending
+from server.review import draw_sample, label_item, next_item
 from tests.conftest import log_in
 
 SAYINGS = {

@@ -11,8 +11,9 @@
 
 from flask import g, jsonify, request
 
-from ..audit import ACTIONS, audit, draw_sample, draw_uncertain, label_item, next_item, progress
+from ..audit import audit
 from ..request_db import get_db
+from ..review import ACTIONS, draw_sample, draw_uncertain, label_item, next_item, progress
 from ..schema import Field, check_object, fields
 from . import bp
 from .body import json_body

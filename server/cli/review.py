@@ -24,7 +24,7 @@ def review() -> None:
 @friendly
 def review_sample(per_stratum: int, days: int, seed: int | None) -> None:
     """Draw a stratified random sample into the random queue (the audit's sample)."""
-    from ..audit import draw_sample
+    from ..review import draw_sample
 
     with workspace() as db:
         result = draw_sample(db, per_stratum=per_stratum, days=days, seed=seed)
@@ -36,7 +36,7 @@ def review_sample(per_stratum: int, days: int, seed: int | None) -> None:
 @friendly
 def review_uncertain(count: int) -> None:
     """Queue the comments the model is least sure of (for training; not in the audit)."""
-    from ..audit import draw_uncertain
+    from ..review import draw_uncertain
 
     with workspace() as db:
         result = draw_uncertain(db, count=count)

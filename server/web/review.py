@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from .. import training
-from ..audit import QUEUES, audit, draw_sample, draw_uncertain, label_item, next_item, progress
+from ..audit import audit
 from ..errors import Conflict, Invalid, NotFound
 from ..request_db import get_db
+from ..review import QUEUES, draw_sample, draw_uncertain, label_item, next_item, progress
 from ..scheduler import heartbeat, state_here
 from ..taxonomy import current_attributes
 from . import _who, bp, empty_state
