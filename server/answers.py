@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
 
+from . import job_requests
 from .errors import Invalid
 from .report import build, file_stem, render_html, render_pdf
 from .request_db import get_db
@@ -36,7 +37,10 @@ def report_response(brand: str | None, period: str | None, fmt: str) -> Response
 
 
 def wake_classifier() -> None:
-    """Re-tag for the new taxonomy version now rather than at the next scheduled run."""
+    """Re-tag for the new taxonomy version now rather than at the next scheduled run: a job
+    request that whichever process runs the scheduler takes on its next sync, and, when this
+    process runs it, the classifier woken at once."""
+    job_requests.ask(get_db(), "classify")
     scheduler = current_app.extensions.get("gapwatch_scheduler")
     if scheduler is not None:
         scheduler.wake_classifier()

@@ -23,7 +23,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from . import crawlqueue, crawls, training
+from . import crawlqueue, crawls, job_requests, training
 from .db import open_db, utcnow, write_transaction
 from .errors import Conflict
 from .notify import WEEKDAYS
@@ -275,13 +275,15 @@ class Scheduler:
         self._scheduler = scheduler
 
     def _sync(self) -> None:
-        """Bring the crawl jobs in line with the sources table; start requested runs; heartbeat."""
+        """Bring the crawl jobs in line with the sources table; start what was asked for
+        (``server.job_requests``: crawls now, themes, tagging now; and queued retrainings); heartbeat."""
         db = open_db(self.db_path, migrate=False)
         try:
             wanted = {s["id"]: s for s in crawls.scheduled_sources(db)}
             requested = crawls.take_run_requests(db)
             themes_wanted = take_theme_requests(db)
             training_wanted = training.queued(db)
+            classify_wanted = job_requests.take(db, "classify")
             with write_transaction(db):
                 db["meta"].upsert({"key": HEARTBEAT_KEY, "value": f"{utcnow()} pid {os.getpid()}"}, pk="key")
         finally:
@@ -317,6 +319,8 @@ class Scheduler:
             self._scheduler.add_job(
                 self._crawl, id=f"run-now-{source_id}", args=[source_id, "manual"], replace_existing=True
             )
+        if classify_wanted:  # asked for by a page of this process or of another (a standby server)
+            self.wake_classifier()
 
     def _crawl(self, source_id: int, trigger: str) -> None:
         run = crawl_job(self.db_path, source_id, trigger, self.config)

@@ -6,7 +6,7 @@ Reading needs a login or a token; adding, changing and "run now" need an editor'
 seconds) and answers 202 with the source; the run then appears under ``/api/runs``.
 """
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 
 from ..crawls import add_source, get_run, get_source, list_runs, list_sources, request_run, update_source
 from ..errors import Invalid
@@ -57,7 +57,7 @@ def sources_run(source_id: int):
     """(token) "run now": queued for the scheduler, which starts it within seconds; 202 `{"queued": true,
     "source", "scheduler"}` (the scheduler's last heartbeat; `null` when none runs)"""
     db = get_db()
-    source = request_run(db, source_id)
+    source = request_run(db, source_id, by=f"token:{g.token['name']}")
     return jsonify({"queued": True, "source": source, "scheduler": heartbeat(db)}), 202
 
 

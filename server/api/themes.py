@@ -34,7 +34,9 @@ def themes_index(brand: str):
 def themes_run(brand: str):
     """(token) ask the background job to find the brand's themes again: 202 `{"queued": true, "brand"}`; the
     scheduler starts it within seconds"""
-    return jsonify({"queued": True, "brand": request_run(get_db(), brand)}), 202
+    return jsonify(
+        {"queued": True, "brand": request_run(get_db(), brand, by=f"token:{g.token['name']}")}
+    ), 202
 
 
 @bp.get("/themes/<int:theme_id>/draft")

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .. import job_requests
 from ..brands import get_brand
 from ..db import utcnow, write_transaction
 from ..errors import Invalid, NotFound
@@ -37,7 +38,9 @@ SOURCE_UPDATE_FIELDS = fields(
 
 _SOURCE_SELECT = """
     SELECT s.id, s.name, s.kind, s.url, b.name AS brand, s.comment_kind, s.schedule, s.max_pages,
-           s.params, s.enabled, s.one_off, s.created_at, s.run_requested_at,
+           s.params, s.enabled, s.one_off, s.created_at,
+           (SELECT j.requested_at FROM job_requests j WHERE j.kind = 'crawl'
+            AND j.subject = CAST(s.id AS TEXT)) AS run_requested_at,
            (SELECT max(r.started_at) FROM crawl_runs r WHERE r.source_id = s.id) AS last_run_at
     FROM sources s JOIN brands b ON b.id = s.brand_id
 """
@@ -147,16 +150,13 @@ def scheduled_sources(db: Database) -> list[dict]:
     return [s for s in list_sources(db) if s["enabled"] and s["schedule"]]
 
 
-def request_run(db: Database, source_id: int) -> dict:
+def request_run(db: Database, source_id: int, *, by: str | None = None) -> dict:
     """Ask the scheduler to run a source as soon as it can ("run now" from the API or page)."""
     get_source(db, source_id)
-    with write_transaction(db):
-        db.execute("UPDATE sources SET run_requested_at = ? WHERE id = ?", [utcnow(), source_id])
+    job_requests.ask(db, "crawl", str(source_id), by=by)
     return get_source(db, source_id)
 
 
 def take_run_requests(db: Database) -> list[int]:
-    with write_transaction(db):
-        ids = [r[0] for r in db.execute("SELECT id FROM sources WHERE run_requested_at IS NOT NULL")]
-        db.execute("UPDATE sources SET run_requested_at = NULL WHERE run_requested_at IS NOT NULL")
-    return ids
+    """The sources asked to run now (and the asking forgotten), for the scheduler."""
+    return [int(s) for s in job_requests.take(db, "crawl") if s.isdigit()]

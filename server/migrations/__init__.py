@@ -33,6 +33,7 @@ from . import (  # noqa: F401
     m0019_crawl_run_queue,
     m0020_cases,
     m0021_shared_enemies,
+    m0022_job_requests,
 )
 from .registry import _NAMES, MIGRATIONS
 

@@ -23,7 +23,7 @@ from ..errors import Invalid, NotFound
 from ..params import whole_number
 from ..request_db import get_db
 from ..scheduler import heartbeat, state_here
-from . import bp
+from . import _who, bp
 
 
 def _form_source(form, *, adding: bool) -> dict:
@@ -135,7 +135,7 @@ def source_edit(source_id: int):
 @bp.post("/sources/<int:source_id>/run")
 def source_run(source_id: int):
     try:
-        source = request_run(get_db(), source_id)
+        source = request_run(get_db(), source_id, by=_who())
     except NotFound as exc:
         return render_template("error.html", message=str(exc)), 404
     if state_here(current_app) == "off" and heartbeat(get_db()) is None:

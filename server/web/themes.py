@@ -40,7 +40,7 @@ def themes():
 
 @bp.post("/themes/run")
 def themes_run():
-    brand = request_run(get_db(), request.form.get("brand", ""))
+    brand = request_run(get_db(), request.form.get("brand", ""), by=_who())
     flash(f"Finding {brand}'s themes again in the background; they show here when ready.", "ok")
     return redirect(url_for("web.themes", brand=brand), code=303)
 
