@@ -33,7 +33,8 @@ def gap(brand: str):
 def overview_view(brand: str):
     """what the Overview page shows: the gap above plus `"previous"` (the period of equal length before),
     `"change"` of the gap score, `"reading"`, the gap in one sentence, and `"drift"`: notices `[{"kind":
-    "audit_fell"|"unclaimed_rose", "message", "before", "now", "link"}]` (see How sure are we?),
+    "audit_fell"|"unclaimed_rose", "message", "before", "now", "link"}]` (see "How sure are we?" in
+    docs/pages.md),
     `"period_note"`: which period is shown and why, and `"not_scored"`: `{"comments", "languages": {name:
     count}}`, the brand's customer comments in the period that the model does not read (kept out of every
     figure). `period=30d|90d|365d|qtd|yoy` asks for a named period ending at the newest comment (`qtd`: this
