@@ -5,7 +5,8 @@ the figures' pre-aggregated counts up to date now, not on the next page view
 (``server.rollups``), and record the audit of the tags as they are before re-tagging and after
 every run, also when nothing was pending, so that labels saved in the review queue count
 (``server.drift``, which tells whether the classifier drifts; it keeps a snapshot only when
-the labels or the tags changed). Tagging itself writes tags only, and no page writes them.
+the labels or the tags changed). Tagging itself writes what it decides (each comment's
+language, the ratings adaptation, the tags), and no page writes these.
 """
 
 from __future__ import annotations
