@@ -36,25 +36,13 @@ APP_REVIEWS = APP_REVIEWS / "data.jsonl"
 
 
 def scores(head, vectors: np.ndarray, truth: np.ndarray) -> dict:
+    """The sentiment benchmarks' figures (``classifiers.build_sentiment.sentiment_scores``)."""
+    from classifiers.build_sentiment import sentiment_scores
     from classifiers.model import SENTIMENTS
 
-    probs = head.probabilities(vectors)
-    said = probs.argmax(axis=1)
     gold = np.array([SENTIMENTS.index(t) for t in truth])
-    polar = gold != SENTIMENTS.index("neutral")
-    positive = SENTIMENTS.index("positive")
-    leans_positive = probs[polar, positive] > probs[polar, SENTIMENTS.index("negative")]
-    pos_vs_neg = float((leans_positive == (gold[polar] == positive)).mean())
-    f1s = []
-    for c in range(len(SENTIMENTS)):
-        tp = ((said == c) & (gold == c)).sum()
-        precision, recall = tp / max(1, (said == c).sum()), tp / max(1, (gold == c).sum())
-        f1s.append(2 * precision * recall / max(1e-9, precision + recall))
-    return {
-        "pos_vs_neg": pos_vs_neg,
-        "accuracy": float((said == gold).mean()),
-        "macro_f1": float(np.mean(f1s)),
-    }
+    found = sentiment_scores(gold, head.probabilities(vectors))
+    return {key: found[key] for key in ("pos_vs_neg", "accuracy", "macro_f1")}
 
 
 def one_run(tagger, vectors: np.ndarray, truth: np.ndarray, rated: int, seed: int) -> dict:
