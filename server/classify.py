@@ -3,7 +3,7 @@
 - ``tag_pending`` tags every comment that has no tag from the current model and taxonomy
   version (so a new taxonomy version or a retrained model re-tags everything, oldest first).
   The classifier job (``server.jobs.classify_pending``) runs it and then brings the figures up
-  to date; tagging itself writes tags only.
+  to date; tagging itself writes only what it decides (languages, the ratings adaptation, tags).
 
 The model is loaded once per process (``current_tagger`` caches it by model and taxonomy).
 """

@@ -19,6 +19,8 @@ def request_run(db: Database, brand_name: str, *, by: str | None = None) -> str:
 def take_requests(db: Database) -> list[str]:
     """Brands whose themes were asked for (and forget the asking), oldest request first."""
     ids = [int(s) for s in job_requests.take(db, "themes") if s.isdigit()]
+    if not ids:
+        return []
     names = dict(db.execute("SELECT id, name FROM brands").fetchall())
     return [names[i] for i in ids if i in names]
 
