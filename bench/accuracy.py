@@ -12,7 +12,7 @@ the plain fine-tune baseline the trained modes must beat (``plain_finetune``), i
 
 Learning curves (``--curve``): micro-F1 after 0, 25, 50, 100, 200 labels and all of them, the
 labels chosen two ways from the training part: at random, or as the product's review queue
-chooses them (``server.review.draw_uncertain``'s order: the tagged comments the current model is
+chooses them (``server.classify.review.draw_uncertain``'s order: the tagged comments the current model is
 least sure of first, by its highest score among the attributes it gave, those it gave none last;
 the model is retrained after each step). Each point trains the way ``gapwatch train`` would on
 that many labels (``choose_mode``), or with logistic heads only (``--curve-mode logistic``, minutes instead of

@@ -3,8 +3,8 @@
 Each simulated run makes a brand's customer comments for two windows of --window days (the
 window before and the latest), Poisson(--per-day) comments a day, each about eight attributes
 at fixed rates with a sentiment per mention, plus a trailing baseline of 56 days for the volume
-rule. It then asks the product's own tests (``server.alerts``: ``gap_condition`` with the
-bootstrap figures of ``server.metrics``, ``share_conditions``, ``sentiment_conditions`` and
+rule. It then asks the product's own tests (``server.tell.alerts``: ``gap_condition`` with the
+bootstrap figures of ``server.measure.metrics``, ``share_conditions``, ``sentiment_conditions`` and
 ``spike_conditions``, all at their default parameters) what they would raise.
 
 - **Noise only**: nothing changes between the windows; every condition raised is a false alarm.
@@ -23,8 +23,14 @@ import time
 
 import numpy as np
 
-from server.alerts import DEFAULTS, gap_condition, sentiment_conditions, share_conditions, spike_conditions
-from server.metrics import Question, Sample, gap_figures
+from server.measure.metrics import Question, Sample, gap_figures
+from server.tell.alerts import (
+    DEFAULTS,
+    gap_condition,
+    sentiment_conditions,
+    share_conditions,
+    spike_conditions,
+)
 
 ATTRIBUTES = ["reliability", "innovation", "support", "price", "ease_of_use", "performance", "security",
               "integrations"]  # fmt: skip

@@ -24,7 +24,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "eval" / "laptops16-tr
 
 
 def sentences(count: int) -> list[str]:
-    from server import demo
+    from server.jobs import demo
 
     texts: list[str] = []
     if SHARED.exists():
@@ -56,12 +56,12 @@ def plain_loop(texts: list[str]) -> float:
 
 
 def full_path(texts: list[str]) -> float:
-    from server.brands import add_brand
-    from server.classify import current_tagger
-    from server.db import open_db
-    from server.ingest import Context, ingest
-    from server.jobs import classify_pending
-    from server.taxonomy import ensure_taxonomy
+    from server.classify.tagging import current_tagger
+    from server.classify.taxonomy import ensure_taxonomy
+    from server.collect.ingest import Context, ingest
+    from server.jobs.classifier import classify_pending
+    from server.store.brands import add_brand
+    from server.store.db import open_db
 
     with tempfile.TemporaryDirectory() as tmp:
         db = open_db(Path(tmp) / "bench.db")

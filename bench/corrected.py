@@ -5,8 +5,8 @@ known (the scenario's true mention rates, several attributes per comment possibl
 a classifier of known sensitivity and specificity per attribute, and audits it the way Gapwatch
 does: the random review queue's strata are the model's leading attribute (or none), with
 --per-stratum labelled comments drawn from each and weighted by the stratum's size. Then, through
-the product's own code (``server.adjust.make_correction`` and
-``server.metrics.corrected_figures``), it computes every attribute's
+the product's own code (``server.measure.adjust.make_correction`` and
+``server.measure.metrics.corrected_figures``), it computes every attribute's
 
 - mention rate and perceived share as tagged (what the classifier reports), with the 95 %
   bootstrap interval over comments that the pages show, and
@@ -26,8 +26,8 @@ import time
 
 import numpy as np
 
-from server.adjust import AuditSample, make_correction
-from server.metrics import Question, Sample, attribute_figures, corrected_figures
+from server.measure.adjust import AuditSample, make_correction
+from server.measure.metrics import Question, Sample, attribute_figures, corrected_figures
 
 # per scenario, per attribute: (true mention rate, sensitivity, specificity)
 SCENARIOS = {

@@ -2,7 +2,7 @@
 
 Serves --pages generated review pages (schema.org JSON-LD, --reviews each, chained by
 rel=next) from a loopback HTTP server, crawls them with the `schemaorg` spider exactly as a
-scheduled run does (`server.crawls.run_source`: a child process, robots.txt, AutoThrottle, the
+scheduled run does (`server.collect.crawls.run_source`: a child process, robots.txt, AutoThrottle, the
 ingest pipeline; only the per-site delay is set to 0), and prints pages/s and comments/s, the
 median of --repeat runs, each into a fresh workspace. Next to it, in the same process tree,
 `scrapy bench` (Scrapy's own loopback benchmark: link following, no parsing, no storage) for
@@ -34,10 +34,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from server.brands import add_brand
-from server.crawls import add_source, request_run, run_source
-from server.db import open_db
-from server.taxonomy import ensure_taxonomy
+from server.classify.taxonomy import ensure_taxonomy
+from server.collect.crawls import add_source, request_run, run_source
+from server.store.brands import add_brand
+from server.store.db import open_db
 
 WORDS = [
     "lamp",
@@ -250,9 +250,9 @@ def workers_bench(repeat: int, delay: float, single_rate: float, scrapy_rate: fl
 def _forum_crawl(workers: int, delay: float, *parts) -> tuple[float, float]:
     """Crawl the forum once with ``workers`` workers (0: in a child process, as without Redis);
     answer pages/s and the share of the machine's CPU that was busy."""
-    from server.accounts import add_user
-    from server.crawlqueue import WORKERS, connect
-    from server.tokens import create_token
+    from server.collect.crawlqueue import WORKERS, connect
+    from server.people.accounts import add_user
+    from server.people.tokens import create_token
 
     forum, Redis, Service, start_worker, stop_worker = parts
     with tempfile.TemporaryDirectory() as folder, forum(delay=delay) as site:

@@ -1,11 +1,11 @@
 """The demo workspace read by the classifier, against what each comment was written to say.
 
-Tags ``server.demo.labelled_customer_comments()`` three ways, in the same run:
+Tags ``server.jobs.demo.labelled_customer_comments()`` three ways, in the same run:
 
 - ``out_of_the_box``: what ``make run`` shows. The demo is loaded into a new workspace and the
   classifier job runs as it does there (``classify_pending``): the taxonomy tagger with the shipped
   sentiment model, adapted to the demo's star ratings when there are enough of them
-  (``server.ratings``); the tags are read back from the workspace;
+  (``server.classify.ratings``); the tags are read back from the workspace;
 - ``shipped``: the same tagger without the ratings adaptation;
 - ``before``: the sentiment model before the shipped one (a head on the frozen encoder fitted to
   the bundled seed sentences).
@@ -37,8 +37,8 @@ def main() -> None:
     from classifiers.encoder import Encoder, resolve
     from classifiers.taxonomy import parse_taxonomy
     from classifiers.training import taxonomy_tagger
-    from server.demo import labelled_customer_comments
-    from server.taxonomy import DEFAULT_TAXONOMY
+    from server.classify.taxonomy import DEFAULT_TAXONOMY
+    from server.jobs.demo import labelled_customer_comments
 
     labelled = labelled_customer_comments()
     texts = [item["text"] for item, _truth in labelled]
@@ -118,10 +118,10 @@ def out_of_the_box(labelled: list) -> list:
     import tempfile
 
     from classifiers.model import Tag
-    from server.db import open_db
-    from server.demo import load_demo
-    from server.jobs import classify_pending
-    from server.ratings import record
+    from server.classify.ratings import record
+    from server.jobs.classifier import classify_pending
+    from server.jobs.demo import load_demo
+    from server.store.db import open_db
 
     with tempfile.TemporaryDirectory() as folder:
         db = open_db(Path(folder) / "demo.db")

@@ -1,6 +1,6 @@
 """Bulk import speed: 100,000 generated comments into a fresh store, then the same file again.
 
-Runs `gapwatch import`'s own function (server.files.import_file, the one ingestion path) and
+Runs `gapwatch import`'s own function (server.collect.files.import_file, the one ingestion path) and
 prints comments per second, the median of --repeat runs, for the first import (all new) and the
 second (all duplicates). The issue's bar: at least 20,000 comments/s, second run as fast or faster.
 
@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from server.brands import add_brand
-from server.db import open_db
-from server.files import import_file
+from server.collect.files import import_file
+from server.store.brands import add_brand
+from server.store.db import open_db
 
 WORDS = (
     "sync",

@@ -39,14 +39,14 @@ from pathlib import Path
 
 import numpy as np
 
-from server import rollups
-from server.accounts import add_user, find_user
-from server.brands import list_brands
-from server.db import open_db, write_transaction
-from server.demo import load_demo
-from server.ingest import Context, ingest
-from server.taxonomy import current_attributes, get_positioning
-from server.tokens import create_token
+from server.classify.taxonomy import current_attributes, get_positioning
+from server.collect.ingest import Context, ingest
+from server.jobs.demo import load_demo
+from server.measure import rollups
+from server.people.accounts import add_user, find_user
+from server.people.tokens import create_token
+from server.store.brands import list_brands
+from server.store.db import open_db, write_transaction
 
 BRANDS = {"Lumio": 0.5, "Driftbox": 0.3, "Nimbus Vault": 0.2}
 CHANNELS = ("Reddit", "G2", "Trustpilot", "App Store", "Hacker News", "Community forum")

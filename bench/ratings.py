@@ -1,7 +1,7 @@
 """Learning from star ratings on real reviews: does the adaptation carry over to reviews it
 never saw?
 
-A workspace adapts its sentiment to the star ratings its customers gave (``server.ratings``,
+A workspace adapts its sentiment to the star ratings its customers gave (``server.classify.ratings``,
 ``classifiers.adapt``). This benchmark plays that workspace with the app reviews of
 ``../shared/eval/sentiment`` (stars 1–2 negative, 3 neutral, 4–5 positive): each seeded run
 draws ``--rated`` positive and negative reviews as the workspace's ratings, adapts the shipped
@@ -73,7 +73,7 @@ def main() -> None:
     from classifiers.encoder import default_encoder
     from classifiers.taxonomy import parse_taxonomy
     from classifiers.training import taxonomy_tagger
-    from server.taxonomy import DEFAULT_TAXONOMY
+    from server.classify.taxonomy import DEFAULT_TAXONOMY
 
     rows = [json.loads(line) for line in APP_REVIEWS.open(encoding="utf-8") if line.strip()]
     truth = np.array([r["sentiment"] for r in rows])

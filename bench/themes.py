@@ -36,12 +36,12 @@ from pathlib import Path
 
 from sklearn.metrics import adjusted_rand_score
 
-from server.brands import add_brand
-from server.classify import theme_encoder
-from server.db import open_db, write_transaction
-from server.ingest import Context, ingest
-from server.taxonomy import ensure_taxonomy
-from server.themes import run_themes
+from server.classify.tagging import theme_encoder
+from server.classify.taxonomy import ensure_taxonomy
+from server.classify.themes import run_themes
+from server.collect.ingest import Context, ingest
+from server.store.brands import add_brand
+from server.store.db import open_db, write_transaction
 
 BRAND = "Lumio"
 TOPICS = {

@@ -61,7 +61,7 @@ WRITTEN = "gapwatch_written"
 
 def _demo_texts() -> list[str]:
     """The demo's comments, which the written sentences must not repeat (build time only)."""
-    from server.demo import customer_comments
+    from server.jobs.demo import customer_comments
 
     return [c["text"] for c in customer_comments()]
 

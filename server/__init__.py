@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
 
-from .version import __version__
+from server.version import __version__
 
 __all__ = ["__version__", "create_app"]
 
@@ -22,17 +22,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     imported here, not with the package: the store, the crawls and the workers do without it."""
     from flask import Flask
 
-    from . import db, request_db, settings
-    from .access import init_app as init_access
-    from .api import bp as api_bp
-    from .api.cors import init_app as init_cors
-    from .api.errors import init_app as init_errors
-    from .web import bp as web_bp
-    from .web.security import init_app as init_security
+    from server import request_db, settings
+    from server.access import init_app as init_access
+    from server.api import bp as api_bp
+    from server.api.cors import init_app as init_cors
+    from server.api.errors import init_app as init_errors
+    from server.store import db
+    from server.web import bp as web_bp
+    from server.web.security import init_app as init_security
 
     values = settings.load(config)
     app = Flask(__name__, static_folder=None)  # static files belong to the web blueprint
-    from .params import BoundedInt
+    from server.params import BoundedInt
 
     app.url_map.converters["int"] = BoundedInt  # before any route is added
     app.config.update(values)

@@ -3,7 +3,7 @@ needs a logged-in person (session cookie) or an API token, and the right for wha
 
 - Reading (pages, ``GET /api/...``) needs ``read``; sending a clip (``POST /api/clips``,
   ``GET /api/me``, and the brand list the extension offers) needs ``clip``; every other change
-  needs ``write``; managing users and tokens needs ``admin`` (see ``server.accounts``).
+  needs ``write``; managing users and tokens needs ``admin`` (see ``server.people.accounts``).
 - The JSON API takes changes only with a token: a session cookie alone could be ridden by another
   site. Pages' forms carry a CSRF token instead (``server.web.security``).
 - Without credentials a page redirects to the login page and the API answers 401; without the
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from flask import Flask, g, redirect, request, session, url_for
 
-from .accounts import Principal, principal, session_user, user_by_id
-from .errors import Forbidden, Unauthorized
-from .request_db import get_db
-from .tokens import verify_token
+from server.errors import Forbidden, Unauthorized
+from server.people.accounts import Principal, principal, session_user, user_by_id
+from server.people.tokens import verify_token
+from server.request_db import get_db
 
 PUBLIC = frozenset(
     {"api.health", "web.login", "web.demo_site", "web.static", "web.plotly_js", "web.plotly_css"}

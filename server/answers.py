@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
 
-from . import job_requests
-from .errors import Invalid
-from .report import build, file_stem, render_html, render_pdf
-from .request_db import get_db
+from server.errors import Invalid
+from server.request_db import get_db
+from server.store import job_requests
+from server.tell.report import build, file_stem, render_html, render_pdf
 
 REPORT_FORMATS = ("html", "pdf", "json")
 # the report is one document with its own style and no script: it may use inline style only

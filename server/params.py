@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-from .errors import Invalid
+from server.errors import Invalid
 
 MAX_PAGE = 1_000_000  # the furthest page of any list
 LARGEST = 2**63 - 1  # SQLite's largest integer: a larger id cannot exist, and sqlite3 raises OverflowError

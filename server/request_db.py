@@ -1,5 +1,5 @@
 """The workspace a web request uses: one connection per request, opened on first use, closed at
-teardown. The door side of the store (``server.db`` imports no Flask, so the crawl processes,
+teardown. The door side of the store (``server.store.db`` imports no Flask, so the crawl processes,
 the workers and the CLI do not load it)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 from sqlite_utils import Database
 
-from .db import open_db, time_budget
+from server.store.db import open_db, time_budget
 
 
 def get_db() -> Database:

@@ -24,8 +24,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from server.db import open_db
-from server.normalise import content_hash, normalise_text
+from server.store.db import open_db
+from server.store.normalise import content_hash, normalise_text
 
 from .parsers import Page, ParseError
 

@@ -9,7 +9,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from server.netguard import private_address, resolve
+from server.collect.netguard import private_address, resolve
 
 
 class NetworkGuard:

@@ -3,7 +3,7 @@
 The run record (``crawl_runs``) names the source; this process crawls it through the Scrapy
 pipeline into the workspace and writes the run's outcome. It runs in its own process so that
 the Twisted reactor stays out of the web server and the scheduler; if it dies, the parent marks
-the run failed (``server.crawls``).
+the run failed (``server.collect.crawls``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from server import crawls
 from server import settings as gapwatch_settings
-from server.db import open_db
+from server.collect import crawls
+from server.store.db import open_db
 
 from .spiders.appstore import AppStoreSpider
 from .spiders.discourse import DiscourseSpider

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from server import create_app
-from server.accounts import add_user
-from server.brands import add_brand
-from server.db import open_db
-from server.taxonomy import ensure_taxonomy
-from server.tokens import create_token
+from server.classify.taxonomy import ensure_taxonomy
+from server.people.accounts import add_user
+from server.people.tokens import create_token
+from server.store.brands import add_brand
+from server.store.db import open_db
 
 # `make test-fast` (the edit loop) leaves out what starts a browser or another process, and what is
 # marked slow; `make test` runs everything. Tests whose module starts `gapwatch serve`, workers,
@@ -52,7 +52,7 @@ def cheap_password_hash(request, monkeypatch):
     instead of scrypt (about 100 ms each), which every ``db`` fixture's three users paid for. The
     product never does this; tests marked ``real_hash`` check the real one, and accounts made by
     `gapwatch` subprocesses keep it."""
-    import server.accounts as accounts
+    import server.people.accounts as accounts
 
     accounts._dummy_hash.cache_clear()
     if "real_hash" not in request.keywords:

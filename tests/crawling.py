@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.crawls import add_source, run_source
+from server.collect.crawls import add_source, run_source
 
 FAST = {
     "GAPWATCH_CRAWL_DELAY": "0",

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from server import create_app
-from server.accounts import MAX_FAILURES, set_disabled
-from server.tokens import create_token
+from server.people.accounts import MAX_FAILURES, set_disabled
+from server.people.tokens import create_token
 from tests.conftest import PASSWORD, log_in
 
 OPEN = {

@@ -1,4 +1,4 @@
-"""Corrected shares (``server.adjust``): the Rogan–Gladen formula worked by hand, and on simulated
+"""Corrected shares (``server.measure.adjust``): the Rogan–Gladen formula worked by hand, and on simulated
 data with a known truth and a classifier with known error rates, corrected intervals cover the
 truth while the uncorrected share misses it (the full coverage study is bench/corrected.py)."""
 
@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from server.adjust import AuditSample, corrected_share, rogan_gladen
+from server.measure.adjust import AuditSample, corrected_share, rogan_gladen
 
 
 def test_rogan_gladen_by_hand():

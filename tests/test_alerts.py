@@ -1,4 +1,4 @@
-"""Early warning (``server.alerts``, ``server.notify``): planted changes are raised once, noise
+"""Early warning (``server.tell.alerts``, ``server.tell.notify``): planted changes are raised once, noise
 raises nothing, each rule kind finds its condition in a workspace, and alerts reach a local
 webhook and a local SMTP server (a failed delivery is kept and retried); the API, page and CLI."""
 
@@ -12,7 +12,10 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from server.alerts import (
+from server.classify.taxonomy import set_positioning
+from server.collect.ingest import Context, ingest
+from server.store.db import utcnow, write_transaction
+from server.tell.alerts import (
     DEFAULTS,
     evaluate,
     list_alerts,
@@ -21,10 +24,7 @@ from server.alerts import (
     spike_conditions,
     update_rule,
 )
-from server.db import utcnow, write_transaction
-from server.ingest import Context, ingest
-from server.notify import deliver, send_digest
-from server.taxonomy import set_positioning
+from server.tell.notify import deliver, send_digest
 
 KEYS = ["reliability", "support", "price"]
 
@@ -362,8 +362,8 @@ def test_cli_lists_checks_and_prints_the_digest(db, run):
 def test_alert_links_keep_a_brand_name_with_an_ampersand_whole():
     from urllib.parse import parse_qs, urlsplit
 
-    from server.alerts.evaluation import _evidence_link, _overview_link
-    from server.perception import Scope
+    from server.measure.perception import Scope
+    from server.tell.alerts.evaluation import _evidence_link, _overview_link
 
     scope = Scope("2026-01-01", "2026-01-31")
     evidence = parse_qs(urlsplit(_evidence_link("H&M", scope, "price")).query)

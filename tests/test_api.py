@@ -1,7 +1,7 @@
 import pytest
 
 from server import create_app
-from server.tokens import revoke_token
+from server.people.tokens import revoke_token
 
 from .conftest import count
 
@@ -143,9 +143,9 @@ def test_bad_clips_are_400_with_a_reason(client, db, auth, clip, message):
 
 
 def test_clip_without_our_brand_explains(tmp_path, auth):
-    from server.accounts import add_user
-    from server.db import open_db
-    from server.tokens import create_token
+    from server.people.accounts import add_user
+    from server.people.tokens import create_token
+    from server.store.db import open_db
 
     path = tmp_path / "empty.db"
     add_user(open_db(path), "solo", "a long enough password", "editor")

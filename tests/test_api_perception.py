@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from server.ingest import Context, ingest
-from server.jobs import classify_pending
-from server.taxonomy import set_positioning
+from server.classify.taxonomy import set_positioning
+from server.collect.ingest import Context, ingest
+from server.jobs.classifier import classify_pending
 
 RELIABILITY = [f"The app crashed again and lost my files, day {i}." for i in range(35)]
 SUPPORT = [f"Support answered quickly and fixed it, ticket {i}." for i in range(31)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.crawls import finish_run, start_run, take_run_requests
+from server.collect.crawls import finish_run, start_run, take_run_requests
 
 SOURCE = {"kind": "reddit", "url": "https://www.reddit.com/r/lamps/", "brand": "Acme", "schedule": "every 6h"}
 
@@ -84,7 +84,7 @@ def test_health_reports_no_scheduler_in_a_plain_app(client):
 
 
 def test_a_sources_kind_is_recognised_from_its_address(client, auth):
-    from server.crawls import recognise
+    from server.collect.crawls import recognise
 
     cases = {
         "https://old.reddit.com/r/lamps/comments/abc/x/": "reddit",
@@ -111,7 +111,7 @@ def test_a_sources_kind_is_recognised_from_its_address(client, auth):
 def test_site_choices_take_only_their_own_sites(client, auth):
     """ "Trustpilot page" and "G2 / Capterra reviews" are read as pages with review markup, take
     only their own sites' addresses, and a source made from one is called by its site."""
-    from server.crawls import recognise_choice
+    from server.collect.crawls import recognise_choice
 
     def add(kind: str, url: str, **more):
         return client.post("/api/sources", json={**SOURCE, "kind": kind, "url": url, **more}, headers=auth)
@@ -134,9 +134,9 @@ def test_site_choices_take_only_their_own_sites(client, auth):
 def test_a_workers_post_names_a_queued_run_and_a_lost_queue_fails_its_runs(client, auth, db):
     """``POST /api/comments?run=<id>`` stores a worker's find as that run's crawl of its source;
     anything else is refused before a comment is stored. Runs left on a queue that the service
-    no longer reads are failed with the reason (server.crawlqueue)."""
-    from server.crawlqueue import fail_unqueued
-    from server.crawls import get_run, start_run
+    no longer reads are failed with the reason (server.collect.crawlqueue)."""
+    from server.collect.crawlqueue import fail_unqueued
+    from server.collect.crawls import get_run, start_run
 
     source = client.post("/api/sources", json=SOURCE, headers=auth).get_json()
     local = start_run(db, source["id"], "manual")  # a child-process run: not the workers'

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
-from server.brands import get_brand
-from server.db import write_transaction
-from server.ingest import Context, ingest
-from server.learning import correction_examples
-from server.rollups import pattern_rows, refresh
+from server.collect.ingest import Context, ingest
+from server.jobs.learning import correction_examples
+from server.measure.rollups import pattern_rows, refresh
+from server.store.brands import get_brand
+from server.store.db import write_transaction
 
 TEXT = "Support sorted it out in minutes, but the price doubled overnight."
 

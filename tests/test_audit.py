@@ -1,4 +1,4 @@
-"""The review queues and the audit (``server.audit``): a simulated classifier with known error
+"""The review queues and the audit (``server.measure.audit``): a simulated classifier with known error
 rates on a population whose truth is known, labelled through the queue, and the API, CLI and
 bad input."""
 
@@ -9,10 +9,10 @@ import random
 
 import pytest
 
-from server.audit import audit
-from server.db import write_transaction
-from server.ingest import Context, ingest
-from server.review import draw_sample, draw_uncertain, label_item, next_item, progress
+from server.classify.review import draw_sample, draw_uncertain, label_item, next_item, progress
+from server.collect.ingest import Context, ingest
+from server.measure.audit import audit
+from server.store.db import write_transaction
 from tests.conftest import count
 
 KEYS = ("reliability", "support")

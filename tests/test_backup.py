@@ -6,8 +6,8 @@ import sqlite3
 import threading
 import time
 
-from server.db import open_db
-from server.ingest import Context, ingest
+from server.collect.ingest import Context, ingest
+from server.store.db import open_db
 from tests.conftest import count
 
 

@@ -1,18 +1,18 @@
-"""Cases (``server.cases``): a claim tested against a workspace whose truth is planted through
-people's corrections (they replace the model's tags), checked against ``server.metrics`` directly."""
+"""Cases (``server.tell.cases``): a claim tested against a workspace whose truth is planted through
+people's corrections (they replace the model's tags), checked against ``server.measure.metrics`` directly."""
 
 from __future__ import annotations
 
 import pytest
 
-from server import cases
-from server.corrections import correct_many
+from server.classify.corrections import correct_many
+from server.classify.taxonomy import current_attributes, set_positioning
+from server.collect.ingest import Context, ingest
 from server.errors import Conflict, Invalid
-from server.ingest import Context, ingest
-from server.jobs import classify_pending
-from server.metrics import Question, attribute_figures, gap_figures, load_sample
-from server.perception import Scope
-from server.taxonomy import current_attributes, set_positioning
+from server.jobs.classifier import classify_pending
+from server.measure.metrics import Question, attribute_figures, gap_figures, load_sample
+from server.measure.perception import Scope
+from server.tell import cases
 
 
 def _plant(db, brand: str, texts: list[str], attributes: list[str], feeling: str, day: str) -> list[int]:

@@ -1,4 +1,4 @@
-"""Cases in the pages and the API (``server.cases``), on the workspace ``test_cases.py`` plants."""
+"""Cases in the pages and the API (``server.tell.cases``), on the workspace ``test_cases.py`` plants."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from server import cases
+from server.tell import cases
 from tests.test_cases import _innovation_is_quiet, _innovation_talk_grows, plant_cases
 
 
@@ -126,8 +126,8 @@ def test_the_api_opens_tests_and_lists_cases(planted, app, auth):
 def test_the_alert_check_retests_cases_and_the_digest_lists_them(planted):
     from datetime import date
 
-    from server.alerts import evaluate
-    from server.notify import digest
+    from server.tell.alerts import evaluate
+    from server.tell.notify import digest
 
     db = planted
     case = _innovation_is_quiet(db)

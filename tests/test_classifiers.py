@@ -12,7 +12,7 @@ from classifiers.encoder import EMBEDDED_SHA256, Encoder, ModelSource, default_e
 from classifiers.errors import DataError, ModelError, TaxonomyError
 from classifiers.taxonomy import parse_taxonomy
 from classifiers.training import best_threshold, taxonomy_tagger
-from server.taxonomy import DEFAULT_TAXONOMY
+from server.classify.taxonomy import DEFAULT_TAXONOMY
 
 
 @pytest.fixture(scope="module")

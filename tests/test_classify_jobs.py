@@ -7,12 +7,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from server.classify import current_tagger, pending_count
+from server.classify.tagging import current_tagger, pending_count
+from server.classify.taxonomy import current_attributes, save_taxonomy
 from server.cli import main
-from server.ingest import Context, ingest
-from server.jobs import classify_pending
-from server.learning import train
-from server.taxonomy import current_attributes, save_taxonomy
+from server.collect.ingest import Context, ingest
+from server.jobs.classifier import classify_pending
+from server.jobs.learning import train
 
 COMMENTS = [
     "The sync crashed twice this week and we lost files.",
@@ -109,7 +109,7 @@ def test_classify_command_reports_what_it_did(db, db_path, monkeypatch):
 
 
 def test_old_trained_models_are_pruned(tmp_path):
-    from server.learning import prune_models
+    from server.jobs.learning import prune_models
 
     for name in ("20260101T000000Z", "20260102T000000Z", "20260103T000000Z", "20260104T000000Z"):
         (tmp_path / name).mkdir()
@@ -123,7 +123,7 @@ def test_old_trained_models_are_pruned(tmp_path):
 
 
 def test_a_new_process_with_the_same_taxonomy_does_not_re_tag(db):
-    from server.classify import _taxonomy_tagger
+    from server.classify.tagging import _taxonomy_tagger
 
     add_comments(db, COMMENTS)
     classify_pending(db)

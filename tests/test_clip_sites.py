@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from server.db import open_db
+from server.store.db import open_db
 from tests.fixture_site import SHARED_FIXTURES, Answer, Site, file_answer
 from tests.served import GAPWATCH
 from tests.test_extension import Browser, Server, prepared_extension, wait_until
@@ -268,7 +268,7 @@ def test_a_reclip_is_a_duplicate_not_another_sighting_and_the_popup_shows_one_en
 
 def test_crawled_and_imported_text_keeps_its_paragraph_breaks():
     """The same normalisation as clips: paragraphs and lines kept, runs of spaces collapsed."""
-    from server.normalise import normalise_text
+    from server.store.normalise import normalise_text
 
     html = "<p>One  two.</p><p>Three<br>four</p><pre><code>a = 1\nb = 2</code></pre>"
     assert normalise_text(html) == "One two.\n\nThree\nfour\n\na = 1\nb = 2"

@@ -10,13 +10,13 @@ from collections import Counter
 
 import pytest
 
-from server.audit import correction
-from server.brands import add_brand
-from server.db import open_db, write_transaction
-from server.metrics import load_sample
-from server.perception import Scope, brand_gap, brand_trends
-from server.review import draw_sample, label_item, next_item
-from server.taxonomy import ensure_taxonomy, save_taxonomy, set_positioning
+from server.classify.review import draw_sample, label_item, next_item
+from server.classify.taxonomy import ensure_taxonomy, save_taxonomy, set_positioning
+from server.measure.audit import correction
+from server.measure.metrics import load_sample
+from server.measure.perception import Scope, brand_gap, brand_trends
+from server.store.brands import add_brand
+from server.store.db import open_db, write_transaction
 from tests.test_audit import KEYS, label_everything, simulated
 
 

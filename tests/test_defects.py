@@ -9,12 +9,12 @@ import re
 import socket
 import time
 
-from server.accounts import (
+from server.classify.taxonomy import set_positioning
+from server.collect.ingest import Context, ingest
+from server.people.accounts import (
     set_disabled,
     set_password,
 )
-from server.ingest import Context, ingest
-from server.taxonomy import set_positioning
 from tests.conftest import PASSWORD, count
 from tests.conftest import log_in as log_in_form
 
@@ -26,7 +26,7 @@ TOO_BIG = "9" * 25  # past 2^63
 
 def test_every_page_answers_while_the_review_queue_is_labelled_one_item_at_a_time(db, client):
     """The overview answered 500 from the 10th label until an attribute could be corrected."""
-    from server.review import draw_sample, label_item, next_item
+    from server.classify.review import draw_sample, label_item, next_item
     from tests.test_audit import simulated
 
     truth = simulated(db, n=400)
@@ -178,7 +178,7 @@ def test_cr_lf_in_next_after_a_good_login_goes_to_the_overview(anon):
 
 def test_a_page_500_is_logged_with_its_traceback_and_shows_a_request_id(client, db, monkeypatch, caplog):
     import server.web as web
-    from server.ingest import Context, ingest
+    from server.collect.ingest import Context, ingest
 
     ingest(db, [{"text": "Sync never fails.", "brand": "Acme"}], Context(origin="import"))  # a page to draw
 

@@ -11,16 +11,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from server.accounts import (
+from server.classify.taxonomy import set_positioning
+from server.collect.ingest import Context, ingest
+from server.errors import Conflict, Invalid, Unauthorized
+from server.people.accounts import (
     MAX_FAILURES,
     add_user,
     log_in,
     set_disabled,
     set_role,
 )
-from server.errors import Conflict, Invalid, Unauthorized
-from server.ingest import Context, ingest
-from server.taxonomy import set_positioning
 from tests.conftest import PASSWORD, count
 from tests.test_defects import _raw
 
@@ -58,7 +58,7 @@ def hook():
 
 
 def test_the_webhook_refuses_local_addresses_other_schemes_and_redirects_elsewhere(hook):
-    from server.notify import post_webhook
+    from server.tell.notify import post_webhook
 
     port = hook.server_port
     for url in (f"http://127.0.0.1:{port}/hook", f"http://localhost:{port}/hook", f"http://[::1]:{port}/hook",
@@ -78,7 +78,7 @@ def test_the_webhook_refuses_local_addresses_other_schemes_and_redirects_elsewhe
 
 
 def test_deliveries_use_the_guard_and_record_why_they_failed(db, hook):
-    from server.notify import deliver
+    from server.tell.notify import deliver
     from tests.test_alerts import _raise_one
 
     _raise_one(db)
@@ -95,7 +95,7 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(db):
         with contextlib.suppress(Unauthorized):
             log_in(db_for_thread(), "ed", "wrong password!", "203.0.113.9")
 
-    from server.db import open_db
+    from server.store.db import open_db
 
     path = db.execute("PRAGMA database_list").fetchone()[2]
     connections = threading.local()
@@ -118,7 +118,7 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(db):
 @pytest.mark.real_hash
 def test_an_unknown_name_costs_the_same_hashing_as_a_known_one(db, monkeypatch):
     """Counted, not timed: an unknown name's password is checked against a dummy hash."""
-    import server.accounts as accounts
+    import server.people.accounts as accounts
 
     checked = []
     real = accounts.check_password_hash
@@ -204,7 +204,7 @@ def test_the_overview_explains_its_figures_and_a_degenerate_interval(db, client)
                  "published_at": "2026-03-01"} for i in range(8)], Context(origin="import"))  # fmt: skip
     ingest(db, [{"text": f"Support fixed it fast, ticket {i}.", "brand": "Acme", "published_at": "2026-03-01"}
                 for i in range(40)], Context(origin="import"))  # fmt: skip
-    from server.jobs import classify_pending
+    from server.jobs.classifier import classify_pending
 
     classify_pending(db)
     set_positioning(db, "Acme", {"innovation": 0.5, "reliability": 0.5})
@@ -217,7 +217,7 @@ def test_the_overview_explains_its_figures_and_a_degenerate_interval(db, client)
 
 
 def test_the_audit_says_why_a_figure_is_missing(db, client):
-    from server.review import draw_sample, label_item, next_item
+    from server.classify.review import draw_sample, label_item, next_item
     from tests.test_audit import simulated
 
     truth = simulated(db, n=300)
@@ -235,7 +235,7 @@ def test_the_audit_says_why_a_figure_is_missing(db, client):
 def _months(db, months: int, per_month: int) -> None:
     """``per_month`` comments a month for ``months`` months of 2025, half tagged reliability ·
     negative and half support · positive (tags written as a model would: this is about periods)."""
-    from server.db import write_transaction
+    from server.store.db import write_transaction
 
     items = [{"text": f"comment {m}-{i}", "brand": "Acme",
               "published_at": f"2025-{m + 1:02d}-{i % 27 + 1:02d}"}
@@ -257,7 +257,7 @@ def _months(db, months: int, per_month: int) -> None:
 
 
 def test_the_default_period_grows_until_the_figures_show_and_presets_answer(db, client):
-    from server.perception import overview
+    from server.measure.perception import overview
 
     _months(db, 12, 14)  # 14 comments a month: 90 days hold too few for a net sentiment
     data = overview(db, "Acme")

@@ -3,9 +3,9 @@ from datetime import datetime
 
 import pytest
 
-from server import demo
-from server.db import open_db
-from server.taxonomy import get_positioning
+from server.classify.taxonomy import get_positioning
+from server.jobs import demo
+from server.store.db import open_db
 
 
 def test_demo_data_is_deterministic_and_large_enough():
@@ -36,8 +36,8 @@ def test_demo_tells_the_story():
 def test_no_attribute_is_spoken_of_mostly_in_one_sentence():
     """Real reviews do not repeat a stock sentence: for every attribute of the default taxonomy,
     no one sentence of the demo carries more than a fifth of the comments written about it."""
-    from server.demo_data import PHRASES
-    from server.taxonomy import DEFAULT_TAXONOMY
+    from server.classify.taxonomy import DEFAULT_TAXONOMY
+    from server.jobs.demo_data import PHRASES
 
     assert set(PHRASES) == {a["key"] for a in DEFAULT_TAXONOMY}  # the demo speaks of every attribute
     carried: dict[str, Counter] = {a: Counter() for a in PHRASES}
@@ -66,10 +66,10 @@ def test_loaded_demo_has_brands_positioning_and_comments(tmp_path):
 
 @pytest.mark.slow
 def test_the_demo_has_a_supported_case_and_one_not_once_tagged(tmp_path):
-    from server.alerts import evaluate
-    from server.cases import list_cases
-    from server.enemies import list_enemies
-    from server.jobs import classify_pending
+    from server.jobs.classifier import classify_pending
+    from server.tell.alerts import evaluate
+    from server.tell.cases import list_cases
+    from server.tell.enemies import list_enemies
 
     db = open_db(tmp_path / "d.db")
     demo.load_demo(db)

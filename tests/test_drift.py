@@ -1,15 +1,15 @@
-"""Drift notices on the overview (``server.drift``): the audit falling for a new model, and the
+"""Drift notices on the overview (``server.measure.drift``): the audit falling for a new model, and the
 share of comments no attribute claims rising; and nothing said when neither happened."""
 
 from __future__ import annotations
 
 import random
 
-from server.db import write_transaction
-from server.drift import record_audit, snapshots
-from server.ingest import Context, ingest
-from server.perception import Scope, overview
-from server.review import draw_sample
+from server.classify.review import draw_sample
+from server.collect.ingest import Context, ingest
+from server.measure.drift import record_audit, snapshots
+from server.measure.perception import Scope, overview
+from server.store.db import write_transaction
 from tests.test_audit import label_everything, simulated
 
 
@@ -72,13 +72,13 @@ def test_noise_alone_is_not_noticed(db):
 
 def test_reading_the_overview_takes_no_audit_snapshot(db):
     # labels saved since the last snapshot: the overview used to take one as it opened
-    from server.rollups import refresh
+    from server.measure.rollups import refresh
 
     truth = simulated(db, n=600)
     draw_sample(db, per_stratum=20, seed=2)
     label_everything(db, truth)
     refresh(db)  # the counts up to date, as the classifier job leaves them (a stale day is still
-    # counted again when a page reads it: server.rollups)
+    # counted again when a page reads it: server.measure.rollups)
     before = db.conn.total_changes
     page = overview(db, "Acme")
     assert page["drift"] == [] and snapshots(db) == []

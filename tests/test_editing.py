@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from server.ingest import Context, ingest
-from server.learning import correction_examples
+from server.collect.ingest import Context, ingest
+from server.jobs.learning import correction_examples
 
 
 def _tag(db, comment_id, attributes, sentiment="neutral"):

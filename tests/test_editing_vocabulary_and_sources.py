@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from server.taxonomy import set_positioning
+from server.classify.taxonomy import set_positioning
 from tests.test_editing import _csrf, tagged_comments
 
 
@@ -150,7 +150,7 @@ def test_sources_are_added_edited_and_queued_from_the_page(client, db):
 
 
 def test_a_failing_source_says_why(client, db):
-    from server.crawls import add_source, finish_run, start_run
+    from server.collect.crawls import add_source, finish_run, start_run
 
     source = add_source(db, {"kind": "feed", "url": "https://example.com/feed", "brand": "Acme"})
     for _ in range(2):
@@ -178,7 +178,7 @@ def test_a_failing_source_says_why(client, db):
      ("something nobody foresaw", "something nobody foresaw")],
 )  # fmt: skip
 def test_crawl_errors_in_words(raw, words):
-    from server.crawls import in_words
+    from server.collect.crawls import in_words
 
     assert words in in_words(raw)
 

@@ -1,4 +1,4 @@
-"""The customers' biggest problems and shared enemies (``server.enemies``), on a workspace whose
+"""The customers' biggest problems and shared enemies (``server.tell.enemies``), on a workspace whose
 truth is planted through people's corrections."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from server import enemies
 from server.errors import Conflict, Invalid
-from server.metrics import Question, proportion
+from server.measure.metrics import Question, proportion
+from server.tell import enemies
 from tests.test_cases import _plant
 
 PLANTED = [  # brand, text, how many, attributes, sentiment, day

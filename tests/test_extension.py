@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from server.db import open_db
+from server.store.db import open_db
 from tests.fixture_site import Answer, Site
 from tests.served import GAPWATCH, chromium_path
 from tests.workers import Served

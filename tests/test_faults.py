@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from server import create_app
-from server.db import open_db
+from server.store.db import open_db
 from tests.conftest import count, log_in
 
 GAPWATCH = Path(sys.executable).with_name("gapwatch")
@@ -109,7 +109,7 @@ def test_kill_9_during_a_bulk_import_loses_no_acknowledged_comment(db, db_path, 
 
 
 def test_a_damaged_model_is_refused_and_the_pages_still_serve(db, db_path, run, tmp_path):
-    from server.classify import ACTIVE_MODEL_KEY
+    from server.classify.tagging import ACTIVE_MODEL_KEY
 
     folder = tmp_path / "models" / "2026-01-01T00-00-00"
     folder.mkdir(parents=True)
@@ -117,7 +117,7 @@ def test_a_damaged_model_is_refused_and_the_pages_still_serve(db, db_path, run, 
     (folder / "heads.npz").write_bytes(b"\x00garbage" * 64)
     with db.atomic():
         db["meta"].upsert({"key": ACTIVE_MODEL_KEY, "value": str(folder)}, pk="key")
-    from server.ingest import Context, ingest
+    from server.collect.ingest import Context, ingest
 
     ingest(db, [{"text": "Sync never fails."}], Context(origin="api", brand="Acme"))
     result = run("classify")
@@ -136,8 +136,8 @@ def test_a_taxonomy_save_waits_for_another_writer_instead_of_failing(db, db_path
     meanwhile ("database is locked" at once); one that takes the write lock first waits."""
     import threading
 
-    from server.db import open_db
-    from server.taxonomy import current_attributes, current_version, save_taxonomy
+    from server.classify.taxonomy import current_attributes, current_version, save_taxonomy
+    from server.store.db import open_db
 
     other = open_db(db_path, migrate=False)
     other.conn.execute("BEGIN IMMEDIATE")

@@ -114,8 +114,8 @@ def test_export_jsonl_and_csv_with_tags(db, client, auth, run, tmp_path):
 
 
 def test_brands_commands(tmp_path, run, db_path):
-    from server.db import open_db
-    from server.taxonomy import current_version
+    from server.classify.taxonomy import current_version
+    from server.store.db import open_db
 
     assert "your own brand" in run("brands", "add", "Lumio").output
     assert current_version(open_db(db_path)) == 1  # the classifier job has a taxonomy to tag with

@@ -1,7 +1,7 @@
 import pytest
 
+from server.collect.ingest import MAX_TEXT, Context, ingest
 from server.errors import NotFound
-from server.ingest import MAX_TEXT, Context, ingest
 
 from .conftest import count
 
@@ -97,7 +97,7 @@ def test_mixed_batch_stores_exactly_the_accepted_items(db):
 
 def test_failure_while_writing_a_batch_leaves_nothing_of_it(db, monkeypatch):
     """A crash mid-batch (disk full, a bug) after rows were inserted rolls the batch back."""
-    import server.ingest as ingest_module
+    import server.collect.ingest as ingest_module
 
     ingest(db, [{"text": "earlier batch", "brand": "Acme"}], API)
     inserted = {}

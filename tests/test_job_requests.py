@@ -1,4 +1,4 @@
-"""Background work asked for goes through one table (``server.job_requests``) that the scheduler
+"""Background work asked for goes through one table (``server.store.job_requests``) that the scheduler
 drains, whichever process asked: crawls now, themes, tagging now."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ import time
 import pytest
 from sqlite_utils import Database
 
-from server import job_requests, migrations
-from server.brands import add_brand, get_brand
-from server.crawls import add_source, get_source, request_run, take_run_requests
-from server.db import open_db
+from server.classify.themes import request_run as request_themes
+from server.classify.themes import requested, take_requests
+from server.collect.crawls import add_source, get_source, request_run, take_run_requests
 from server.errors import Invalid
-from server.themes import request_run as request_themes
-from server.themes import requested, take_requests
+from server.store import job_requests, migrations
+from server.store.brands import add_brand, get_brand
+from server.store.db import open_db
 
 
 def test_one_request_waits_per_kind_and_subject_and_is_taken_once(db):
@@ -73,8 +73,8 @@ def test_a_standby_servers_page_reaches_the_scheduler_of_another_process(db, db_
     """A taxonomy edit on a server that does not run the scheduler asks for re-tagging through the
     table; the scheduler (here in the same test process, its classifier due in an hour) tags
     within a sync or two instead of waiting for its next run."""
-    from server.ingest import Context, ingest
-    from server.scheduler import Scheduler
+    from server.collect.ingest import Context, ingest
+    from server.jobs.scheduler import Scheduler
     from tests.test_scheduler import config, wait_for
 
     def tagged() -> int:

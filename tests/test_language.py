@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from server.ingest import Context, ingest
-from server.language import fightin_words, language_gap
+from server.collect.ingest import Context, ingest
+from server.measure.language_gap import fightin_words, language_gap
 
 
 def test_z_scores_match_the_formula_worked_by_hand():

@@ -3,12 +3,12 @@ is stored but not scored, kept out of every figure and counted on the overview."
 
 from __future__ import annotations
 
-from server.classify import not_scored
-from server.db import write_transaction
-from server.ingest import Context, ingest
-from server.jobs import classify_pending
-from server.languages import EMBEDDED_LANGUAGES, detect, is_scored, scored_languages
-from server.perception import brand_gap, overview
+from server.classify.languages import EMBEDDED_LANGUAGES, detect, is_scored, scored_languages
+from server.classify.tagging import not_scored
+from server.collect.ingest import Context, ingest
+from server.jobs.classifier import classify_pending
+from server.measure.perception import brand_gap, overview
+from server.store.db import write_transaction
 
 JAPANESE = "このアプリは同期がとても速くて、ファイルが消えたことは一度もありません。"
 CHINESE = "这个应用同步很快，客服也很及时，我们团队每天都在用。"
@@ -79,7 +79,7 @@ def test_the_classify_command_says_what_it_did_not_score(db, run):
 
 def test_the_evidence_list_filters_comments_about_no_attribute(db, client, auth):
     """Issue 17, part 4: what no attribute claims is one filter away (API and page)."""
-    from server.corrections import correct
+    from server.classify.corrections import correct
 
     ingest(db, [{"text": t, "brand": "Acme"} for t in [
         "Support answered quickly and fixed the sync problem.",

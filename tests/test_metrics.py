@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.ingest import Context, ingest
-from server.jobs import classify_pending
-from server.metrics import (
+from server.classify.taxonomy import set_positioning
+from server.collect.ingest import Context, ingest
+from server.jobs.classifier import classify_pending
+from server.measure.metrics import (
     Question,
     Sample,
     attribute_figures,
@@ -19,7 +20,6 @@ from server.metrics import (
     series,
     share_of_voice,
 )
-from server.taxonomy import set_positioning
 
 ATTRS = ["reliability", "innovation", "price", "support"]
 EXACT = Question("test", draws=200, min_comments=1)
@@ -187,7 +187,7 @@ def test_load_sample_reads_tags_and_lets_corrections_win(db):
 
 
 def test_large_samples_draw_the_resampled_sums_from_their_normal_limit(monkeypatch):
-    from server.metrics import bootstrap  # where the bootstrap reads its thresholds
+    from server.measure.metrics import bootstrap  # where the bootstrap reads its thresholds
 
     rng = np.random.default_rng(4)
     feelings = ["positive", "neutral", "negative"]
@@ -209,7 +209,7 @@ def test_large_samples_draw_the_resampled_sums_from_their_normal_limit(monkeypat
 
 
 def test_intervals_match_numpy_percentiles_and_skip_undefined_resamples():
-    from server.metrics.bootstrap import _intervals
+    from server.measure.metrics.bootstrap import _intervals
 
     rng = np.random.default_rng(0)
     values = rng.random((500, 3))

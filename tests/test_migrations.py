@@ -1,8 +1,8 @@
 from sqlite_utils import Database
 
-from server import migrations
-from server.db import open_db
-from server.ingest import Context, ingest
+from server.collect.ingest import Context, ingest
+from server.store import migrations
+from server.store.db import open_db
 
 
 def test_empty_database_gets_every_table_and_wal(tmp_path):

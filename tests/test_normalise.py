@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.normalise import (
+from server.store.normalise import (
     channel_of,
     check_url,
     content_hash,

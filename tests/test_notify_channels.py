@@ -7,8 +7,8 @@ import re
 import pytest
 
 from server import create_app
-from server.alerts import list_alerts
-from server.notify import deliver
+from server.tell.alerts import list_alerts
+from server.tell.notify import deliver
 from tests.conftest import log_in
 from tests.test_alerts import _raise_one
 
@@ -123,7 +123,7 @@ def test_the_email_server_is_set_in_the_browser_and_its_password_never_shown(adm
     (message,) = inbox.messages
     assert message["To"] == "cmo@example.com" and message["From"] == "alerts@gapwatch.example"
     # a password is kept when the form leaves it empty, and never shown
-    from server.channels import mail_config, set_smtp
+    from server.tell.channels import mail_config, set_smtp
 
     set_smtp(
         db, {"host": "127.0.0.1", "port": str(port), "user": "mailer", "password": "s3cret-pass"}, "admin"
@@ -135,9 +135,9 @@ def test_the_email_server_is_set_in_the_browser_and_its_password_never_shown(adm
 
 
 def test_each_person_chooses_the_alerts_and_digest_they_get(admin, db, app, smtp):
-    from server.brands import add_brand
-    from server.channels import set_smtp
-    from server.notify import send_digest
+    from server.store.brands import add_brand
+    from server.tell.channels import set_smtp
+    from server.tell.notify import send_digest
     from tests.test_alerts import _raise_one
 
     port, inbox = smtp

@@ -1,6 +1,6 @@
 """Server-rendered pages: they use the same query functions as the API."""
 
-from server.demo import load_demo
+from server.jobs.demo import load_demo
 from tests.conftest import PASSWORD, add_test_users, log_in
 
 
@@ -14,8 +14,8 @@ def test_home_lists_brands_and_the_vocabulary(client):
 
 def test_empty_workspace_says_what_to_do(tmp_path):
     from server import create_app
-    from server.accounts import add_user
-    from server.db import open_db
+    from server.people.accounts import add_user
+    from server.store.db import open_db
 
     client = create_app({"DB": str(tmp_path / "e.db")}).test_client()
     response = client.get("/")
@@ -34,7 +34,7 @@ def test_empty_workspace_says_what_to_do(tmp_path):
 
 def test_comments_page_filters_like_the_api(tmp_path):
     from server import create_app
-    from server.db import open_db
+    from server.store.db import open_db
 
     path = tmp_path / "demo.db"
     load_demo(open_db(path))
@@ -66,7 +66,7 @@ def test_comment_text_is_escaped(client, auth):
 
 
 def test_plotly_style_rules_are_served_as_a_stylesheet(client, db):
-    from server.ingest import Context, ingest
+    from server.collect.ingest import Context, ingest
 
     ingest(db, [{"text": "Sync never fails.", "brand": "Acme"}], Context(origin="import"))  # a chart to draw
     response = client.get("/vendor/plotly.css")

@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from server import create_app
-from server.brands import add_brand
-from server.db import open_db
-from server.ingest import COMMENT_FIELDS
-from server.taxonomy import ensure_taxonomy
-from server.tokens import create_token
+from server.classify.taxonomy import ensure_taxonomy
+from server.collect.ingest import COMMENT_FIELDS
+from server.people.tokens import create_token
+from server.store.brands import add_brand
+from server.store.db import open_db
 from tests.conftest import add_test_users
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
@@ -68,8 +68,8 @@ def _themes(db, count: int = 5) -> None:
 
 def _review_queue(db) -> None:
     """Four tagged comments drawn into the random review queue (items 1-4)."""
-    from server.ingest import Context, ingest
-    from server.review import draw_sample
+    from server.classify.review import draw_sample
+    from server.collect.ingest import Context, ingest
 
     ingest(db, [{"text": f"queued comment {i}"} for i in range(4)], Context(origin="api", brand="Acme"))
     for (cid,) in db.execute("SELECT id FROM comments").fetchall():
@@ -207,7 +207,7 @@ def test_every_json_write_endpoint_answers_4xx_with_a_reason_and_writes_all_or_n
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(st.text(max_size=80), max_size=8), fmt=st.sampled_from(["csv", "jsonl"]))
 def test_import_files_never_crash_and_store_only_what_they_report(service, tmp_path_factory, lines, fmt):
-    from server.files import import_file
+    from server.collect.files import import_file
 
     _client, db, _auth = service
     path = tmp_path_factory.mktemp("imp") / f"input.{fmt}"
@@ -311,7 +311,7 @@ case_like = st.fixed_dictionaries(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(CASE_ENDPOINTS), body=case_like | json_values)
 def test_case_endpoints_answer_4xx_with_a_reason_and_a_refusal_writes_nothing(service, path, body):
-    from server.cases import open_case
+    from server.tell.cases import open_case
 
     client, db, auth = service
     if not db.execute("SELECT 1 FROM cases WHERE id = 1").fetchone():

@@ -1,4 +1,4 @@
-"""Learning sentiment from the star ratings a workspace already holds (server.ratings, with the
+"""Learning sentiment from the star ratings a workspace already holds (server.classify.ratings, with the
 real embedded model): after enough rated reviews the sentiment adapts to the workspace's way of
 speaking, the audit says from how many ratings and what changed, and a rating never becomes a tag."""
 
@@ -8,12 +8,12 @@ import random
 
 import pytest
 
-from server import ratings
-from server.audit import audit
-from server.brands import add_brand
-from server.classify import current_tagger
-from server.ingest import Context, ingest
-from server.jobs import classify_pending
+from server.classify import ratings
+from server.classify.tagging import current_tagger
+from server.collect.ingest import Context, ingest
+from server.jobs.classifier import classify_pending
+from server.measure.audit import audit
+from server.store.brands import add_brand
 
 # A file-sync product's reviews whose praise is the absence of trouble: the words are those of
 # complaints ("lost", "down", "failed"), the ratings say they are praise.

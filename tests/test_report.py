@@ -1,4 +1,4 @@
-"""The evidence pack (``server.report``): its periods, its figures against the metrics module, a
+"""The evidence pack (``server.tell.report``): its periods, its figures against the metrics module, a
 self-contained HTML file, a PDF whose pages are kept as images for review, and bad input over the
 CLI, the API and the page. (The demo's own pack is rendered in tests/test_serve_and_pages.py.)"""
 
@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from server.brands import get_brand
+from server.classify.taxonomy import current_attributes, set_positioning
 from server.errors import Invalid
-from server.metrics import Question, attribute_figures, gap_figures, load_sample
-from server.perception import Scope
-from server.report import ReportUnavailable, build, parse_period, render_html, render_pdf
-from server.taxonomy import current_attributes, set_positioning
+from server.measure.metrics import Question, attribute_figures, gap_figures, load_sample
+from server.measure.perception import Scope
+from server.store.brands import get_brand
+from server.tell.report import ReportUnavailable, build, parse_period, render_html, render_pdf
 from tests.test_alerts import _days, _series
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "report"

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from server import rollups
-from server.corrections import correct, remove_correction
-from server.ingest import Context, ingest
-from server.metrics import load_sample
-from server.perception import Scope, brand_gap, brand_trends
-from server.taxonomy import current_attributes
+from server.classify.corrections import correct, remove_correction
+from server.classify.taxonomy import current_attributes
+from server.collect.ingest import Context, ingest
+from server.measure import rollups
+from server.measure.metrics import load_sample
+from server.measure.perception import Scope, brand_gap, brand_trends
 
 CHANNELS = ["Reddit", "G2", None]
 FEELINGS = ["positive", "neutral", "negative"]

@@ -15,10 +15,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from server import settings
-from server.crawls import add_source, fail_orphans, get_run, list_runs, run_source, start_run
+from server.collect.crawls import add_source, fail_orphans, get_run, list_runs, run_source, start_run
+from server.collect.schedules import first_run, parse_schedule
 from server.errors import Conflict, Invalid
-from server.scheduler import crawl_job
-from server.schedules import first_run, parse_schedule
+from server.jobs.scheduler import crawl_job
 from tests.conftest import count
 from tests.crawling import FAST, fast_crawls  # noqa: F401
 from tests.fixture_site import Answer, Site

@@ -15,8 +15,8 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from server.crawls import add_source, finish_run, list_runs, start_run
-from server.scheduler import Scheduler
+from server.collect.crawls import add_source, finish_run, list_runs, start_run
+from server.jobs.scheduler import Scheduler
 from tests.crawling import FAST, fast_crawls  # noqa: F401
 from tests.fixture_site import Answer, Site
 from tests.served import GAPWATCH, free_port
@@ -116,8 +116,8 @@ def health(port: int) -> dict | None:
 
 @pytest.mark.slow
 def test_a_taxonomy_edit_is_re_tagged_in_the_background(db, db_path):
-    from server.ingest import Context, ingest
-    from server.taxonomy import current_attributes, save_taxonomy
+    from server.classify.taxonomy import current_attributes, save_taxonomy
+    from server.collect.ingest import Context, ingest
 
     ingest(
         db, [{"text": "We had a picnic and a long walk in the park."}], Context(origin="api", brand="Acme")
@@ -145,8 +145,8 @@ def test_a_taxonomy_edit_is_re_tagged_in_the_background(db, db_path):
 
 @pytest.mark.slow
 def test_a_page_asks_for_themes_and_the_scheduler_finds_them(db, db_path):
-    from server.ingest import Context, ingest
-    from server.themes import list_themes, request_run, take_requests
+    from server.classify.themes import list_themes, request_run, take_requests
+    from server.collect.ingest import Context, ingest
 
     names = ("Ana", "Ben", "Chen", "Dara", "Eli", "Femi", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea")
     wishes = [f"Please add a dark mode, {n} works late and the white screen hurts." for n in names]
@@ -173,7 +173,7 @@ def test_a_page_asks_for_themes_and_the_scheduler_finds_them(db, db_path):
 def test_after_each_crawl_the_alert_rules_run_and_a_failing_source_reaches_the_webhook(db, db_path):
     """Issue 10: the scheduler evaluates the rules after each crawl; three failed runs of a
     scheduled source raise one alert, delivered to a (local) webhook once."""
-    from server.alerts import list_alerts
+    from server.tell.alerts import list_alerts
     from tests.conftest import _Hook
 
     _Hook.received, _Hook.status = [], 200
@@ -208,10 +208,10 @@ def test_after_each_crawl_the_alert_rules_run_and_a_failing_source_reaches_the_w
 
 @pytest.mark.slow
 def test_a_retraining_asked_for_from_the_page_is_run_by_the_scheduler_and_not_activated(db, db_path):
-    from server import training
-    from server.classify import active_model_path
-    from server.corrections import correct
-    from server.ingest import Context, ingest
+    from server.classify.corrections import correct
+    from server.classify.tagging import active_model_path
+    from server.collect.ingest import Context, ingest
+    from server.jobs import training
 
     texts = [f"Support answered ticket {i} within the hour." for i in range(6)]
     texts += [f"The price went up {i + 5} percent again." for i in range(6)]

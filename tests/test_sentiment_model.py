@@ -14,7 +14,7 @@ from classifiers.errors import ModelError
 from classifiers.sentiment import SHIPPED, load_delta
 from classifiers.taxonomy import parse_taxonomy
 from classifiers.training import taxonomy_tagger
-from server.taxonomy import DEFAULT_TAXONOMY
+from server.classify.taxonomy import DEFAULT_TAXONOMY
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from server.demo_data import COUNTS, PLANTED
+from server.jobs.demo_data import COUNTS, PLANTED
 from tests.served import (
     ARTIFACTS,
     GAPWATCH,

@@ -89,8 +89,8 @@ def test_reloading_the_page_that_shows_a_new_token_makes_no_second_token(server)
 def test_a_runs_state_changes_on_the_sources_pages_without_a_reload(server):
     from playwright.sync_api import expect, sync_playwright
 
-    from server.crawls import add_source, finish_run, start_run
-    from server.db import open_db
+    from server.collect.crawls import add_source, finish_run, start_run
+    from server.store.db import open_db
 
     base, env = server
     db = open_db(env["GAPWATCH_DB"])
@@ -202,8 +202,8 @@ def test_positioning_and_taxonomy_editors(server):
         page.screenshot(path=str(ARTIFACTS / "taxonomy.png"), full_page=True)
         browser.close()
     # put the demo's positioning back for the other pages' tests
-    from server.db import open_db
-    from server.taxonomy import set_positioning
+    from server.classify.taxonomy import set_positioning
+    from server.store.db import open_db
 
     db = open_db(_env["GAPWATCH_DB"])
     set_positioning(db, "Lumio", before["weights"], before["statement"], note="restored by the test")

@@ -266,11 +266,12 @@ def test_the_demos_evidence_pack_from_the_overview_and_the_cli(server, tmp_path)
 
 
 def _gap_from_the_metrics(db_path: str):
-    """Lumio's gap score for 2026-Q3 and its sample, from ``server.metrics`` on the served workspace."""
-    from server.db import open_db
-    from server.metrics import Question, gap_figures, load_sample
-    from server.perception import Scope
-    from server.taxonomy import current_attributes, get_positioning
+    """Lumio's gap score for 2026-Q3 and its sample, from ``server.measure.metrics`` on the served
+    workspace."""
+    from server.classify.taxonomy import current_attributes, get_positioning
+    from server.measure.metrics import Question, gap_figures, load_sample
+    from server.measure.perception import Scope
+    from server.store.db import open_db
 
     db = open_db(db_path, migrate=False)
     try:
@@ -288,8 +289,8 @@ def test_the_demo_crawls_its_own_sites_and_raises_its_planted_alert(server):
     """The demo's sources read the fictional pages the demo server serves (offline, and only
     those addresses of the server), one of them fails as a moved forum does, and the first
     alert check raises the planted change."""
-    from server.crawls import list_sources, try_source
-    from server.db import open_db
+    from server.collect.crawls import list_sources, try_source
+    from server.store.db import open_db
 
     base, env = server
     db = open_db(env["GAPWATCH_DB"])

@@ -6,8 +6,8 @@ import html
 import re
 
 from server import create_app
-from server.brands import list_brands
-from server.db import open_db
+from server.store.brands import list_brands
+from server.store.db import open_db
 
 
 def _csrf(page: str) -> str:
@@ -80,9 +80,9 @@ PAGES = ("/overview", "/trends", "/competitors", "/language", "/themes", "/comme
 def test_every_empty_page_says_what_to_do_next(tmp_path):
     """Before the brand: set it up (editors get the link, viewers who to ask); before the first
     customer comment: add a source or import a file. Never an error, never a command line."""
-    from server.brands import add_brand
-    from server.ingest import Context, ingest
-    from server.taxonomy import ensure_taxonomy
+    from server.classify.taxonomy import ensure_taxonomy
+    from server.collect.ingest import Context, ingest
+    from server.store.brands import add_brand
     from tests.conftest import add_test_users, log_in
 
     db = open_db(tmp_path / "empty.db")

@@ -1,4 +1,4 @@
-"""Corrections that scale (server.similar, real embedded model): the comments most like a
+"""Corrections that scale (server.classify.similar, real embedded model): the comments most like a
 corrected one are shown before anything is saved, and only the ticked ones get its correction,
 all in one go or none."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-from server.corrections import correct
-from server.ingest import Context, ingest
-from server.jobs import classify_pending
+from server.classify.corrections import correct
+from server.collect.ingest import Context, ingest
+from server.jobs.classifier import classify_pending
 from tests.conftest import count
 
 LOST = [

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.crawls import get_run, list_runs
+from server.collect.crawls import get_run, list_runs
 from spiders.parsers import (
     ParseError,
     appstore,

@@ -1,4 +1,4 @@
-"""Themes nobody declared (``server.themes``): the clustering on vectors worked out by hand, then
+"""Themes nobody declared (``server.classify.themes``): the clustering on vectors worked out by hand, then
 the whole run on a workspace with the real embedded encoder, its stability, promotion to an
 attribute, and the API's answers to bad input."""
 
@@ -9,11 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from server.classify import current_tagger, pending_count, theme_encoder
-from server.ingest import Context, ingest
-from server.jobs import classify_pending
-from server.taxonomy import current_attributes, current_version
-from server.themes import (
+from server.classify.tagging import current_tagger, pending_count, theme_encoder
+from server.classify.taxonomy import current_attributes, current_version
+from server.classify.themes import (
     JOIN_SIMILARITY,
     class_terms,
     cluster,
@@ -24,7 +22,9 @@ from server.themes import (
     run_themes,
     unclaimed_comments,
 )
-from server.themes.cluster import _distinct
+from server.classify.themes.cluster import _distinct
+from server.collect.ingest import Context, ingest
+from server.jobs.classifier import classify_pending
 from tests.conftest import count
 
 # --- the clustering, on vectors made by hand ---------------------------------------------------

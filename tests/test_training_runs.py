@@ -1,4 +1,4 @@
-"""Retrain now (server.training) with the real embedded model: asked for from the audit page, run
+"""Retrain now (server.jobs.training) with the real embedded model: asked for from the audit page, run
 in the background with progress, its audit next to the current model's before anyone activates it;
 bad requests refused, and nothing half-trained ever activated."""
 
@@ -9,13 +9,13 @@ import re
 
 import pytest
 
-from server import training
-from server.classify import active_model_path
-from server.corrections import correct
-from server.db import write_transaction
-from server.ingest import Context, ingest
-from server.jobs import classify_pending
-from server.review import draw_sample, label_item, next_item
+from server.classify.corrections import correct
+from server.classify.review import draw_sample, label_item, next_item
+from server.classify.tagging import active_model_path
+from server.collect.ingest import Context, ingest
+from server.jobs import training
+from server.jobs.classifier import classify_pending
+from server.store.db import write_transaction
 from tests.conftest import log_in
 
 SAYINGS = {
@@ -76,7 +76,7 @@ def test_retrain_from_the_page_shows_progress_then_both_audits_and_activates_onl
     seen = []
 
     def watched_train(*args, progress, **kwargs):
-        from server.learning import train
+        from server.jobs.learning import train
 
         progress("training", 0.5)
         seen.append(client.get("/audit").get_data(as_text=True))  # what an editor sees meanwhile

@@ -60,8 +60,8 @@ def workspace(tmp_path, redis):
 
 def _source_and_run(db_path, site) -> int:
     """Add the forum as a source and ask for a run (the service's scheduler queues it)."""
-    from server.crawls import add_source, request_run
-    from server.db import open_db
+    from server.collect.crawls import add_source, request_run
+    from server.store.db import open_db
 
     db = open_db(db_path, migrate=False)
     try:
@@ -80,7 +80,7 @@ def _source_and_run(db_path, site) -> int:
 
 
 def _stored(db_path) -> Counter:
-    from server.db import open_db
+    from server.store.db import open_db
 
     db = open_db(db_path, migrate=False)
     try:
@@ -161,7 +161,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_doubles_nothing(workspace, 
 
 def _queue_state(redis, run_id: int) -> dict | None:
     """What the queue holds of a run, for a failure's message."""
-    from server import crawlqueue as q
+    from server.collect import crawlqueue as q
 
     return q.progress(q.connect(redis.url), run_id)
 
@@ -181,8 +181,8 @@ def test_the_service_restarted_mid_run_loses_nothing(workspace, redis):
 
 
 def test_redis_stopped_mid_run_fails_the_run_with_the_reason_and_the_next_run_succeeds(workspace, redis):
-    from server.crawls import request_run
-    from server.db import open_db
+    from server.collect.crawls import request_run
+    from server.store.db import open_db
 
     db_path, service, token, _cli = workspace
     with forum(delay=0.02) as site, Crew(redis, service, token, 2):
@@ -219,7 +219,7 @@ def test_a_worker_with_a_bad_token_stops_with_a_clear_message(workspace, redis):
 
 
 def _queued_run(redis, run_id: int = 7):
-    from server import crawlqueue as q
+    from server.collect import crawlqueue as q
 
     client = q.connect(redis.url)
     q.enqueue_run(client, run_id, {"id": 1, "kind": "discourse", "url": "http://forum.test/latest"})

@@ -171,8 +171,8 @@ def stop_worker(worker: subprocess.Popen) -> str:
 
 
 def wait_for_run(db_path: Path, run_id: int, timeout: float = 180) -> dict:
-    from server.crawls import get_run
-    from server.db import open_db
+    from server.collect.crawls import get_run
+    from server.store.db import open_db
 
     deadline = time.monotonic() + timeout
     while True:

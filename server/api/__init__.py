@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import (  # noqa: E402,F401  (routes register on import)
+from server.api import (  # noqa: E402,F401  (routes register on import)
     alerts,
     brands,
     cases,

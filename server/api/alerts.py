@@ -1,4 +1,4 @@
-"""Early warning (``server.alerts``, ``server.notify``):
+"""Early warning (``server.tell.alerts``, ``server.tell.notify``):
 
 - ``GET /api/alerts?unread=1&brand=&page=``: the alerts, newest first, and how many are unread;
 - ``POST /api/alerts/<id>/read`` (``{"read"?: true}``; false marks it unread again) and
@@ -10,14 +10,14 @@
 
 from flask import current_app, g, jsonify, request
 
-from ..alerts import evaluate, list_alerts, list_rules, mark_read, update_rule
-from ..errors import Invalid
-from ..notify import deliver, digest
-from ..params import MAX_PAGE, whole_number
-from ..request_db import get_db
-from ..schema import Field, check_object, fields
-from . import bp
-from .body import json_body
+from server.api import bp
+from server.api.body import json_body
+from server.errors import Invalid
+from server.params import MAX_PAGE, whole_number
+from server.request_db import get_db
+from server.tell.alerts import evaluate, list_alerts, list_rules, mark_read, update_rule
+from server.tell.notify import deliver, digest
+from server.validation import Field, check_object, fields
 
 READ = fields(Field("read", (bool,)))
 RULE = fields(Field("enabled", (bool,)), Field("params", (dict,)))

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import request
 
-from ..errors import Invalid, UnsupportedMediaType
-from ..schema import is_unicode, json_type
+from server.errors import Invalid, UnsupportedMediaType
+from server.validation import is_unicode, json_type
 
 _DECODER = json.JSONDecoder(parse_constant=lambda name: _no_constants(name))
 _SPACE = " \t\n\r"

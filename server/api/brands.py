@@ -2,9 +2,9 @@
 
 from flask import jsonify
 
-from ..brands import list_brands
-from ..request_db import get_db
-from . import bp
+from server.api import bp
+from server.request_db import get_db
+from server.store.brands import list_brands
 
 
 @bp.get("/brands")

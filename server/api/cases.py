@@ -1,4 +1,4 @@
-"""Cases (``server.cases``): claims tested against the data, with their owner, state and history.
+"""Cases (``server.tell.cases``): claims tested against the data, with their owner, state and history.
 
 - ``GET /api/cases?state=&brand=``: the cases, newest first (``state``: one of the states or
   ``in play``);
@@ -16,12 +16,12 @@ Reading needs ``read``; every change needs ``write`` (editors and admins).
 
 from flask import jsonify, request
 
-from ..access import username
-from ..cases import add_comment, get_case, judge_case, list_cases, move, open_case, set_owner
-from ..request_db import get_db
-from ..schema import Field, check_object, fields
-from . import bp
-from .body import json_body
+from server.access import username
+from server.api import bp
+from server.api.body import json_body
+from server.request_db import get_db
+from server.tell.cases import add_comment, get_case, judge_case, list_cases, move, open_case, set_owner
+from server.validation import Field, check_object, fields
 
 STATE = fields(Field("state", (str,), required=True, max_length=40), Field("reason", (str,), max_length=500))
 OWNER = fields(Field("owner", (str, type(None)), max_length=100))

@@ -14,16 +14,16 @@ import hashlib
 
 from flask import g, jsonify
 
-from ..access import current
-from ..brands import our_brand
-from ..errors import Invalid
-from ..ingest import Context, ingest
-from ..languages import UNDETERMINED, detect
-from ..normalise import normalise_text, parse_datetime
-from ..request_db import get_db
-from ..schema import Field, check_object, fields
-from . import bp
-from .body import json_body
+from server.access import current
+from server.api import bp
+from server.api.body import json_body
+from server.classify.languages import UNDETERMINED, detect
+from server.collect.ingest import Context, ingest
+from server.errors import Invalid
+from server.request_db import get_db
+from server.store.brands import our_brand
+from server.store.normalise import normalise_text, parse_datetime
+from server.validation import Field, check_object, fields
 
 CLIP_FIELDS = fields(
     Field("text", required=True),

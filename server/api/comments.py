@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, jsonify, request, stream_with_context
 
-from ..comments import CommentQuery, search_comments
-from ..corrections import correct, get_correction, remove_correction
-from ..db import open_db
-from ..errors import Invalid
-from ..files import evidence_csv
-from ..ingest import Context, ingest, summarise
-from ..request_db import get_db
-from . import bp
-from .body import json_list, json_object
+from server.api import bp
+from server.api.body import json_list, json_object
+from server.classify.corrections import correct, get_correction, remove_correction
+from server.collect.files import evidence_csv
+from server.collect.ingest import Context, ingest, summarise
+from server.errors import Invalid
+from server.request_db import get_db
+from server.store.comments import CommentQuery, search_comments
+from server.store.db import open_db
 
 
 @bp.post("/comments")
@@ -40,12 +40,12 @@ def post_comments():
 
 def _context() -> Context:
     """An API post's context; ``?run=<id>``: what a crawl worker found for a run put on the
-    workers' queue, stored as that run's crawl of its source (``server.crawlqueue``)."""
+    workers' queue, stored as that run's crawl of its source (``server.collect.crawlqueue``)."""
     run = request.args.get("run")
     if run is None:
         return Context(origin="api")
-    from ..crawls import source_of_run
-    from ..errors import NotFound
+    from server.collect.crawls import source_of_run
+    from server.errors import NotFound
 
     if not run.isdigit():
         raise Invalid(f"run must be a crawl run's number, not {run[:20]!r}")
@@ -131,8 +131,8 @@ def get_similar(comment_id: int):
     comment in meaning (cosine of the current model's encoder vectors, among the brand's 3,000 most recent):
     `{"comment", "correction": {"attributes", "sentiment", "attribute_sentiment"}, "similar": [comment…,
     each with "similarity"], "pool"}`; 400 when the comment has no correction. Saves nothing"""
-    from ..classify import encoder_options, theme_encoder
-    from ..similar import parse_n, similar
+    from server.classify.similar import parse_n, similar
+    from server.classify.tagging import encoder_options, theme_encoder
 
     n = parse_n(request.args.get("n"))
     db = get_db()
@@ -143,7 +143,7 @@ def get_similar(comment_id: int):
 def post_similar(comment_id: int):
     """(token) `{"ids": [...]}` (at most 50): give those comments the same correction, in one transaction:
     every id must exist (404 naming the first that does not), or nothing is saved"""
-    from ..similar import apply
+    from server.classify.similar import apply
 
     body = json_object({"ids"})
     return jsonify(apply(get_db(), comment_id, body.get("ids"), by=f"token:{g.token['name']}"))

@@ -1,4 +1,4 @@
-"""The customers' biggest problems and the shared enemies (``server.enemies``).
+"""The customers' biggest problems and the shared enemies (``server.tell.enemies``).
 
 - ``GET /api/problems?brand=&sort=size|negativity|growth``: the brand's (default: ours) problems over
   the latest 90 days, ranked;
@@ -12,13 +12,13 @@
 
 from flask import jsonify, request
 
-from ..access import username
-from ..enemies import get_enemy, list_enemies, name_enemy, problems, retire
-from ..errors import Invalid
-from ..request_db import get_db
-from ..schema import Field, check_object, fields
-from . import bp
-from .body import json_body
+from server.access import username
+from server.api import bp
+from server.api.body import json_body
+from server.errors import Invalid
+from server.request_db import get_db
+from server.tell.enemies import get_enemy, list_enemies, name_enemy, problems, retire
+from server.validation import Field, check_object, fields
 
 RETIRE = fields(Field("reason", (str,), required=True, max_length=500))
 

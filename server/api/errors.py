@@ -8,7 +8,7 @@ import sqlite3
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ..errors import GapwatchError
+from server.errors import GapwatchError
 
 
 def error_response(status: int, message: str, **extra) -> tuple[Response, int]:

@@ -2,12 +2,12 @@
 
 from flask import current_app, jsonify
 
-from .. import migrations
-from ..comments import comment_counts
-from ..request_db import get_db
-from ..scheduler import heartbeat, state_here
-from ..version import __version__
-from . import bp
+from server.api import bp
+from server.jobs.scheduler import heartbeat, state_here
+from server.request_db import get_db
+from server.store import migrations
+from server.store.comments import comment_counts
+from server.version import __version__
 
 
 @bp.get("/health")

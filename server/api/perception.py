@@ -1,12 +1,12 @@
 """``/api/brands/<brand>/gap``, ``/api/brands/<brand>/trends``, ``/api/competitors``: the
-perception figures, each with its interval and sample size (see ``server.perception``)."""
+perception figures, each with its interval and sample size (see ``server.measure.perception``)."""
 
 from flask import current_app, jsonify, request
 
-from ..languages import scored_languages
-from ..perception import Scope, brand_gap, brand_trends, competitors, overview
-from ..request_db import get_db
-from . import bp
+from server.api import bp
+from server.classify.languages import scored_languages
+from server.measure.perception import Scope, brand_gap, brand_trends, competitors, overview
+from server.request_db import get_db
 
 
 def _scope() -> Scope:
@@ -78,7 +78,7 @@ def language(brand: str):
     "brand"}], "brand_words": [...], "note"}`: the 1–3-word phrases distinctive of the customers'
     comments (z ≥ 1.96) and of the brand's own content (z ≤ −1.96), by weighted log-odds with an
     informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), most distinctive first"""
-    from ..language import language_gap
+    from server.measure.language_gap import language_gap
 
     scope = Scope.from_args(request.args)
     return jsonify(language_gap(get_db(), brand, start=scope.start, end=scope.end,
@@ -91,6 +91,6 @@ def report(brand: str):
     report shows), `html` (one self-contained document) or `pdf` (a download). 400 for a bad period or
     format, or a brand without classified comments; 503 when the PDF library cannot run (the HTML still
     can)"""
-    from ..answers import report_response
+    from server.answers import report_response
 
     return report_response(brand, request.args.get("period") or None, request.args.get("format", "json"))

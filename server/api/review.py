@@ -1,4 +1,4 @@
-"""The review queues and the audit (``server.audit``):
+"""The review queues and the audit (``server.measure.audit``):
 
 - ``GET /api/audit``: precision, recall and F1 per attribute and sentiment accuracy of the current
   model on the labelled random sample, with 95 % intervals and sample sizes;
@@ -11,12 +11,12 @@
 
 from flask import g, jsonify, request
 
-from ..audit import audit
-from ..request_db import get_db
-from ..review import ACTIONS, draw_sample, draw_uncertain, label_item, next_item, progress
-from ..schema import Field, check_object, fields
-from . import bp
-from .body import json_body
+from server.api import bp
+from server.api.body import json_body
+from server.classify.review import ACTIONS, draw_sample, draw_uncertain, label_item, next_item, progress
+from server.measure.audit import audit
+from server.request_db import get_db
+from server.validation import Field, check_object, fields
 
 SAMPLE = fields(Field("per_stratum", (int,)), Field("days", (int,)))
 UNCERTAIN = fields(Field("count", (int,)))

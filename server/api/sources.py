@@ -8,13 +8,21 @@ seconds) and answers 202 with the source; the run then appears under ``/api/runs
 
 from flask import g, jsonify, request
 
-from ..crawls import add_source, get_run, get_source, list_runs, list_sources, request_run, update_source
-from ..errors import Invalid
-from ..params import whole_number
-from ..request_db import get_db
-from ..scheduler import heartbeat
-from . import bp
-from .body import json_body
+from server.api import bp
+from server.api.body import json_body
+from server.collect.crawls import (
+    add_source,
+    get_run,
+    get_source,
+    list_runs,
+    list_sources,
+    request_run,
+    update_source,
+)
+from server.errors import Invalid
+from server.jobs.scheduler import heartbeat
+from server.params import whole_number
+from server.request_db import get_db
 
 
 @bp.get("/sources")

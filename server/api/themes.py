@@ -1,4 +1,4 @@
-"""Themes nobody declared (``server.themes``):
+"""Themes nobody declared (``server.classify.themes``):
 
 - ``GET /api/brands/<brand>/themes``: the current themes, largest first (``order=growth``: fastest
   growing first), with terms, quotes, size, growth and the last run (with its outlier share);
@@ -10,12 +10,12 @@
 
 from flask import g, jsonify, request
 
-from ..answers import wake_classifier
-from ..request_db import get_db
-from ..schema import Field
-from ..themes import draft_attribute, list_themes, promote_theme, request_run
-from . import bp
-from .body import json_object
+from server.answers import wake_classifier
+from server.api import bp
+from server.api.body import json_object
+from server.classify.themes import draft_attribute, list_themes, promote_theme, request_run
+from server.request_db import get_db
+from server.validation import Field
 
 
 @bp.get("/brands/<brand>/themes")

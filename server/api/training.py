@@ -1,4 +1,4 @@
-"""Retraining from the audit (``server.training``):
+"""Retraining from the audit (``server.jobs.training``):
 
 - ``GET /api/training``: the recent retraining runs, newest first;
 - ``POST /api/training``: queue one (202); 409 while one is under way, 400 with too little to learn;
@@ -10,9 +10,9 @@
 
 from flask import current_app, g, jsonify
 
-from .. import training
-from ..request_db import get_db
-from . import bp
+from server.api import bp
+from server.jobs import training
+from server.request_db import get_db
 
 
 def _by() -> str:

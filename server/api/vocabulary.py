@@ -10,10 +10,9 @@
 
 from flask import g, jsonify
 
-from ..brands import get_brand
-from ..errors import Invalid
-from ..request_db import get_db
-from ..taxonomy import (
+from server.api import bp
+from server.api.body import json_object
+from server.classify.taxonomy import (
     current_attributes,
     current_version,
     get_positioning,
@@ -21,9 +20,10 @@ from ..taxonomy import (
     save_taxonomy,
     set_positioning,
     taxonomy_versions,
-)  # fmt: skip
-from . import bp
-from .body import json_object
+)
+from server.errors import Invalid
+from server.request_db import get_db
+from server.store.brands import get_brand
 
 
 def _note(body: dict) -> str | None:

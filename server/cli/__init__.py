@@ -6,8 +6,8 @@ per area, each registering its commands on ``main``: ``service`` (init, demo, se
 
 from __future__ import annotations
 
-from . import alerts, models, report, review, service, sources, store, themes, users  # noqa: F401  (they register their commands)
-from .base import main
+from server.cli import alerts, models, report, review, service, sources, store, themes, users  # noqa: F401  (they register their commands)
+from server.cli.base import main
 
 __all__ = ["main"]
 

@@ -1,5 +1,5 @@
 """CLI commands for early warning: ``gapwatch alerts [--unread] [--json]``, ``gapwatch alerts
-check`` and ``gapwatch alerts digest [--send] [--force]`` (``server.alerts``, ``server.notify``)."""
+check`` and ``gapwatch alerts digest [--send] [--force]`` (``server.tell.alerts``, ``server.tell.notify``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 
 import click
 
-from .. import settings
-from .base import friendly, main, workspace
+from server import settings
+from server.cli.base import friendly, main, workspace
 
 
 @main.group(invoke_without_command=True)
@@ -20,7 +20,7 @@ def alerts(ctx: click.Context, unread: bool, as_json: bool) -> None:
     """List the alerts, newest first (or run a subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
-    from ..alerts import list_alerts
+    from server.tell.alerts import list_alerts
 
     with workspace() as db:
         found = list_alerts(db, unread=unread, limit=200)
@@ -41,8 +41,8 @@ def alerts(ctx: click.Context, unread: bool, as_json: bool) -> None:
 @friendly
 def alerts_check() -> None:
     """Evaluate the alert rules now and deliver what is due (as the scheduler does after each batch)."""
-    from ..alerts import evaluate
-    from ..notify import deliver
+    from server.tell.alerts import evaluate
+    from server.tell.notify import deliver
 
     with workspace() as db:
         raised = evaluate(db)
@@ -62,7 +62,7 @@ def alerts_check() -> None:
 @friendly
 def alerts_digest(send: bool, force: bool) -> None:
     """Print the weekly digest (the week's alerts and the gap now), or send it."""
-    from ..notify import channels, digest, send_digest
+    from server.tell.notify import channels, digest, send_digest
 
     config = settings.load()
     with workspace() as db:

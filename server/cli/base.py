@@ -13,13 +13,12 @@ import click
 from sqlite_utils import Database
 
 from classifiers.errors import ClassifierError
-
-from .. import settings
-from ..errors import GapwatchError
+from server import settings
+from server.errors import GapwatchError
 
 
 def _db() -> Database:
-    from ..db import open_db
+    from server.store.db import open_db
 
     return open_db(settings.load()["DB"])
 
@@ -78,7 +77,7 @@ def main() -> None:
 
 def _encoder_options() -> Any:
     """The encoder the settings ask for (classifiers.encoder.EncoderOptions)."""
-    from ..classify import encoder_options
+    from server.classify.tagging import encoder_options
 
     return encoder_options(settings.load())
 

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from .. import settings
-from .base import _encoder_options, friendly, main, plain_model, progress, workspace
+from server import settings
+from server.cli.base import _encoder_options, friendly, main, plain_model, progress, workspace
 
 
 @main.command()
@@ -16,15 +16,15 @@ from .base import _encoder_options, friendly, main, plain_model, progress, works
 @friendly
 def classify(batch_size: int, limit: int | None) -> None:
     """Tag every comment the current model has not tagged yet (new, or after a retrain/edit)."""
-    from ..classify import (
+    from server.classify.languages import scored_languages
+    from server.classify.tagging import (
         adapt_to_ratings,
         current_tagger,
         detect_languages,
         not_scored,
         pending_count,
     )
-    from ..jobs import classify_pending
-    from ..languages import scored_languages
+    from server.jobs.classifier import classify_pending
 
     with workspace() as db:
         options = _encoder_options()
@@ -66,7 +66,7 @@ def classify(batch_size: int, limit: int | None) -> None:
 @friendly
 def train(labelled: str | None, mode: str, epochs: int) -> None:
     """Train the classifier on corrections, the taxonomy's examples and a labelled file."""
-    from ..learning import train as train_model
+    from server.jobs.learning import train as train_model
 
     with workspace() as db:
         bar_state = {"shown": 0}
@@ -105,7 +105,7 @@ def eval_(on_workspace: bool, taxonomy_file: str | None, train_file: str | None,
     from classifiers.audit import run_eval
 
     if on_workspace:
-        from .review import print_audit
+        from server.cli.review import print_audit
 
         print_audit(as_json)
         return

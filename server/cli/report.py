@@ -1,4 +1,4 @@
-"""``gapwatch report``: the evidence pack for the board as HTML and PDF (``server.report``)."""
+"""``gapwatch report``: the evidence pack for the board as HTML and PDF (``server.tell.report``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .base import friendly, main, workspace
+from server.cli.base import friendly, main, workspace
 
 
 @main.command("report")
@@ -21,7 +21,7 @@ from .base import friendly, main, workspace
 @friendly
 def report(brand: str | None, period: str, folder: str, formats: str) -> None:
     """Write the evidence pack of a brand for a period: self-contained HTML (opens offline) and PDF."""
-    from ..report import build, file_stem, render_html, render_pdf
+    from server.tell.report import build, file_stem, render_html, render_pdf
 
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     if not wanted or any(f not in ("html", "pdf") for f in wanted):

@@ -1,5 +1,5 @@
 """CLI commands for the review queues and the audit: ``gapwatch review sample|uncertain`` and
-``gapwatch eval --workspace``'s printing (``server.audit``)."""
+``gapwatch eval --workspace``'s printing (``server.measure.audit``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import click
 
-from .base import friendly, main, workspace
+from server.cli.base import friendly, main, workspace
 
 
 @main.group()
@@ -24,7 +24,7 @@ def review() -> None:
 @friendly
 def review_sample(per_stratum: int, days: int, seed: int | None) -> None:
     """Draw a stratified random sample into the random queue (the audit's sample)."""
-    from ..review import draw_sample
+    from server.classify.review import draw_sample
 
     with workspace() as db:
         result = draw_sample(db, per_stratum=per_stratum, days=days, seed=seed)
@@ -36,7 +36,7 @@ def review_sample(per_stratum: int, days: int, seed: int | None) -> None:
 @friendly
 def review_uncertain(count: int) -> None:
     """Queue the comments the model is least sure of (for training; not in the audit)."""
-    from ..review import draw_uncertain
+    from server.classify.review import draw_uncertain
 
     with workspace() as db:
         result = draw_uncertain(db, count=count)
@@ -48,7 +48,7 @@ def review_uncertain(count: int) -> None:
 
 def print_audit(as_json: bool) -> None:
     """The audit of the current model on the workspace's labelled random sample."""
-    from ..audit import audit
+    from server.measure.audit import audit
 
     with workspace() as db:
         result = audit(db)

@@ -6,15 +6,15 @@ import ipaddress
 
 import click
 
-from .. import settings
-from .base import friendly, main, progress, workspace
+from server import settings
+from server.cli.base import friendly, main, progress, workspace
 
 
 @main.command()
 @friendly
 def init() -> None:
     """Create an empty workspace (or bring an existing one up to date)."""
-    from ..taxonomy import ensure_taxonomy
+    from server.classify.taxonomy import ensure_taxonomy
 
     with workspace() as db:
         version = ensure_taxonomy(db)
@@ -25,7 +25,7 @@ def init() -> None:
 @friendly
 def demo() -> None:
     """Load the demo workspace (Lumio and two competitors) into an empty database."""
-    from ..demo import demo_admin, is_loaded, load_demo
+    from server.jobs.demo import demo_admin, is_loaded, load_demo
 
     with workspace() as db:
         if is_loaded(db):
@@ -43,7 +43,7 @@ def demo() -> None:
 
 
 def demo_login_line(password: str | None) -> str:
-    from ..demo import DEMO_ADMIN
+    from server.jobs.demo import DEMO_ADMIN
 
     if password is None:
         return (f"Log in as {DEMO_ADMIN!r} with the password it was given last "
@@ -81,7 +81,7 @@ def serve(host: str, port: int) -> None:
     """Serve the web app and API with the production server (waitress)."""
     from waitress import serve as waitress_serve
 
-    from .. import create_app
+    from server import create_app
 
     values = settings.load()
     if not _is_loopback(host) and not values["SECRET_KEY"]:
@@ -93,7 +93,7 @@ def serve(host: str, port: int) -> None:
     shown = f"[{host}]" if ":" in host else host
     scheduler = None
     if values["SCHEDULER"]:
-        from ..scheduler import Scheduler
+        from server.jobs.scheduler import Scheduler
 
         scheduler = Scheduler(values["DB"], values)
         app.extensions["gapwatch_scheduler"] = scheduler
@@ -148,7 +148,7 @@ def worker(redis_url: str, server: str, token: str, name: str | None) -> None:
 
 def _open_demo_site(host: str, port: int) -> None:
     """In the demo workspace, point its sources at the demo's pages this server serves."""
-    from ..demo import open_demo_site
+    from server.jobs.demo import open_demo_site
 
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
@@ -160,7 +160,7 @@ def _open_demo_site(host: str, port: int) -> None:
 
 def _where_to_go(address: str) -> None:
     """The last block of ``make run``: where to open, and the demo's login when it is one."""
-    from ..demo import demo_login, is_loaded
+    from server.jobs.demo import demo_login, is_loaded
 
     with workspace() as db:
         demo = is_loaded(db)

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from .. import settings
-from ..crawls import KINDS
-from .base import friendly, main, workspace
+from server import settings
+from server.cli.base import friendly, main, workspace
+from server.collect.crawls import KINDS
 
 _KIND = click.Choice(KINDS)
 
@@ -18,7 +18,7 @@ _KIND = click.Choice(KINDS)
 def _crawl_now(db: Any, source_id: int, allow_private_networks: bool) -> None:
     """Crawl a source in the foreground (its warnings and progress on stderr) and print the
     summary; exit status 1 when the crawl failed."""
-    from ..crawls import run_source, summary
+    from server.collect.crawls import run_source, summary
 
     values = settings.load()
     run = run_source(
@@ -83,7 +83,7 @@ def crawl(
     The way to try a source before scheduling it: comments go into the workspace like any
     crawl's (a second run stores only what is new). Exit status 1 when the crawl failed.
     """
-    from ..crawls import add_source
+    from server.collect.crawls import add_source
 
     with workspace() as db:
         source = add_source(db, _source(kind, url, brand, comment_kind, max_pages, params), one_off=True)
@@ -133,7 +133,7 @@ def sources_add(
     params: tuple[str, ...],
 ) -> None:
     """Add a source; a running `gapwatch serve` picks its schedule up within seconds."""
-    from ..crawls import add_source
+    from server.collect.crawls import add_source
 
     with workspace() as db:
         source = add_source(
@@ -150,7 +150,7 @@ def sources_add(
 @friendly
 def sources_list(as_json: bool, include_one_off: bool) -> None:
     """List sources with their schedule and last run."""
-    from ..crawls import list_sources
+    from server.collect.crawls import list_sources
 
     with workspace() as db:
         rows = list_sources(db, include_one_off=include_one_off)
@@ -194,7 +194,7 @@ def sources_enable(source_id: int) -> None:
 
 
 def _set_enabled(source_id: int, enabled: bool) -> None:
-    from ..crawls import update_source
+    from server.collect.crawls import update_source
 
     with workspace() as db:
         update_source(db, source_id, {"enabled": enabled})
@@ -213,7 +213,7 @@ def runs() -> None:
 @friendly
 def runs_list(source_id: int | None, limit: int, as_json: bool) -> None:
     """List recent crawl runs, newest first."""
-    from ..crawls import list_runs
+    from server.collect.crawls import list_runs
 
     with workspace() as db:
         rows = list_runs(db, source_id=source_id, limit=limit)

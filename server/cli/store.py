@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from .. import settings
-from .base import friendly, main, progress, workspace
+from server import settings
+from server.cli.base import friendly, main, progress, workspace
 
 
 @main.group()
@@ -23,8 +23,8 @@ def brands() -> None:
 @friendly
 def brands_add(name: str, competitor: bool) -> None:
     """Add a brand (the workspace's default taxonomy comes with the first one)."""
-    from ..brands import add_brand
-    from ..taxonomy import ensure_taxonomy
+    from server.classify.taxonomy import ensure_taxonomy
+    from server.store.brands import add_brand
 
     with workspace() as db:
         brand = add_brand(db, name, competitor=competitor)
@@ -38,7 +38,7 @@ def brands_add(name: str, competitor: bool) -> None:
 @friendly
 def brands_list(as_json: bool) -> None:
     """List brands with their comment counts."""
-    from ..brands import list_brands
+    from server.store.brands import list_brands
 
     with workspace() as db:
         rows = list_brands(db)
@@ -67,7 +67,7 @@ def tokens() -> None:
 @friendly
 def tokens_create(name: str, user: str, scope: str) -> None:
     """Create a token and print it, alone, on stdout. It is shown only this once."""
-    from ..tokens import create_token
+    from server.people.tokens import create_token
 
     with workspace() as db:
         record, token = create_token(db, name, user, scope)
@@ -85,7 +85,7 @@ def tokens_create(name: str, user: str, scope: str) -> None:
 @friendly
 def tokens_list() -> None:
     """List tokens (never the tokens themselves)."""
-    from ..tokens import list_tokens
+    from server.people.tokens import list_tokens
 
     with workspace() as db:
         rows = list_tokens(db)
@@ -104,7 +104,7 @@ def tokens_list() -> None:
 @friendly
 def tokens_revoke(token: str) -> None:
     """Revoke a token by its id or its name."""
-    from ..tokens import revoke_token
+    from server.people.tokens import revoke_token
 
     with workspace() as db:
         record = revoke_token(db, token)
@@ -116,7 +116,7 @@ def tokens_revoke(token: str) -> None:
 @friendly
 def backup_command(file: str) -> None:
     """Write a consistent copy of the workspace to FILE, also while `gapwatch serve` runs."""
-    from ..backup import backup
+    from server.store.backup import backup
 
     result = backup(settings.load()["DB"], file)
     click.echo(f"Backed up {result['comments']} comments to {result['path']} ({result['bytes']:,} bytes).")
@@ -128,7 +128,7 @@ def backup_command(file: str) -> None:
 @friendly
 def restore_command(file: str, force: bool) -> None:
     """Replace the workspace's content with the backup FILE (checked first)."""
-    from ..backup import restore
+    from server.store.backup import restore
 
     result = restore(file, settings.load()["DB"], force=force)
     click.echo(f"Restored {result['comments']} comments into {result['path']}.")
@@ -146,7 +146,7 @@ def import_(file: str, brand: str | None, kind: str, fmt: str | None) -> None:
     Prints how many were new, duplicate and rejected, and the line number and reason of each
     rejected line. Exits with status 1 when any line was rejected (the others are stored).
     """
-    from ..files import count_lines, import_file
+    from server.collect.files import count_lines, import_file
 
     with workspace() as db, progress(count_lines(file), "Importing") as bar:
         report = import_file(db, file, brand=brand, kind=kind, fmt=fmt, progress=bar.update)
@@ -166,8 +166,8 @@ def import_(file: str, brand: str | None, kind: str, fmt: str | None) -> None:
 @friendly
 def export(fmt: str, brand: str | None, kind: str | None, output: Any) -> None:
     """Export comments with their tags as JSON Lines or CSV."""
-    from ..comments import CommentQuery
-    from ..files import export_comments
+    from server.collect.files import export_comments
+    from server.store.comments import CommentQuery
 
     with workspace() as db:
         count = export_comments(db, output, CommentQuery(brand=brand, kind=kind), fmt)

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .base import _encoder_options, friendly, main, progress, workspace
+from server.cli.base import _encoder_options, friendly, main, progress, workspace
 
 
 class _Bar:
@@ -38,15 +38,15 @@ class _Bar:
 @friendly
 def themes(brands: tuple[str, ...], if_changed: bool, list_only: bool, as_json: bool) -> None:
     """Find what customers talk about that no attribute claims, and print the themes."""
-    from ..brands import list_brands
-    from ..themes import list_themes, run_themes
+    from server.classify.themes import list_themes, run_themes
+    from server.store.brands import list_brands
 
     with workspace() as db:
         names = list(brands) or [b["name"] for b in list_brands(db, counts=False)]
         if not names:
             raise click.ClickException("no brands yet: add one with `gapwatch brands add NAME`")
         if not list_only:
-            from ..classify import theme_encoder
+            from server.classify.tagging import theme_encoder
 
             encoder = theme_encoder(db, _encoder_options())
             for name in names:

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..accounts import ROLES
-from .base import friendly, main, workspace
+from server.cli.base import friendly, main, workspace
+from server.people.accounts import ROLES
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -33,7 +33,7 @@ def users() -> None:
 @friendly
 def users_add(username: str, role: str, password_stdin: bool) -> None:
     """Add a user (the first one should be an admin)."""
-    from ..accounts import add_user
+    from server.people.accounts import add_user
 
     password = _read_password(password_stdin)
     with workspace() as db:
@@ -45,7 +45,7 @@ def users_add(username: str, role: str, password_stdin: bool) -> None:
 @friendly
 def users_list() -> None:
     """List users with their role and last login."""
-    from ..accounts import list_users
+    from server.people.accounts import list_users
 
     with workspace() as db:
         rows = list_users(db)
@@ -63,7 +63,7 @@ def users_list() -> None:
 @friendly
 def users_password(username: str, password_stdin: bool) -> None:
     """Set a user's password."""
-    from ..accounts import set_password
+    from server.people.accounts import set_password
 
     password = _read_password(password_stdin)
     with workspace() as db:
@@ -72,7 +72,7 @@ def users_password(username: str, password_stdin: bool) -> None:
 
 
 def _set_disabled(username: str, disabled: bool) -> None:
-    from ..accounts import set_disabled
+    from server.people.accounts import set_disabled
 
     with workspace() as db:
         user = set_disabled(db, username, disabled)
@@ -101,7 +101,7 @@ def users_enable(username: str) -> None:
 @friendly
 def users_role(username: str, role: str) -> None:
     """Change a user's role (the last active admin cannot be demoted)."""
-    from ..accounts import set_role
+    from server.people.accounts import set_role
 
     with workspace() as db:
         user = set_role(db, username, role)
@@ -113,7 +113,7 @@ def users_role(username: str, role: str) -> None:
 @friendly
 def users_signout(username: str) -> None:
     """Sign a user out everywhere: every login of theirs ends (tokens are not touched)."""
-    from ..accounts import end_all_sessions
+    from server.people.accounts import end_all_sessions
 
     with workspace() as db:
         ended = end_all_sessions(db, username)

@@ -15,21 +15,21 @@ from flask import (
     url_for,
 )  # fmt: skip
 
-from ..access import current
-from ..brands import list_brands, our_brand
-from ..comments import SORTS, CommentQuery, comment_counts, search_comments
-from ..corrections import SENTIMENTS, correct, remove_correction
-from ..enemies import list_enemies
-from ..errors import Invalid, NotFound
-from ..languages import scored_languages
-from ..params import whole_number
-from ..perception import INTERVALS, PERIODS, Scope
-from ..perception import competitors as competitors_of
-from ..perception import overview as overview_of
-from ..request_db import get_db
-from ..rollups import channels
-from ..taxonomy import current_attributes
-from .security import check_csrf
+from server.access import current
+from server.classify.corrections import SENTIMENTS, correct, remove_correction
+from server.classify.languages import scored_languages
+from server.classify.taxonomy import current_attributes
+from server.errors import Invalid, NotFound
+from server.measure.perception import INTERVALS, PERIODS, Scope
+from server.measure.perception import competitors as competitors_of
+from server.measure.perception import overview as overview_of
+from server.measure.rollups import channels
+from server.params import whole_number
+from server.request_db import get_db
+from server.store.brands import list_brands, our_brand
+from server.store.comments import SORTS, CommentQuery, comment_counts, search_comments
+from server.tell.enemies import list_enemies
+from server.web.security import check_csrf
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")  # fmt: skip
@@ -39,7 +39,7 @@ bp.before_request(check_csrf)
 @bp.app_context_processor
 def _languages() -> dict:
     """Whether a comment's language is one the model reads, and language names, for the pages."""
-    from ..languages import is_scored, name
+    from server.classify.languages import is_scored, name
 
     scored = scored_languages(current_app.config["MODEL"])
     return {"is_scored": lambda code: is_scored(code, scored), "language_name": name}
@@ -187,7 +187,7 @@ def comments():
 
 def _theme_filter(db, args: dict) -> dict | None:
     """The theme the evidence list is narrowed to, with the address of the list without it."""
-    from ..themes import get_theme
+    from server.classify.themes import get_theme
 
     try:
         theme_id = whole_number(args.get("theme"))
@@ -287,7 +287,7 @@ def language():
     """**Their words / your words**: for a brand (and optionally customers speaking of one attribute, and a
     period), the phrases customers use that the brand's content does not, and the reverse, each with its
     z-score as a bar and its counts; a phrase opens the comments that contain it"""
-    from ..language import language_gap
+    from server.measure.language_gap import language_gap
 
     db = get_db()
     brands = list_brands(db, counts=False)
@@ -337,7 +337,7 @@ def trends():
 
 
 # their routes register on the blueprint
-from . import (  # noqa: E402,F401
+from server.web import (  # noqa: E402,F401
     account,
     admin,
     alerts,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
-from ..access import current
-from ..accounts import (
+from server.access import current
+from server.errors import GapwatchError, Unauthorized
+from server.people.accounts import (
     TooManyAttempts,
     add_user,
     end_all_sessions,
@@ -14,9 +15,8 @@ from ..accounts import (
     log_in,
     start_session,
 )
-from ..errors import GapwatchError, Unauthorized
-from ..request_db import get_db
-from . import _safe_target, bp
+from server.request_db import get_db
+from server.web import _safe_target, bp
 
 
 @bp.route("/login", methods=["GET", "POST"])

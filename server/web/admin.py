@@ -7,12 +7,12 @@ import secrets
 
 from flask import render_template, request
 
-from ..accounts import ROLES, add_user, list_users, set_disabled
-from ..db import write_transaction
-from ..errors import GapwatchError
-from ..request_db import get_db
-from ..tokens import create_token, list_tokens, revoke_token
-from . import bp, flashed
+from server.errors import GapwatchError
+from server.people.accounts import ROLES, add_user, list_users, set_disabled
+from server.people.tokens import create_token, list_tokens, revoke_token
+from server.request_db import get_db
+from server.store.db import write_transaction
+from server.web import bp, flashed
 
 ONCE_PREFIX = "token_form:"  # meta keys: a token form already answered, and the token it made
 

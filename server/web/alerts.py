@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from ..alerts import KINDS, evaluate, list_alerts, list_rules, mark_read, unread_count, update_rule
-from ..errors import Invalid
-from ..notify import channels, deliver
-from ..params import MAX_PAGE, whole_number
-from ..request_db import get_db
-from . import _safe_target, _who, bp
+from server.errors import Invalid
+from server.params import MAX_PAGE, whole_number
+from server.request_db import get_db
+from server.tell.alerts import KINDS, evaluate, list_alerts, list_rules, mark_read, unread_count, update_rule
+from server.tell.notify import channels, deliver
+from server.web import _safe_target, _who, bp
 
 PER_PAGE = 50
 

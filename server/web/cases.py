@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from ..accounts import editors
-from ..answers import REPORT_CSP
-from ..brands import list_brands
-from ..cases import (
+from server.answers import REPORT_CSP
+from server.classify.taxonomy import current_attributes
+from server.errors import Invalid
+from server.params import whole_number
+from server.people.accounts import editors
+from server.request_db import get_db
+from server.store.brands import list_brands
+from server.store.comments import comments_by_ids
+from server.tell.cases import (
     DIRECTIONS,
     FIGURE_NAMES,
     KINDS,
@@ -21,13 +26,8 @@ from ..cases import (
     open_case,
     set_owner,
 )
-from ..comments import comments_by_ids
-from ..errors import Invalid
-from ..params import whole_number
-from ..report import render_brief, render_pdf
-from ..request_db import get_db
-from ..taxonomy import current_attributes
-from . import _who, bp, default_brand
+from server.tell.report import render_brief, render_pdf
+from server.web import _who, bp, default_brand
 
 PREFILL = ("brand", "kind", "attribute", "figure", "direction", "competitor", "theme", "channel", "from",
            "to", "before_from", "before_to", "claim", "owner")  # fmt: skip

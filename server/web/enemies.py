@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ..accounts import editors
-from ..brands import list_brands
-from ..enemies import SORTS, get_enemy, list_enemies, name_enemy, problems, retire
-from ..errors import Conflict, Invalid
-from ..params import whole_number
-from ..report import trend_geometry
-from ..request_db import get_db
-from . import _who, bp, default_brand, empty_state
+from server.errors import Conflict, Invalid
+from server.params import whole_number
+from server.people.accounts import editors
+from server.request_db import get_db
+from server.store.brands import list_brands
+from server.tell.enemies import SORTS, get_enemy, list_enemies, name_enemy, problems, retire
+from server.tell.report import trend_geometry
+from server.web import _who, bp, default_brand, empty_state
 
 
 def curve_geometry(enemy: dict) -> dict | None:

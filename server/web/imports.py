@@ -1,5 +1,5 @@
 """The Import page (``/import``): upload a CSV or JSON Lines file, match its columns to comment
-fields, preview, then import it through the one ingestion path (``server.files.import_file``),
+fields, preview, then import it through the one ingestion path (``server.collect.files.import_file``),
 with the same per-line report as ``gapwatch import``.
 
 The upload waits in ``imports/`` beside the workspace's database between the steps, under a
@@ -15,12 +15,12 @@ from pathlib import Path
 
 from flask import current_app, render_template, request
 
-from ..brands import list_brands
-from ..errors import Invalid, NotFound
-from ..files import FORMATS, guess_mapping, import_file, sniff
-from ..ingest import COMMENT_FIELDS
-from ..request_db import get_db
-from . import bp
+from server.collect.files import FORMATS, guess_mapping, import_file, sniff
+from server.collect.ingest import COMMENT_FIELDS
+from server.errors import Invalid, NotFound
+from server.request_db import get_db
+from server.store.brands import list_brands
+from server.web import bp
 
 KEEP_SECONDS = 24 * 3600
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}

@@ -1,6 +1,6 @@
 """The admin's Notifications page (``/notifications``): where alerts and the weekly digest go
 (Slack, Microsoft Teams, a webhook, email), each with "Send a test", and the email server (see
-``server.channels``); and everyone's own "My alerts" page (``/my-alerts``): which brands' alerts
+``server.tell.channels``); and everyone's own "My alerts" page (``/my-alerts``): which brands' alerts
 and whether the weekly digest come to their email."""
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ import functools
 
 from flask import current_app, render_template, request
 
-from ..access import current
-from ..brands import list_brands
-from ..channels import (
+from server.access import current
+from server.errors import GapwatchError
+from server.request_db import get_db
+from server.store.brands import list_brands
+from server.tell.channels import (
     KINDS,
     add_channel,
     list_channels,
@@ -24,10 +26,8 @@ from ..channels import (
     set_smtp,
     smtp_settings,
 )
-from ..errors import GapwatchError
-from ..notify import channels as configured
-from ..request_db import get_db
-from . import _who, bp, flashed
+from server.tell.notify import channels as configured
+from server.web import _who, bp, flashed
 
 _done = functools.partial(flashed, to="web.notifications")
 

@@ -1,12 +1,12 @@
 """The evidence pack over HTTP: ``/report`` (the page's button) and
-``GET /api/brands/<brand>/report`` answer the same document (``server.report``)."""
+``GET /api/brands/<brand>/report`` answer the same document (``server.tell.report``)."""
 
 from __future__ import annotations
 
 from flask import request
 
-from ..answers import report_response
-from . import bp, empty_state
+from server.answers import report_response
+from server.web import bp, empty_state
 
 
 @bp.get("/report")

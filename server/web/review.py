@@ -1,18 +1,18 @@
 """Pages: the review queue (``/review``, driven by the keyboard) and "How sure are we?"
-(``/audit``), over ``server.audit``."""
+(``/audit``), over ``server.measure.audit``."""
 
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from .. import training
-from ..audit import audit
-from ..errors import Conflict, Invalid, NotFound
-from ..request_db import get_db
-from ..review import QUEUES, draw_sample, draw_uncertain, label_item, next_item, progress
-from ..scheduler import heartbeat, state_here
-from ..taxonomy import current_attributes
-from . import _who, bp, empty_state
+from server.classify.review import QUEUES, draw_sample, draw_uncertain, label_item, next_item, progress
+from server.classify.taxonomy import current_attributes
+from server.errors import Conflict, Invalid, NotFound
+from server.jobs import training
+from server.jobs.scheduler import heartbeat, state_here
+from server.measure.audit import audit
+from server.request_db import get_db
+from server.web import _who, bp, empty_state
 
 
 def _queue() -> str:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from ..brands import add_brand, list_brands, our_brand
-from ..errors import GapwatchError, Invalid
-from ..notify import all_channels
-from ..request_db import get_db
-from ..taxonomy import current_version, ensure_taxonomy, get_positioning
-from . import bp
+from server.classify.taxonomy import current_version, ensure_taxonomy, get_positioning
+from server.errors import GapwatchError, Invalid
+from server.request_db import get_db
+from server.store.brands import add_brand, list_brands, our_brand
+from server.tell.notify import all_channels
+from server.web import bp
 
 MAX_COMPETITORS = 20
 

@@ -1,17 +1,17 @@
 """Page: apply a correction to the comments most like it (``/comments/<id>/similar``), over
-``server.similar``: the neighbours are shown with their current tags and ticked; only the ticked
+``server.classify.similar``: the neighbours are shown with their current tags and ticked; only the ticked
 ones are corrected, in one go."""
 
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from ..classify import encoder_options, theme_encoder
-from ..errors import Invalid, NotFound
-from ..params import whole_number
-from ..request_db import get_db
-from ..similar import apply, parse_n, similar
-from . import _who, bp
+from server.classify.similar import apply, parse_n, similar
+from server.classify.tagging import encoder_options, theme_encoder
+from server.errors import Invalid, NotFound
+from server.params import whole_number
+from server.request_db import get_db
+from server.web import _who, bp
 
 
 @bp.get("/comments/<int:comment_id>/similar")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from ..brands import list_brands
-from ..crawls import (
+from server.collect.crawls import (
     CHOICE_NAMES,
     add_source,
     get_source,
@@ -19,11 +18,12 @@ from ..crawls import (
     try_source,
     update_source,
 )
-from ..errors import Invalid, NotFound
-from ..params import whole_number
-from ..request_db import get_db
-from ..scheduler import heartbeat, state_here
-from . import _who, bp
+from server.errors import Invalid, NotFound
+from server.jobs.scheduler import heartbeat, state_here
+from server.params import whole_number
+from server.request_db import get_db
+from server.store.brands import list_brands
+from server.web import _who, bp
 
 
 def _form_source(form, *, adding: bool) -> dict:

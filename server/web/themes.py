@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ..answers import wake_classifier
-from ..brands import list_brands
-from ..errors import Conflict, Invalid, NotFound
-from ..request_db import get_db
-from ..themes import draft_attribute, get_theme, list_themes, promote_theme, request_run, requested
-from . import _who, bp, default_brand, empty_state, render_or_400
+from server.answers import wake_classifier
+from server.classify.themes import (
+    draft_attribute,
+    get_theme,
+    list_themes,
+    promote_theme,
+    request_run,
+    requested,
+)
+from server.errors import Conflict, Invalid, NotFound
+from server.request_db import get_db
+from server.store.brands import list_brands
+from server.web import _who, bp, default_brand, empty_state, render_or_400
 
 
 @bp.get("/themes")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import abort, current_app, send_from_directory
 
-from . import bp
+from server.web import bp
 
 
 @bp.get("/vendor/plotly.min.js")

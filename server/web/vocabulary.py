@@ -5,11 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ..brands import list_brands
-from ..errors import Invalid, NotFound
-from ..params import whole_number
-from ..request_db import get_db
-from ..taxonomy import (
+from server.classify.taxonomy import (
     current_attributes,
     current_version,
     get_positioning,
@@ -18,7 +14,11 @@ from ..taxonomy import (
     set_positioning,
     taxonomy_versions,
 )
-from . import _who, bp, default_brand, empty_state
+from server.errors import Invalid, NotFound
+from server.params import whole_number
+from server.request_db import get_db
+from server.store.brands import list_brands
+from server.web import _who, bp, default_brand, empty_state
 
 NEW_ROWS = 2  # blank attributes offered by the taxonomy editor
 

@@ -6,14 +6,14 @@ from collections import Counter
 
 from scrapy.crawler import Crawler
 
-from server.db import open_db
-from server.ingest import Context, ingest
+from server.collect.ingest import Context, ingest
+from server.store.db import open_db
 
 BATCH = 200
 
 
 class IngestPipeline:
-    """Buffer comment items and store them through ``server.ingest.ingest``.
+    """Buffer comment items and store them through ``server.collect.ingest.ingest``.
 
     The spider names the crawl (``db``, ``brand``, ``comment_kind``, ``source_id``,
     ``run_id``); outcomes go to the crawler stats as ``gapwatch/new|duplicate|rejected`` and

@@ -1,6 +1,6 @@
 """Crawl workers on a shared Redis queue: ``gapwatch worker --redis … --server … --token …``.
 
-A worker takes runs the service put on the queue (``server.crawlqueue``) and crawls them with
+A worker takes runs the service put on the queue (``server.collect.crawlqueue``) and crawls them with
 the source's own spider, on scrapy-redis's scheduler and duplicate filter keyed by run, so any
 number of workers on any number of machines share one request queue and never fetch an address
 twice. It never opens the workspace's database: what it finds goes to the service through

@@ -12,7 +12,7 @@ from typing import Any
 from scrapy import Request
 from scrapy_redis.scheduler import Scheduler
 
-from server import crawlqueue as q
+from server.collect import crawlqueue as q
 
 BAD_TOKEN = 3  # the crawl process's exit code when the service refused the token
 QUEUE_GONE = 4  # … and when Redis stopped answering

@@ -8,7 +8,7 @@ import asyncio
 from scrapy import Request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 
-from server import crawlqueue as q
+from server.collect import crawlqueue as q
 
 _ACQUIRE = """
 local t = redis.call('TIME')

@@ -9,7 +9,7 @@ import json
 import signal
 from typing import Any
 
-from server import crawlqueue as q
+from server.collect import crawlqueue as q
 
 from .spider import shared_spider
 

@@ -8,7 +8,7 @@ import sys
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider
 
-from server import crawlqueue as q
+from server.collect import crawlqueue as q
 
 from .accounting import BAD_TOKEN, _queue_or_exit
 from .delivery import BadToken, Poster

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from server import crawlqueue as q
+from server.collect import crawlqueue as q
 
 from .accounting import BAD_TOKEN
 from .delivery import BadToken, _said
