@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sqlite_utils import Database
 
-from server.store.db import utcnow
+from server.store.db import utcnow, write_transaction
 
 if TYPE_CHECKING:
     from classifiers.model import SentimentHead, Tagger
@@ -60,7 +60,7 @@ def record(db: Database) -> dict | None:
 
 
 def _save_record(db: Database, value: dict) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db["meta"].upsert({"key": KEY, "value": json.dumps(value)}, pk="key")
 
 

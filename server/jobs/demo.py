@@ -207,7 +207,7 @@ def load_demo(db: Database, *, progress: Callable[[int], None] | None = None) ->
     for name, role in data.PEOPLE.items():
         add_user(db, name, secrets.token_urlsafe(24), role)
     name_enemy(db, data.ENEMY, by="demo")
-    with db.atomic():
+    with write_transaction(db):
         db["meta"].upsert({"key": "demo", "value": "loaded"}, pk="key")
     return summarise(outcomes)
 

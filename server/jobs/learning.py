@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from server.classify.taxonomy import current_version
 from server.errors import Invalid
+from server.store.db import write_transaction
 
 if TYPE_CHECKING:
     from classifiers.encoder import EncoderOptions
@@ -112,7 +113,7 @@ def activate_model(db: Database, db_path: str | Path, folder: Path, *, protect: 
     """Make the saved model in ``folder`` the one that tags (the classifier job re-tags)."""
     if not (folder / "meta.json").is_file():
         raise Invalid(f"no saved model in {folder}")
-    with db.atomic():
+    with write_transaction(db):
         db["meta"].upsert({"key": ACTIVE_MODEL_KEY, "value": str(folder)}, pk="key")
     _saved_tagger.cache_clear()
     prune_models(models_dir(db_path), keep=KEEP_MODELS, protect=(folder, protect))

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from server.errors import Conflict, Invalid, NotFound, Unauthorized
 from server.params import whole_number
-from server.store.db import utcnow
+from server.store.db import utcnow, write_transaction
 from server.store.normalise import normalise_line
 
 TOKEN_PREFIX = "gw_"
@@ -39,7 +39,7 @@ def create_token(db: Database, name: str, user: str, scope: str = "full") -> tup
         raise Invalid(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     owner = get_user(db, user)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with db.atomic():
+    with write_transaction(db):
         db["api_tokens"].insert(
             {
                 "name": clean,

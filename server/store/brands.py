@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from server.errors import Conflict, Invalid, NotFound
-from server.store.db import utcnow
+from server.store.db import utcnow, write_transaction
 from server.store.normalise import normalise_line
 
 MAX_NAME = 100
@@ -26,7 +26,7 @@ def add_brand(db: Database, name: str, *, competitor: bool = False) -> dict:
             f"{own['name']!r} is already this workspace's own brand; "
             "add other brands as competitors (--competitor)"
         )
-    with db.atomic():
+    with write_transaction(db):
         db["brands"].insert({"name": clean, "is_ours": 0 if competitor else 1, "created_at": utcnow()})
     return get_brand(db, clean)
 
