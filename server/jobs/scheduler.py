@@ -273,8 +273,8 @@ class Scheduler:
                 id="themes",
                 args=[self.db_path, self.config],
             )
+        self._scheduler = scheduler  # before it starts: its first sync runs at once, in its own thread
         scheduler.start()
-        self._scheduler = scheduler
 
     def _sync(self) -> None:
         """Bring the crawl jobs in line with the sources table; start what was asked for
