@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# test processes for `make test` and `make test-fast` (pytest-xdist); TEST_WORKERS=0 runs in this one
+TEST_WORKERS ?= 3
 DEMO_DB ?= instance/demo.db
 
 .DEFAULT_GOAL := help
@@ -64,12 +66,12 @@ test: $(VENV)/.installed-test
 	@bash scripts/ensure-chromium.sh
 	@bash scripts/ensure-firefox.sh
 	@bash scripts/ensure-redis.sh
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The edit loop: everything but what starts a browser or another process, and what is marked slow
 # (see tests/conftest.py); `make test` still runs everything.
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m "not browser and not subprocess and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser and not subprocess and not slow" $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py

@@ -27,14 +27,43 @@ SUBPROCESS_MODULES = frozenset({
     "test_first_run.py", "test_workers.py", "test_faults.py", "test_extension_extract.py",
 })  # fmt: skip
 BROWSER_FIXTURES = frozenset({"browser", "playwright", "firefox"})
+# `make test` spreads the tests over processes (pytest-xdist, `-n 3 --dist loadgroup`); the modules
+# that share the served demo workspace (the `server` fixture, started once per process) stay in one.
+SERVED_DEMO_MODULES = frozenset({
+    "test_serve_and_pages.py", "test_serve_and_pages_editing.py", "test_serve_and_pages_themes_and_cases.py",
+})  # fmt: skip
 
 
-def pytest_collection_modifyitems(items) -> None:
+def pytest_collection_modifyitems(config, items) -> None:
+    if hasattr(config, "workerinput"):  # a pytest-xdist process: what starts processes first
+        items.sort(key=lambda item: item.path.name not in SUBPROCESS_MODULES)
     for item in items:
         if item.path.name in SUBPROCESS_MODULES:
             item.add_marker(pytest.mark.subprocess)
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` as `make test` needs it: each test on the first free process, except the
+    served-demo modules, which run in one process in the order of their files; those go first, then
+    the other modules that start processes, so that the longest work does not start last.
+
+    pytest-xdist 3.8 marks its groups by renaming the tests, which pytest 9.2 no longer reads, so
+    the `xdist_group` mark would split the served demo over every process (three starts of ~70 s)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    def module(nodeid: str) -> str:
+        return nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "served demo" if module(nodeid) in SERVED_DEMO_MODULES else nodeid
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture(scope="session")
