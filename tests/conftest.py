@@ -17,6 +17,7 @@ from server.people.accounts import add_user
 from server.people.tokens import create_token
 from server.store.brands import add_brand
 from server.store.db import open_db
+from server.tell.alerts import ensure_rules
 
 # `make test-fast` (the edit loop) leaves out what starts a browser or another process, and what is
 # marked slow; `make test` runs everything. Tests whose module starts `gapwatch serve`, workers,
@@ -119,6 +120,7 @@ def db(db_path: Path):
     ensure_taxonomy(database)
     add_brand(database, "Acme")
     add_brand(database, "Rival", competitor=True)
+    ensure_rules(database)  # as the setup page does after adding brands
     add_test_users(database)
     yield database
     database.close()

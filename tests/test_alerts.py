@@ -186,6 +186,17 @@ def test_every_brand_has_every_rule_on_for_ours_off_for_competitors(db):
     assert all(r["params"] == DEFAULTS[r["kind"]] for r in rules)
 
 
+def test_reading_the_rules_writes_nothing_and_a_check_gives_a_new_brand_its_rules(db):
+    from server.store.brands import add_brand
+
+    add_brand(db, "Newcomer", competitor=True)  # as a migration or an older version left it: no rules
+    before = db.conn.total_changes
+    assert "Newcomer" not in {r["brand"] for r in list_rules(db)}
+    assert db.conn.total_changes == before  # a read
+    evaluate(db)
+    assert {r["kind"] for r in list_rules(db) if r["brand"] == "Newcomer"} == set(DEFAULTS)
+
+
 def test_rules_check_their_parameters(db):
     rule = next(r for r in list_rules(db) if r["kind"] == "share_changed")
     assert update_rule(db, rule["id"], params={"alpha": 0.01})["params"]["alpha"] == 0.01

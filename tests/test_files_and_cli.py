@@ -126,6 +126,12 @@ def test_brands_commands(tmp_path, run, db_path):
     assert dup.exit_code == 1 and "already exists" in dup.output
     listed = json.loads(run("brands", "list", "--json").output)
     assert [(b["name"], b["is_ours"]) for b in listed] == [("Lumio", True), ("Driftbox", False)]
+    from server.tell.alerts import DEFAULTS, list_rules
+
+    rules = list_rules(open_db(db_path))  # each brand came with its alert rules, ours on
+    assert sorted((r["brand"], r["kind"], r["enabled"]) for r in rules) == sorted(
+        (b, k, b == "Lumio") for b in ("Lumio", "Driftbox") for k in DEFAULTS
+    )
 
 
 def test_tokens_create_list_revoke(client, run):

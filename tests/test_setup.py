@@ -8,6 +8,7 @@ import re
 from server import create_app
 from server.store.brands import list_brands
 from server.store.db import open_db
+from server.tell.alerts import DEFAULTS, list_rules
 
 
 def _csrf(page: str) -> str:
@@ -38,6 +39,13 @@ def test_an_empty_workspace_is_set_up_from_the_browser(tmp_path):
     assert 'href="/positioning"' in page and 'href="/sources"' in page and 'href="/notifications"' in page
     brands = {b["name"]: b["is_ours"] for b in list_brands(open_db(path), counts=False)}
     assert brands == {"Lumio": 1, "Driftbox": 0, "Nimbus Vault": 0}
+    rules = list_rules(open_db(path))  # each brand came with its alert rules, ours on
+    assert {(r["brand"], r["enabled"]) for r in rules} == {
+        ("Lumio", True),
+        ("Driftbox", False),
+        ("Nimbus Vault", False),
+    }
+    assert len(rules) == 3 * len(DEFAULTS)
     assert client.get("/overview").status_code == 200  # set up: the overview opens
     # the first-admin form is gone once someone can log in
     assert "Create the first admin" not in create_app({"DB": str(path)}).test_client().get("/login").get_data(

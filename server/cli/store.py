@@ -25,10 +25,12 @@ def brands_add(name: str, competitor: bool) -> None:
     """Add a brand (the workspace's default taxonomy comes with the first one)."""
     from server.classify.taxonomy import ensure_taxonomy
     from server.store.brands import add_brand
+    from server.tell.alerts import ensure_rules
 
     with workspace() as db:
         brand = add_brand(db, name, competitor=competitor)
         ensure_taxonomy(db)  # else the classifier job has nothing to tag with
+        ensure_rules(db)  # its alert rules, with their defaults
     role = "your own brand" if brand["is_ours"] else "a competitor"
     click.echo(f"Added {brand['name']} as {role}.")
 

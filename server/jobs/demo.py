@@ -17,6 +17,7 @@ from server.jobs import demo_data as data
 from server.people.accounts import add_user
 from server.store.brands import add_brand, list_brands
 from server.store.db import write_transaction
+from server.tell.alerts import ensure_rules
 from server.tell.cases import open_case
 from server.tell.enemies import name_enemy
 
@@ -198,6 +199,7 @@ def load_demo(db: Database, *, progress: Callable[[int], None] | None = None) ->
     add_brand(db, data.OURS)
     for name in data.COMPETITORS:
         add_brand(db, name, competitor=True)
+    ensure_rules(db)
     for name, weights in data.POSITIONING.items():
         set_positioning(db, name, weights, data.STATEMENTS[name])
     outcomes = ingest(db, customer_comments(), Context(origin="import"), progress=progress)

@@ -11,6 +11,7 @@ from server.classify.taxonomy import current_version, ensure_taxonomy, get_posit
 from server.errors import GapwatchError, Invalid
 from server.request_db import get_db
 from server.store.brands import add_brand, list_brands, our_brand
+from server.tell.alerts import ensure_rules
 from server.tell.notify import all_channels
 from server.web import bp
 
@@ -78,6 +79,7 @@ def setup_brands():
             ensure_taxonomy(db)
         for name in rivals:
             add_brand(db, name, competitor=True)
+        ensure_rules(db)  # their alert rules, with their defaults
     except GapwatchError as exc:
         flash(f"Not saved: {exc}", "error")
         return redirect(url_for("web.setup"), code=303)

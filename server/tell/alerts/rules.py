@@ -15,7 +15,8 @@ from server.tell.alerts.checks import _LIMITS, DEFAULTS, KINDS
 
 def ensure_rules(db: Database) -> None:
     """Give every brand every rule with its defaults, once: on for the workspace's own brand, off
-    for competitors (turn one on to watch them)."""
+    for competitors (turn one on to watch them). Called where brands are added (the setup page,
+    `gapwatch brands add`, the demo) and before every alert check; reading the rules never writes."""
     from server.store.brands import list_brands
 
     have = {(r[0], r[1]) for r in db.execute("SELECT brand_id, kind FROM alert_rules")}
@@ -28,7 +29,7 @@ def ensure_rules(db: Database) -> None:
 
 
 def list_rules(db: Database) -> list[dict]:
-    ensure_rules(db)
+    """Every stored rule with its brand's name (a read: a brand gets its rules by ``ensure_rules``)."""
     rows = db.query("SELECT r.*, b.name AS brand FROM alert_rules r JOIN brands b ON b.id = r.brand_id "
                     "ORDER BY b.name, r.id")  # fmt: skip
     return [{**r, "enabled": bool(r["enabled"]), "params": json.loads(r["params"]),
