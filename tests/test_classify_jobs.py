@@ -49,6 +49,22 @@ def test_classify_tags_pending_comments_once(db):
     assert classify_pending(db).tagged == 0  # nothing left to do
 
 
+def test_a_stopped_job_ends_after_its_batch_and_leaves_the_rest_pending(db):
+    """What the scheduler's stop asks of the tagging job: finish the batch, keep the rest."""
+    add_comments(db, COMMENTS)
+    batches = []
+    report = classify_pending(db, batch_size=3, progress=batches.append, stop=lambda: bool(batches))
+    assert report.tagged == 3 and batches == [3]
+    assert (
+        db.execute("SELECT count(*) FROM comments WHERE id NOT IN (SELECT comment_id FROM tags)").fetchone()[
+            0
+        ]
+        == 1
+    )
+    assert classify_pending(db, stop=lambda: True).tagged == 0  # asked to stop before any batch
+    assert classify_pending(db).tagged == 1
+
+
 def test_tags_feed_the_attribute_filter_of_the_api(db, client):
     ids = add_comments(db, COMMENTS)
     classify_pending(db)

@@ -255,11 +255,13 @@ def tag_pending(
     adapt: bool = True,
     adapted: dict | None = None,
     before: Callable[[Database], object] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ClassifyReport:
     """Tag what is pending with the current model, one transaction per batch. First the sentiment
     adapts to the workspace's ratings when that is due (``adapt``); a caller that adapted already
     (to count what is pending after it) passes what ``adapt_to_ratings`` answered as ``adapted``.
-    ``before`` is called once there is something to tag, before the first tag is written."""
+    ``before`` is called once there is something to tag, before the first tag is written; when
+    ``stop`` answers true the job ends after the batch it is in (the rest stays pending)."""
     scored = scored_languages(_options(options).setting)
     detect_languages(db, scored)
     adaptation = adapt_to_ratings(db, options, scored) if adapt else adapted
@@ -267,7 +269,7 @@ def tag_pending(
     done = changed = 0
     if before is not None and _pending(db, tagger.model_id, version, 1, scored):
         before(db)
-    while limit is None or done < limit:
+    while (limit is None or done < limit) and not (stop is not None and stop()):
         size = batch_size if limit is None else min(batch_size, limit - done)
         rows = _pending(db, tagger.model_id, version, size, scored)
         if not rows:

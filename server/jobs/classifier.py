@@ -20,7 +20,7 @@ from server.measure.rollups import refresh
 
 def classify_pending(db: Database, **options) -> ClassifyReport:
     """Tag what is pending and update what the figures read; the options are ``tag_pending``'s
-    (``batch_size``, ``limit``, ``options``, ``progress``, ``adapt``, ``adapted``)."""
+    (``batch_size``, ``limit``, ``options``, ``progress``, ``adapt``, ``adapted``, ``stop``)."""
     report = tag_pending(db, before=record_audit, **options)  # the audit before re-tagging changes it
     if report.tagged:
         refresh(db)

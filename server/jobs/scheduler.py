@@ -16,6 +16,7 @@ import fcntl
 import logging
 import os
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -83,14 +84,15 @@ def settle_job(db_path: str, config: dict) -> list[int]:
     return finished
 
 
-def classify_job(db_path: str, config: dict) -> int:
-    """Tag what is pending (new comments, or all of them after a taxonomy or model change)."""
+def classify_job(db_path: str, config: dict, stop: Callable[[], bool] | None = None) -> int:
+    """Tag what is pending (new comments, or all of them after a taxonomy or model change); when
+    ``stop`` answers true, end after the batch being tagged."""
     from server.classify.tagging import encoder_options  # the model loads once per process
     from server.jobs.classifier import classify_pending
 
     db = open_db(db_path, migrate=False)
     try:
-        return classify_pending(db, options=encoder_options(config)).tagged
+        return classify_pending(db, options=encoder_options(config), stop=stop).tagged
     finally:
         db.conn.close()
 
@@ -187,9 +189,11 @@ class Scheduler:
         return self.active
 
     def stop(self) -> None:
+        """Stop: the tagging job ends after its batch, and the lock is released once every running
+        job has ended (a standby must not start the same work beside a job still writing)."""
         self._stop.set()
         if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.shutdown(wait=True)
         if self._lock_file is not None:
             self._lock_file.close()  # releases the lock
             self._lock_file = None
@@ -337,7 +341,8 @@ class Scheduler:
             self.wake_classifier()
 
     def _classify(self) -> None:
-        if classify_job(self.db_path, self.config):  # a batch was tagged: the figures moved
+        tagged = classify_job(self.db_path, self.config, stop=self._stop.is_set)
+        if tagged:  # a batch was tagged: the figures moved
             alerts_job(self.db_path, self.config)
 
 
