@@ -159,7 +159,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CLASSIFY_EVERY",
         30,
-        "Seconds between runs of the background classifier job (pending comments, re-tagging).",
+        "Seconds between runs of the background classifier job (pending comments, re-tagging); 0 "
+        "turns it off, for a workspace tagged by `gapwatch classify` run elsewhere (e.g. from cron).",
         _to_int,
     ),
     Setting(

@@ -49,6 +49,21 @@ def test_a_schedule_fires_and_new_comments_get_tagged(db, db_path):
     assert db.execute("SELECT a.attribute FROM comment_attributes a").fetchall() == [("reliability",)]
 
 
+def test_classify_every_0_turns_the_background_classifier_off(db, db_path):
+    from server.collect.ingest import Context, ingest
+
+    ingest(db, [{"text": "The lamp broke after two days.", "brand": "Acme"}], Context(origin="api"))
+    scheduler = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=0))
+    assert scheduler.start()
+    try:
+        assert "classify" not in scheduler.jobs() and "sync" in scheduler.jobs()
+        scheduler.wake_classifier()  # a page's "classify now", or a crawl with new comments: nothing
+        time.sleep(1)
+    finally:
+        scheduler.stop()
+    assert db.execute("SELECT count(*) FROM tags").fetchone()[0] == 0
+
+
 def test_schedules_survive_a_restart(db, db_path):
     with Site() as site:
         site.paths["/r"] = Answer(review_page([("1", "Nice.")]))

@@ -143,11 +143,12 @@ class Served:
 
 
 class Service(Served):
-    """`gapwatch serve` with the scheduler on and the workers' queue at ``redis_url``."""
+    """`gapwatch serve` with the scheduler on and the workers' queue at ``redis_url``; its classifier
+    job is off (these tests count what is stored, not its tags)."""
 
     def __init__(self, db_path: Path, redis_url: str, **env: str) -> None:
         super().__init__(db_path, **{"GAPWATCH_REDIS_URL": redis_url, "GAPWATCH_SCHEDULER": "1",
-                                     "GAPWATCH_CLASSIFY_EVERY": "3600", "GAPWATCH_CRAWL_DELAY": "0",
+                                     "GAPWATCH_CLASSIFY_EVERY": "0", "GAPWATCH_CRAWL_DELAY": "0",
                                      "GAPWATCH_CRAWL_ALLOW_PRIVATE_NETWORKS": "1", **env})  # fmt: skip
 
 

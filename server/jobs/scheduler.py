@@ -205,7 +205,8 @@ class Scheduler:
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
 
     def wake_classifier(self) -> None:
-        if self.active:
+        """Run the classifier job now (nothing when ``CLASSIFY_EVERY`` is 0: it is off here)."""
+        if self.active and self._scheduler.get_job("classify") is not None:
             self._scheduler.modify_job("classify", next_run_time=datetime.now(UTC))
 
     # --- internals ------------------------------------------------------------------------------
@@ -252,13 +253,14 @@ class Scheduler:
         scheduler.add_job(
             self._sync, "interval", seconds=SYNC_EVERY, id="sync", next_run_time=datetime.now(UTC)
         )
-        scheduler.add_job(
-            self._classify,
-            "interval",
-            seconds=self.config["CLASSIFY_EVERY"],
-            id="classify",
-            next_run_time=datetime.now(UTC),
-        )
+        if self.config["CLASSIFY_EVERY"] > 0:
+            scheduler.add_job(
+                self._classify,
+                "interval",
+                seconds=self.config["CLASSIFY_EVERY"],
+                id="classify",
+                next_run_time=datetime.now(UTC),
+            )
         if self.config.get("REDIS_URL"):
             scheduler.add_job(self._settle, "interval", seconds=SETTLE_EVERY, id="settle",
                               next_run_time=datetime.now(UTC))  # fmt: skip
