@@ -27,7 +27,7 @@ SUBPROCESS_MODULES = frozenset({
     "test_extension.py", "test_extension_firefox.py", "test_clip_sites.py",
     "test_first_run.py", "test_workers.py", "test_faults.py", "test_extension_extract.py",
 })  # fmt: skip
-BROWSER_FIXTURES = frozenset({"browser", "playwright", "firefox"})
+BROWSER_FIXTURES = frozenset({"browser", "playwright", "firefox", "chromium"})
 # `make test` spreads the tests over processes (pytest-xdist, `-n 3 --dist loadgroup`); the modules
 # that share the served demo workspace (the `server` fixture, started once per process) stay in one.
 SERVED_DEMO_MODULES = frozenset({
@@ -74,6 +74,19 @@ def server(tmp_path_factory):
     from tests.served import demo_service
 
     yield from demo_service(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for a module's page tests (each page opens a context of its own). Not one per
+    process: Playwright's synchronous API keeps an event loop running while it is started, and
+    the tests that follow in the process may need ``asyncio.run``."""
+    from tests.served import launch_chromium
+
+    playwright, browser = launch_chromium()
+    yield browser
+    browser.close()
+    playwright.stop()
 
 
 @pytest.fixture(autouse=True)

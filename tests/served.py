@@ -28,15 +28,57 @@ def _get(url: str):
     return urllib.request.urlopen(urllib.request.Request(url, headers=headers))
 
 
+_LOGINS: dict[str, dict] = {}  # server address -> USER's saved login (cookies), for the next pages
+
+
 def _page(browser, base: str, **options):
-    """A new browser page, logged in through the login form as USER."""
-    page = browser.new_page(**options)
-    page.goto(base + "/login")
-    page.get_by_label("User name").fill(USER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    """A new browser page (in a context of its own), logged in as USER on the home page: through
+    the login form the first time, then with the login it saved."""
+    saved = _LOGINS.get(base)
+    page = browser.new_page(**options, **({"storage_state": saved} if saved else {}))
+    if saved is None:
+        page.goto(base + "/login")
+        page.get_by_label("User name").fill(USER)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        _LOGINS[base] = page.context.storage_state()
+    else:
+        page.goto(base + "/")
     page.wait_for_selector("[data-testid=who]")
     return page
+
+
+class Pages:
+    """The session's Chromium as a test sees it: each new page in a context of its own (its own
+    cookies, as a browser of its own had), all closed when the test's ``with`` block ends."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self._contexts: list = []
+
+    def new_page(self, **options):
+        context = self._browser.new_context(**options)
+        self._contexts.append(context)
+        return context.new_page()
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+        self._contexts.clear()
+
+    def __enter__(self) -> Pages:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+
+def launch_chromium():
+    """Playwright and one Chromium for a test process (the ``chromium`` fixture): answers both."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    return playwright, _browser(playwright)
 
 
 def free_port() -> int:
@@ -76,7 +118,9 @@ def serve(env: dict) -> tuple[subprocess.Popen, str]:
 
 
 def _browser(p):
-    return p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"]  # fmt: skip
+    return p.chromium.launch(executable_path=chromium_path(), args=args)
 
 
 def _api(base: str, path: str) -> dict:

@@ -17,11 +17,10 @@ from tests.served import (
     ARTIFACTS,
     GAPWATCH,
     USER,
+    Pages,
     _api,
-    _browser,
     _get,
     _page,
-    chromium_path,
 )
 
 
@@ -56,22 +55,11 @@ def test_clip_over_http_with_a_token_made_by_the_cli(server):
 
 
 @pytest.mark.browser
-def test_person_browses_and_searches_the_demo(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_person_browses_and_searches_the_demo(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+    with Pages(chromium) as browser:
         page = _page(browser, base)
         page.goto(base + "/")
         expect(page.locator("table.brands")).to_contain_text("Lumio")
@@ -95,12 +83,11 @@ def test_person_browses_and_searches_the_demo(server):
 
 
 @pytest.mark.browser
-def test_the_overview_shows_the_gap_and_leads_to_the_quotes(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_the_overview_shows_the_gap_and_leads_to_the_quotes(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/")
         page.get_by_role("link", name="Overview").click()
@@ -128,14 +115,11 @@ def test_the_overview_shows_the_gap_and_leads_to_the_quotes(server):
 
 
 @pytest.mark.browser
-def test_trends_draw_the_api_figures_and_a_point_leads_to_its_quotes(server):
-    from playwright.sync_api import sync_playwright
-
+def test_trends_draw_the_api_figures_and_a_point_leads_to_its_quotes(server, chromium):
     base, _env = server
     with _get(base + "/api/brands/Lumio/trends?interval=month") as response:
         api = json.load(response)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 1100})
         external = []
         page.on("request", lambda r: external.append(r.url) if not r.url.startswith(base) else None)
@@ -222,13 +206,12 @@ def _point_of(page, name: str, index: int) -> tuple[float, float]:
 
 
 @pytest.mark.browser
-def test_competitors_show_who_owns_what_and_a_bar_opens_its_quotes(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_competitors_show_who_owns_what_and_a_bar_opens_its_quotes(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
     api = _api(base, "/api/competitors")
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/")
         page.get_by_role("link", name="Competitors").click()
@@ -273,12 +256,11 @@ def test_competitors_show_who_owns_what_and_a_bar_opens_its_quotes(server):
 
 
 @pytest.mark.browser
-def test_a_bar_opens_its_evidence_where_a_tag_is_corrected_in_place(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_a_bar_opens_its_evidence_where_a_tag_is_corrected_in_place(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/overview")
         page.locator("tr[data-attribute=innovation]").get_by_test_id("bar").click()

@@ -16,16 +16,16 @@ from tests.served import (
     GAPWATCH,
     PASSWORD,
     USER,
+    Pages,
     _api,
-    _browser,
     _get,
     _page,
 )
 
 
 @pytest.mark.browser
-def test_hostile_comment_text_shows_as_text_and_runs_nothing(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_hostile_comment_text_shows_as_text_and_runs_nothing(server, chromium):
+    from playwright.sync_api import expect
 
     base, env = server
     token = subprocess.run(
@@ -44,8 +44,7 @@ def test_hostile_comment_text_shows_as_text_and_runs_nothing(server):
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         )
         urllib.request.urlopen(request).close()
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base)
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -61,12 +60,11 @@ def test_hostile_comment_text_shows_as_text_and_runs_nothing(server):
 
 
 @pytest.mark.browser
-def test_reloading_the_page_that_shows_a_new_token_makes_no_second_token(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_reloading_the_page_that_shows_a_new_token_makes_no_second_token(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/users")
         page.get_by_label("Token name").fill("Reload laptop")
@@ -86,8 +84,8 @@ def test_reloading_the_page_that_shows_a_new_token_makes_no_second_token(server)
 
 
 @pytest.mark.browser
-def test_a_runs_state_changes_on_the_sources_pages_without_a_reload(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_a_runs_state_changes_on_the_sources_pages_without_a_reload(server, chromium):
+    from playwright.sync_api import expect
 
     from server.collect.crawls import add_source, finish_run, start_run
     from server.store.db import open_db
@@ -97,8 +95,7 @@ def test_a_runs_state_changes_on_the_sources_pages_without_a_reload(server):
     source = add_source(db, {"kind": "feed", "url": "https://example.com/live.xml", "brand": "Lumio",
                              "name": "Live status feed"})  # fmt: skip
     run = start_run(db, source["id"], "manual")
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 900})
         for path in ("/sources", f"/sources/{source['id']}"):
             page.goto(base + path)
@@ -125,12 +122,11 @@ def test_a_runs_state_changes_on_the_sources_pages_without_a_reload(server):
 
 
 @pytest.mark.browser
-def test_sources_page_adds_a_source_and_queues_a_run(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_sources_page_adds_a_source_and_queues_a_run(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/sources")
         expect(page.get_by_test_id("scheduler")).to_contain_text("Scheduler: off")
@@ -169,13 +165,12 @@ def test_sources_page_adds_a_source_and_queues_a_run(server):
 
 
 @pytest.mark.browser
-def test_positioning_and_taxonomy_editors(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_positioning_and_taxonomy_editors(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
     before = _api(base, "/api/brands/Lumio/positioning")
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 1000})
         page.goto(base + "/positioning")
         expect(page.get_by_test_id("weight-total")).to_have_text("100 % ✓")
@@ -211,12 +206,9 @@ def test_positioning_and_taxonomy_editors(server):
 
 
 @pytest.mark.browser
-def test_pages_fit_a_phone(server):
-    from playwright.sync_api import sync_playwright
-
+def test_pages_fit_a_phone(server, chromium):
     base, _env = server
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
         page = _page(browser, base, **phone)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -238,12 +230,11 @@ def test_pages_fit_a_phone(server):
 
 
 @pytest.mark.browser
-def test_a_person_must_log_in_and_can_log_out(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_a_person_must_log_in_and_can_log_out(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = browser.new_page()
         page.goto(base + "/competitors")
         expect(page).to_have_url(base + "/login?next=/competitors")
@@ -266,14 +257,11 @@ def test_a_person_must_log_in_and_can_log_out(server):
 
 
 @pytest.mark.browser
-def test_their_words_and_your_words(server):
-    from playwright.sync_api import sync_playwright
-
+def test_their_words_and_your_words(server, chromium):
     base, _env = server
     with _get(base + "/api/brands/Lumio/language?attribute=reliability") as response:
         api = json.load(response)
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 1000})
         page.get_by_role("link", name="Words").click()
         page.get_by_label("Customers speaking of").select_option("reliability")

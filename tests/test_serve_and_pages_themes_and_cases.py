@@ -15,8 +15,8 @@ from tests.served import (
     ARTIFACTS,
     GAPWATCH,
     USER,
+    Pages,
     _api,
-    _browser,
     _page,
     _post,
 )
@@ -41,14 +41,13 @@ def test_the_demo_has_themes_nobody_declared(server):
 
 
 @pytest.mark.browser
-def test_themes_page_lists_the_themes_and_opens_their_comments(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_themes_page_lists_the_themes_and_opens_their_comments(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
     api = _api(base, "/api/brands/Lumio/themes")
     dark = _theme_with(api["themes"], "dark")
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 1000})
         page.get_by_role("link", name="Themes").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -77,14 +76,13 @@ def test_themes_page_lists_the_themes_and_opens_their_comments(server):
 
 
 @pytest.mark.browser
-def test_a_theme_is_promoted_to_an_attribute_from_its_page(server):
+def test_a_theme_is_promoted_to_an_attribute_from_its_page(server, chromium):
     """Last in this file: it adds an attribute to the served workspace's taxonomy."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, _env = server
     dark = _theme_with(_api(base, "/api/brands/Lumio/themes")["themes"], "dark")
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 1000})
         page.goto(base + "/themes")
         page.locator(f"li.theme[data-theme-id='{dark['id']}']").get_by_role(
@@ -112,13 +110,12 @@ def test_a_theme_is_promoted_to_an_attribute_from_its_page(server):
 
 
 @pytest.mark.browser
-def test_the_review_queue_by_keyboard_updates_the_audit(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_the_review_queue_by_keyboard_updates_the_audit(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
     keys = [a["key"] for a in _api(base, "/api/taxonomy")["attributes"]]
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 1000})
         page.get_by_role("link", name="How sure?").click()
         expect(page.get_by_test_id("audit-note")).to_contain_text("too few labelled comments (0 < 10)")
@@ -160,18 +157,17 @@ def test_the_review_queue_by_keyboard_updates_the_audit(server):
 
 
 @pytest.mark.browser
-def test_audited_figures_are_corrected_on_the_trend_page_and_the_overview(server):
+def test_audited_figures_are_corrected_on_the_trend_page_and_the_overview(server, chromium):
     """After the review test: the rest of the random queue is labelled through the API, and the
     trend page then draws corrected shares, says so, and links to the audit."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, _env = server
     while (item := _api(base, "/api/review/next")["item"]) is not None:
         _post(base, f"/api/review/{item['id']}", {"action": "accept"})
     api = _api(base, "/api/brands/Lumio/trends?interval=month")
     assert api["correction"]["available"] and api["correction"]["labelled"] >= 100
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 1100})
         page.goto(base + "/trends?brand=Lumio&interval=month")
         page.wait_for_selector("#trends[data-ready=true]", timeout=20000)
@@ -208,12 +204,11 @@ def test_audited_figures_are_corrected_on_the_trend_page_and_the_overview(server
 
 
 @pytest.mark.browser
-def test_the_demos_evidence_pack_from_the_overview_and_the_cli(server, tmp_path):
+def test_the_demos_evidence_pack_from_the_overview_and_the_cli(server, chromium, tmp_path):
     """Issue 10: the overview's button downloads the PDF; `gapwatch report` writes HTML and PDF
     whose figures are the API's; the HTML opens offline on a phone; the PDF's pages are kept as
     images for review (tests/artifacts/report/)."""
     import pypdfium2 as pdfium
-    from playwright.sync_api import sync_playwright
 
     base, env = server
     done = subprocess.run([GAPWATCH, "report", "--period", "2026-Q3", "--out", str(tmp_path)], env=env,
@@ -238,8 +233,7 @@ def test_the_demos_evidence_pack_from_the_overview_and_the_cli(server, tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(len(document)):
         document[i].render(scale=1.5).to_pil().save(folder / f"demo-page-{i + 1}.png")
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         phone = browser.new_page(viewport={"width": 390, "height": 844})
         requests = []
         phone.on("request", lambda r: requests.append(r.url))
@@ -327,12 +321,11 @@ def test_only_the_demo_workspace_serves_the_demo_site(client):
 
 
 @pytest.mark.browser
-def test_open_a_case_from_a_comment_see_it_tested_and_export_its_brief(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_open_a_case_from_a_comment_see_it_tested_and_export_its_brief(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/comments?brand=Lumio&attribute=reliability&q=solid")
         first = page.locator("li.comment").first
@@ -362,12 +355,11 @@ def test_open_a_case_from_a_comment_see_it_tested_and_export_its_brief(server):
 
 
 @pytest.mark.browser
-def test_promote_a_problem_to_a_shared_enemy_and_see_it_on_the_overview(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_promote_a_problem_to_a_shared_enemy_and_see_it_on_the_overview(server, chromium):
+    from playwright.sync_api import expect
 
     base, _env = server
-    with sync_playwright() as p:
-        browser = _browser(p)
+    with Pages(chromium) as browser:
         page = _page(browser, base, viewport={"width": 1280, "height": 900})
         page.goto(base + "/overview")
         expect(page.get_by_test_id("shared-enemies")).to_contain_text(
