@@ -272,7 +272,8 @@ def _forum_crawl(workers: int, delay: float, *parts) -> tuple[float, float]:
         else:
             redis = Redis()
             redis.start()
-            service = Service(path, redis.url)
+            # the service's classifier job on, as deployed (the tests' Service turns it off)
+            service = Service(path, redis.url, GAPWATCH_CLASSIFY_EVERY="3600")
             service.start()
             running = [start_worker(redis.url, service.url, token, f"bench{i}") for i in range(workers)]
             try:
