@@ -49,7 +49,7 @@ def _page(browser, base: str, **options):
 
 
 class Pages:
-    """The session's Chromium as a test sees it: each new page in a context of its own (its own
+    """The module's Chromium as a test sees it: each new page in a context of its own (its own
     cookies, as a browser of its own had), all closed when the test's ``with`` block ends."""
 
     def __init__(self, browser) -> None:
@@ -74,7 +74,7 @@ class Pages:
 
 
 def launch_chromium():
-    """Playwright and one Chromium for a test process (the ``chromium`` fixture): answers both."""
+    """Playwright and one Chromium for a module's page tests (the ``chromium`` fixture): answers both."""
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
