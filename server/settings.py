@@ -120,7 +120,14 @@ SETTINGS: tuple[Setting, ...] = (
         "INFERENCE",
         "onnx-int8",
         "How the classifiers run the encoder: 'onnx-int8' (ONNX Runtime, int8 weights, ~1.7x "
-        "faster, compiled once into the models folder) or 'torch' (float32).",
+        "faster, compiled once per workspace: see GAPWATCH_ONNX_CACHE) or 'torch' (float32).",
+    ),
+    Setting(
+        "ONNX_CACHE",
+        "",
+        "Folder of the compiled int8 encoders (GAPWATCH_INFERENCE=onnx-int8); empty: the workspace's "
+        "models folder. Workspaces on one machine can share one: each file is named by a hash of "
+        "the weights it was compiled from, and compiling takes seconds per workspace.",
     ),
     Setting(
         "THREADS",

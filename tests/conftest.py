@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
+import sys
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +21,25 @@ from server.people.tokens import create_token
 from server.store.brands import add_brand
 from server.store.db import open_db
 from server.tell.alerts import ensure_rules
+
+
+def _share_the_cores() -> None:
+    """In a pytest-xdist process (`make test` runs 3 on 2 cores), torch computes on this process's
+    share of the cores (at least one thread), for it and the `gapwatch` processes it starts. Torch's
+    default, a thread per core in every process, makes the idle threads spin for work while the
+    other processes wait for a core: ~90 CPU-seconds of the suite's ~720."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 0)
+    if workers > 1 and "OMP_NUM_THREADS" not in os.environ:
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        if "torch" in sys.modules:  # too late for the variable: tell torch itself
+            sys.modules["torch"].set_num_threads(threads)
+
+
+_share_the_cores()
+# Every test workspace would compile the int8 encoder again (~6 CPU-seconds each); they share the
+# folder the tests' own encoders use (files are named by the weights' hash: nothing stale is read).
+os.environ.setdefault("GAPWATCH_ONNX_CACHE", str(Path(tempfile.gettempdir()) / "gapwatch-onnx"))
 
 # `make test-fast` (the edit loop) leaves out what starts a browser or another process, and what is
 # marked slow; `make test` runs everything. Tests whose module starts `gapwatch serve`, workers,

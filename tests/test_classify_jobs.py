@@ -122,6 +122,19 @@ def test_classify_command_reports_what_it_did(db, db_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Tagged 4 comments" in result.stdout
     assert "attributes from the taxonomy's own phrases (nothing labelled yet)" in result.stdout
+    # the tests share one folder of compiled encoders (GAPWATCH_ONNX_CACHE, set in conftest)
+    assert not (db_path.resolve().parent / "models" / "onnx").exists()
+
+
+def test_the_compiled_encoders_live_in_the_models_folder_unless_a_shared_one_is_set(tmp_path):
+    from server import settings
+    from server.classify.tagging import encoder_options, models_dir
+
+    db_path = tmp_path / "w.db"
+    own = encoder_options(settings.load({"DB": str(db_path)}, environ={}))
+    assert own.cache_dir == models_dir(db_path) / "onnx"
+    shared = settings.load({"DB": str(db_path)}, environ={"GAPWATCH_ONNX_CACHE": str(tmp_path / "compiled")})
+    assert encoder_options(shared).cache_dir == tmp_path / "compiled"
 
 
 def test_old_trained_models_are_pruned(tmp_path):

@@ -1,6 +1,7 @@
 """Crawl workers on a shared Redis (scrapy-redis), with real parts: Debian's redis-server started
 on a loopback port, `gapwatch serve` with the queue on, workers as separate processes, and a
-loopback forum of 500 pages. Skipped, with the reason, where redis-server is not installed."""
+loopback forum (500 pages where the size is what is tested, else 200). Skipped, with the reason,
+where redis-server is not installed."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ import pytest
 
 from tests.workers import (
     GAPWATCH,
-    LISTINGS,
-    PER_LISTING,
     Redis,
     Service,
     forum,
@@ -28,7 +27,7 @@ from tests.workers import (
 
 pytestmark = [pytest.mark.skipif(redis_path() is None, reason="no redis-server: make test installs Debian's "
                                  "redis-server when run as root (apt-get install redis-server)")]  # fmt: skip
-PAGES = LISTINGS + LISTINGS * PER_LISTING
+SMALL = 8  # listings of the forum where the size does not matter: 200 pages, 192 comments
 
 
 @pytest.fixture
@@ -105,9 +104,9 @@ class Crew:
         self.said = [stop_worker(w) for w in self.workers]
 
 
-def _every_comment_once(db_path) -> None:
+def _every_comment_once(db_path, site) -> None:
     stored = _stored(db_path)
-    assert len(stored) == LISTINGS * PER_LISTING and set(stored.values()) == {1}
+    assert len(stored) == site.comments and set(stored.values()) == {1}
 
 
 def test_three_workers_crawl_the_500_page_site_once(workspace, redis):
@@ -116,9 +115,9 @@ def test_three_workers_crawl_the_500_page_site_once(workspace, redis):
         run = wait_for_run(db_path, _source_and_run(db_path, site))
     fetched = Counter(pages_fetched(site))
     assert run["status"] == "ok", (run, crew.said)
-    assert len(fetched) == PAGES and set(fetched.values()) == {1}  # every page, exactly once
-    _every_comment_once(db_path)
-    assert run["pages"] == PAGES and run["new_count"] == LISTINGS * PER_LISTING
+    assert site.pages == 500 and len(fetched) == site.pages and set(fetched.values()) == {1}  # each once
+    _every_comment_once(db_path, site)
+    assert run["pages"] == site.pages and run["new_count"] == site.comments
     assert run["queue"].startswith("redis://127.0.0.1")
     assert all("takes crawls from" in s for s in crew.said)
 
@@ -136,11 +135,11 @@ def _crawled_here(said: str) -> int:
 
 def test_the_workers_share_the_pages(workspace, redis):
     db_path, service, token, _cli = workspace
-    with forum(delay=0.02) as site, Crew(redis, service, token, 3) as crew:
+    with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 3) as crew:
         run = wait_for_run(db_path, _source_and_run(db_path, site))
     assert run["status"] == "ok"
     shares = [_crawled_here(s) for s in crew.said]
-    assert sum(shares) == PAGES and sum(1 for n in shares if n > 0) >= 2, shares
+    assert sum(shares) == site.pages and sum(1 for n in shares if n > 0) >= 2, shares
     # politeness across workers: robots.txt read once for all, 2 requests at once to the site at most
     assert site.hits.count("/robots.txt") == 1
     assert site.busiest <= 2, site.busiest
@@ -148,15 +147,15 @@ def test_the_workers_share_the_pages(workspace, redis):
 
 def test_a_worker_killed_mid_crawl_loses_nothing_and_doubles_nothing(workspace, redis):
     db_path, service, token, _cli = workspace
-    with forum(delay=0.02) as site, Crew(redis, service, token, 3) as crew:
+    with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 3) as crew:
         run_id = _source_and_run(db_path, site)
-        _wait_stored(db_path, 100)
+        _wait_stored(db_path, 60)
         os.kill(crew.workers[0].pid, signal.SIGKILL)  # the worker only: its crawl process dies with it
         run = wait_for_run(db_path, run_id)
         queue = _queue_state(redis, run_id)
     assert run["status"] == "ok", (run, queue, crew.said)
-    assert len(Counter(pages_fetched(site))) == PAGES  # every page, some of the dead worker's twice
-    _every_comment_once(db_path)
+    assert len(Counter(pages_fetched(site))) == site.pages  # every page, some of the dead worker's twice
+    _every_comment_once(db_path, site)
 
 
 def _queue_state(redis, run_id: int) -> dict | None:
@@ -168,16 +167,16 @@ def _queue_state(redis, run_id: int) -> dict | None:
 
 def test_the_service_restarted_mid_run_loses_nothing(workspace, redis):
     db_path, service, token, _cli = workspace
-    with forum(delay=0.02) as site, Crew(redis, service, token, 2) as crew:
+    with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 2) as crew:
         run_id = _source_and_run(db_path, site)
-        _wait_stored(db_path, 100)
+        _wait_stored(db_path, 60)
         service.stop()  # the workers keep crawling and retry their posts meanwhile
         time.sleep(3)
         service.start()
         run = wait_for_run(db_path, run_id)
         queue = _queue_state(redis, run_id)
     assert run["status"] == "ok", (run, queue, crew.said)
-    _every_comment_once(db_path)
+    _every_comment_once(db_path, site)
 
 
 def test_redis_stopped_mid_run_fails_the_run_with_the_reason_and_the_next_run_succeeds(workspace, redis):
@@ -185,7 +184,7 @@ def test_redis_stopped_mid_run_fails_the_run_with_the_reason_and_the_next_run_su
     from server.store.db import open_db
 
     db_path, service, token, _cli = workspace
-    with forum(delay=0.02) as site, Crew(redis, service, token, 2):
+    with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 2):
         first = _source_and_run(db_path, site)
         _wait_stored(db_path, 50)
         redis.stop()
@@ -201,7 +200,7 @@ def test_redis_stopped_mid_run_fails_the_run_with_the_reason_and_the_next_run_su
         db.close()
         run = wait_for_run(db_path, second)
     assert run["status"] == "ok", run
-    _every_comment_once(db_path)
+    _every_comment_once(db_path, site)
 
 
 def test_a_worker_with_a_bad_token_stops_with_a_clear_message(workspace, redis):

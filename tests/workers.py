@@ -58,11 +58,13 @@ class Redis:
             self.proc = None
 
 
-def forum(delay: float = 0.0) -> Site:
-    """A Discourse forum of 500 JSON pages; each answer takes ``delay`` seconds. ``site.busiest``
-    is the most requests it ever answered at once."""
+def forum(delay: float = 0.0, listings: int = LISTINGS) -> Site:
+    """A Discourse forum of 500 JSON pages (``listings`` pages of 24 topics and the topics);
+    each answer takes ``delay`` seconds. ``site.busiest`` is the most requests it ever answered
+    at once; ``site.pages`` and ``site.comments`` what it holds."""
     site = Site()
     site.busiest, site.active = 0, 0
+    site.pages, site.comments = listings + listings * PER_LISTING, listings * PER_LISTING
     lock = threading.Lock()
 
     def counted(path: str, query: dict) -> Answer | None:
@@ -81,7 +83,7 @@ def forum(delay: float = 0.0) -> Site:
             page = int(query.get("page", 0))
             topics = [{"id": page * PER_LISTING + i + 1, "slug": f"topic-{page * PER_LISTING + i + 1}"}
                       for i in range(PER_LISTING)]  # fmt: skip
-            more = {"more_topics_url": f"/latest?page={page + 1}"} if page + 1 < LISTINGS else {}
+            more = {"more_topics_url": f"/latest?page={page + 1}"} if page + 1 < listings else {}
             body = {"topic_list": {"topics": topics, **more}}
         elif path.startswith("/t/") and path.endswith(".json"):
             topic = int(path.rsplit("/", 1)[1].removesuffix(".json"))

@@ -38,14 +38,16 @@ def models_dir(db_path: str | Path) -> Path:
 
 
 def encoder_options(config: dict) -> EncoderOptions:
-    """The encoder the settings (``MODEL``, ``MODEL_DOWNLOAD``, ``INFERENCE``) ask for."""
+    """The encoder the settings (``MODEL``, ``MODEL_DOWNLOAD``, ``INFERENCE``, ``ONNX_CACHE``)
+    ask for."""
     from classifiers.encoder import EncoderOptions
 
+    shared = config.get("ONNX_CACHE")
     return EncoderOptions(
         setting=None if config["MODEL"] == "embedded" else config["MODEL"],
         allow_download=bool(config["MODEL_DOWNLOAD"]),
         backend=config["INFERENCE"],
-        cache_dir=models_dir(Path(config["DB"])) / "onnx",
+        cache_dir=Path(shared) if shared else models_dir(Path(config["DB"])) / "onnx",
     )
 
 
