@@ -1,6 +1,6 @@
 """What the API and the pages answer alike, so that neither door imports the other: the evidence
-pack as a response (HTML or PDF to download, or JSON), and waking the scheduler's classifier
-after the taxonomy changed."""
+pack as a response (HTML or PDF to download, or JSON), waking the scheduler for work asked for
+now, and its classifier after the taxonomy changed."""
 
 from __future__ import annotations
 
@@ -34,6 +34,14 @@ def report_response(brand: str | None, period: str | None, fmt: str) -> Response
         response.headers["Content-Disposition"] = f'{disposition}; filename="{stem}.html"'
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response
+
+
+def wake_scheduler() -> None:
+    """Work was just asked for (a crawl, themes, a retraining: ``server.store.job_requests``):
+    when this process runs the scheduler, it takes the request at once, not at its next sync."""
+    scheduler = current_app.extensions.get("gapwatch_scheduler")
+    if scheduler is not None:
+        scheduler.wake()
 
 
 def wake_classifier() -> None:

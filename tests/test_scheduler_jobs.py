@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -95,6 +96,34 @@ def test_schedules_survive_a_restart(db, db_path):
             assert len(list_runs(db)) == 1  # not run again on restart
         finally:
             second.stop()
+
+
+def test_run_now_in_the_process_of_the_scheduler_starts_without_waiting_for_its_sync(
+    db, db_path, app, client, auth, monkeypatch
+):
+    from server.jobs import scheduler as scheduling
+
+    monkeypatch.setattr(scheduling, "SYNC_EVERY", 3600)  # after the first, no sync in this test
+    with Site() as site:
+        site.paths["/r"] = Answer(review_page([("1", "Nice.")]))
+        site.paths["/s"] = Answer(review_page([("2", "Solid.")]))
+        by_page = add_source(db, {"kind": "schemaorg", "url": site.url("/r"), "brand": "Acme"})
+        by_api = add_source(db, {"kind": "schemaorg", "url": site.url("/s"), "brand": "Acme"})
+        scheduler = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=0))
+        assert scheduler.start()
+        app.extensions["gapwatch_scheduler"] = scheduler  # as `gapwatch serve` does
+        try:
+            wait_for(lambda: scheduling.heartbeat(db), 10, "the first sync")
+            form = client.get(f"/sources/{by_page['id']}").get_data(as_text=True)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+            assert client.post(f"/sources/{by_page['id']}/run", data={"csrf_token": csrf}).status_code == 303
+            assert client.post(f"/api/sources/{by_api['id']}/run", headers=auth).status_code == 202
+            wait_for(lambda: len(finished_runs(db)) == 2, 30, "both runs")
+        finally:
+            scheduler.stop()
+    runs = finished_runs(db)
+    assert {r["source_id"] for r in runs} == {by_page["id"], by_api["id"]}
+    assert {r["trigger"] for r in runs} == {"manual"} and all(r["status"] == "ok" for r in runs)
 
 
 def test_one_scheduler_per_workspace_and_a_standby_takes_over(db, db_path):

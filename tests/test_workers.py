@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.request
 from collections import Counter
 
 import pytest
@@ -57,25 +58,41 @@ def workspace(tmp_path, redis):
     service.stop()
 
 
-def _source_and_run(db_path, site) -> int:
-    """Add the forum as a source and ask for a run (the service's scheduler queues it)."""
-    from server.collect.crawls import add_source, request_run
+def _run_now(workspace, source_id: int) -> int:
+    """Ask the service for a run of the source ("run now" through the API: its scheduler queues
+    it for the workers at once); answer the run's id."""
     from server.store.db import open_db
 
+    db_path, service, token, _cli = workspace
     db = open_db(db_path, migrate=False)
     try:
-        source = add_source(db, {"kind": "discourse", "url": site.url("/latest"), "brand": "Lumio",
-                                 "name": "Forum", "max_pages": 30})  # fmt: skip
-        request_run(db, source["id"])
+        known = {r[0] for r in db.execute("SELECT id FROM crawl_runs WHERE source_id = ?", [source_id])}
+        asked = urllib.request.Request(f"{service.url}/api/sources/{source_id}/run", data=b"", method="POST")
+        asked.add_header("Authorization", f"Bearer {token}")
+        urllib.request.urlopen(asked, timeout=10).close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            row = db.execute("SELECT id FROM crawl_runs WHERE source_id = ?", [source["id"]]).fetchone()
-            if row:
-                return row[0]
-            time.sleep(0.2)
+            ids = {r[0] for r in db.execute("SELECT id FROM crawl_runs WHERE source_id = ?", [source_id])}
+            if ids - known:
+                return max(ids - known)
+            time.sleep(0.1)
     finally:
         db.close()
     raise AssertionError("the service did not queue the run")
+
+
+def _source_and_run(workspace, site) -> int:
+    """Add the forum as a source and ask for a run; answer the run's id."""
+    from server.collect.crawls import add_source
+    from server.store.db import open_db
+
+    db = open_db(workspace[0], migrate=False)
+    try:
+        source = add_source(db, {"kind": "discourse", "url": site.url("/latest"), "brand": "Lumio",
+                                 "name": "Forum", "max_pages": 30})  # fmt: skip
+    finally:
+        db.close()
+    return _run_now(workspace, source["id"])
 
 
 def _stored(db_path) -> Counter:
@@ -112,7 +129,7 @@ def _every_comment_once(db_path, site) -> None:
 def test_three_workers_crawl_the_500_page_site_once(workspace, redis):
     db_path, service, token, _cli = workspace
     with forum(delay=0.005) as site, Crew(redis, service, token, 3) as crew:
-        run = wait_for_run(db_path, _source_and_run(db_path, site))
+        run = wait_for_run(db_path, _source_and_run(workspace, site))
     fetched = Counter(pages_fetched(site))
     assert run["status"] == "ok", (run, crew.said)
     assert site.pages == 500 and len(fetched) == site.pages and set(fetched.values()) == {1}  # each once
@@ -136,7 +153,7 @@ def _crawled_here(said: str) -> int:
 def test_the_workers_share_the_pages(workspace, redis):
     db_path, service, token, _cli = workspace
     with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 3) as crew:
-        run = wait_for_run(db_path, _source_and_run(db_path, site))
+        run = wait_for_run(db_path, _source_and_run(workspace, site))
     assert run["status"] == "ok"
     shares = [_crawled_here(s) for s in crew.said]
     assert sum(shares) == site.pages and sum(1 for n in shares if n > 0) >= 2, shares
@@ -148,7 +165,7 @@ def test_the_workers_share_the_pages(workspace, redis):
 def test_a_worker_killed_mid_crawl_loses_nothing_and_doubles_nothing(workspace, redis):
     db_path, service, token, _cli = workspace
     with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 3) as crew:
-        run_id = _source_and_run(db_path, site)
+        run_id = _source_and_run(workspace, site)
         _wait_stored(db_path, 60)
         os.kill(crew.workers[0].pid, signal.SIGKILL)  # the worker only: its crawl process dies with it
         run = wait_for_run(db_path, run_id)
@@ -168,7 +185,7 @@ def _queue_state(redis, run_id: int) -> dict | None:
 def test_the_service_restarted_mid_run_loses_nothing(workspace, redis):
     db_path, service, token, _cli = workspace
     with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 2) as crew:
-        run_id = _source_and_run(db_path, site)
+        run_id = _source_and_run(workspace, site)
         _wait_stored(db_path, 60)
         service.stop()  # the workers keep crawling and retry their posts meanwhile
         time.sleep(3)
@@ -180,25 +197,15 @@ def test_the_service_restarted_mid_run_loses_nothing(workspace, redis):
 
 
 def test_redis_stopped_mid_run_fails_the_run_with_the_reason_and_the_next_run_succeeds(workspace, redis):
-    from server.collect.crawls import request_run
-    from server.store.db import open_db
-
     db_path, service, token, _cli = workspace
     with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 2):
-        first = _source_and_run(db_path, site)
+        first = _source_and_run(workspace, site)
         _wait_stored(db_path, 50)
         redis.stop()
         failed = wait_for_run(db_path, first, timeout=60)
         assert failed["status"] == "failed" and "stopped answering" in failed["errors"][0], failed
         redis.start()
-        db = open_db(db_path, migrate=False)
-        request_run(db, 1)
-        deadline = time.monotonic() + 30
-        while (second := db.execute("SELECT max(id) FROM crawl_runs").fetchone()[0]) == first:
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-        db.close()
-        run = wait_for_run(db_path, second)
+        run = wait_for_run(db_path, _run_now(workspace, 1))
     assert run["status"] == "ok", run
     _every_comment_once(db_path, site)
 

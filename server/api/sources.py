@@ -8,6 +8,7 @@ seconds) and answers 202 with the source; the run then appears under ``/api/runs
 
 from flask import g, jsonify, request
 
+from server.answers import wake_scheduler
 from server.api import bp
 from server.api.body import json_body
 from server.collect.crawls import (
@@ -62,10 +63,12 @@ def sources_update(source_id: int):
 
 @bp.post("/sources/<int:source_id>/run")
 def sources_run(source_id: int):
-    """(token) "run now": queued for the scheduler, which starts it within seconds; 202 `{"queued": true,
-    "source", "scheduler"}` (the scheduler's last heartbeat; `null` when none runs)"""
+    """(token) "run now": queued for the scheduler, which starts it at once (within seconds when
+    another server process runs it); 202 `{"queued": true, "source", "scheduler"}` (the
+    scheduler's last heartbeat; `null` when none runs)"""
     db = get_db()
     source = request_run(db, source_id, by=f"token:{g.token['name']}")
+    wake_scheduler()
     return jsonify({"queued": True, "source": source, "scheduler": heartbeat(db)}), 202
 
 

@@ -10,7 +10,7 @@
 
 from flask import g, jsonify, request
 
-from server.answers import wake_classifier
+from server.answers import wake_classifier, wake_scheduler
 from server.api import bp
 from server.api.body import json_object
 from server.classify.themes import draft_attribute, list_themes, promote_theme, request_run
@@ -33,10 +33,10 @@ def themes_index(brand: str):
 @bp.post("/brands/<brand>/themes/run")
 def themes_run(brand: str):
     """(token) ask the background job to find the brand's themes again: 202 `{"queued": true, "brand"}`; the
-    scheduler starts it within seconds"""
-    return jsonify(
-        {"queued": True, "brand": request_run(get_db(), brand, by=f"token:{g.token['name']}")}
-    ), 202
+    scheduler starts it at once (within seconds when another server process runs it)"""
+    queued = request_run(get_db(), brand, by=f"token:{g.token['name']}")
+    wake_scheduler()
+    return jsonify({"queued": True, "brand": queued}), 202
 
 
 @bp.get("/themes/<int:theme_id>/draft")

@@ -10,6 +10,7 @@
 
 from flask import current_app, g, jsonify
 
+from server.answers import wake_scheduler
 from server.api import bp
 from server.jobs import training
 from server.request_db import get_db
@@ -32,7 +33,9 @@ def training_list():
 def training_request():
     """(token) queue a retraining (202 with the run); 409 while one is queued or running; 400 with fewer
     than 10 corrections outside the audit's random sample. The scheduler runs it"""
-    return jsonify(training.request(get_db(), _by())), 202
+    run = training.request(get_db(), _by())
+    wake_scheduler()
+    return jsonify(run), 202
 
 
 @bp.get("/training/<int:run_id>")

@@ -204,6 +204,12 @@ class Scheduler:
             return {}
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
 
+    def wake(self) -> None:
+        """Take the job requests now (a "run now" made in this process) rather than at the next
+        sync, at most ``SYNC_EVERY`` seconds away; a sync that is running takes them next time."""
+        if self.active:
+            self._scheduler.modify_job("sync", next_run_time=datetime.now(UTC))
+
     def wake_classifier(self) -> None:
         """Run the classifier job now (nothing when ``CLASSIFY_EVERY`` is 0: it is off here)."""
         if self.active and self._scheduler.get_job("classify") is not None:

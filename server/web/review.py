@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from server.answers import wake_scheduler
 from server.classify.review import QUEUES, draw_sample, draw_uncertain, label_item, next_item, progress
 from server.classify.taxonomy import current_attributes
 from server.errors import Conflict, Invalid, NotFound
@@ -86,6 +87,7 @@ def audit_retrain():
     except (Invalid, Conflict) as exc:
         flash(f"Not started: {exc}.", "error")
         return redirect(url_for("web.audit_page") + "#retrain", code=303)
+    wake_scheduler()
     if state_here(current_app) == "off" and heartbeat(db) is None:
         flash(f"Retraining {run['id']} is queued, but no scheduler is running: start `gapwatch serve` "
               "with the scheduler on.", "error")  # fmt: skip

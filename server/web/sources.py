@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from server.answers import wake_scheduler
 from server.collect.crawls import (
     CHOICE_NAMES,
     add_source,
@@ -138,6 +139,7 @@ def source_run(source_id: int):
         source = request_run(get_db(), source_id, by=_who())
     except NotFound as exc:
         return render_template("error.html", message=str(exc)), 404
+    wake_scheduler()
     if state_here(current_app) == "off" and heartbeat(get_db()) is None:
         flash(f"{source['name']!r} is queued, but no scheduler is running: start `gapwatch serve` "
               "with the scheduler on, or run `gapwatch sources run ID`.", "error")  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from server.answers import wake_classifier
+from server.answers import wake_classifier, wake_scheduler
 from server.classify.themes import (
     draft_attribute,
     get_theme,
@@ -48,6 +48,7 @@ def themes():
 @bp.post("/themes/run")
 def themes_run():
     brand = request_run(get_db(), request.form.get("brand", ""), by=_who())
+    wake_scheduler()
     flash(f"Finding {brand}'s themes again in the background; they show here when ready.", "ok")
     return redirect(url_for("web.themes", brand=brand), code=303)
 
