@@ -266,6 +266,7 @@ def test_their_words_and_your_words(server, chromium):
         page.get_by_role("link", name="Words").click()
         page.get_by_label("Customers speaking of").select_option("reliability")
         page.get_by_role("button", name="Show").click()
+        page.wait_for_url("**attribute=reliability**")  # the form's answer, not the page before it
         theirs = (
             page.get_by_test_id("theirs").locator("li").evaluate_all("els => els.map(e => e.dataset.phrase)")
         )
