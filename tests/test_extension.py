@@ -5,9 +5,7 @@ when the token is wrong. Screenshots of the popup and options page go to tests/a
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -15,8 +13,9 @@ import pytest
 
 from server.store.db import open_db
 from tests.fixture_site import Answer, Site
-from tests.served import GAPWATCH, chromium_path
+from tests.served import chromium_path
 from tests.workers import Served
+from tests.workspaces import new_workspace
 
 EXTENSION = Path(__file__).resolve().parents[1] / "extension"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "extension"
@@ -43,22 +42,9 @@ class Server(Served):
 @pytest.fixture
 def workspace(tmp_path):
     db_path = tmp_path / "ext.db"
-    env = {**os.environ, "GAPWATCH_DB": str(db_path)}
-    subprocess.run([GAPWATCH, "brands", "add", "Lumio"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [GAPWATCH, "brands", "add", "Driftbox", "--competitor"], env=env, check=True, capture_output=True
-    )
-    subprocess.run(
-        [GAPWATCH, "users", "add", "maria", "--role", "editor", "--password-stdin"],
-        env=env, input="maria's long password\n", check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    token = subprocess.run(
-        [GAPWATCH, "tokens", "create", "--name", "Maria's browser", "--user", "maria", "--scope", "clip"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    token = new_workspace(db_path, ["Lumio"], competitors=("Driftbox",), user="maria", role="editor",
+                          password="maria's long password", token_name="Maria's browser",
+                          scope="clip")  # fmt: skip
     server = Server(db_path)
     server.start()
     yield db_path, server, token

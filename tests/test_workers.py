@@ -25,6 +25,7 @@ from tests.workers import (
     stop_worker,
     wait_for_run,
 )
+from tests.workspaces import new_workspace
 
 pytestmark = [pytest.mark.skipif(redis_path() is None, reason="no redis-server: make test installs Debian's "
                                  "redis-server when run as root (apt-get install redis-server)")]  # fmt: skip
@@ -49,9 +50,8 @@ def workspace(tmp_path, redis):
         return subprocess.run([GAPWATCH, *args], env=env, input=text, check=True, capture_output=True,
                               text=True).stdout.strip()  # fmt: skip
 
-    cli("brands", "add", "Lumio")
-    cli("users", "add", "crawler", "--role", "editor", "--password-stdin", text="a long crawler password\n")
-    token = cli("tokens", "create", "--name", "workers", "--user", "crawler")
+    token = new_workspace(db_path, ["Lumio"], user="crawler", role="editor",
+                          password="a long crawler password", token_name="workers")  # fmt: skip
     service = Service(db_path, redis.url)
     service.start()
     yield db_path, service, token, cli
