@@ -170,7 +170,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_doubles_nothing(workspace, 
         os.kill(crew.workers[0].pid, signal.SIGKILL)  # the worker only: its crawl process dies with it
         run = wait_for_run(db_path, run_id)
         queue = _queue_state(redis, run_id)
-    assert run["status"] == "ok", (run, queue, crew.said)
+    assert run["status"] == "ok", (run["errors"], run, queue, crew.said)
     assert len(Counter(pages_fetched(site))) == site.pages  # every page, some of the dead worker's twice
     _every_comment_once(db_path, site)
 
@@ -192,7 +192,7 @@ def test_the_service_restarted_mid_run_loses_nothing(workspace, redis):
         service.start()
         run = wait_for_run(db_path, run_id)
         queue = _queue_state(redis, run_id)
-    assert run["status"] == "ok", (run, queue, crew.said)
+    assert run["status"] == "ok", (run["errors"], run, queue, crew.said)
     _every_comment_once(db_path, site)
 
 
@@ -294,3 +294,27 @@ def test_a_request_is_seen_counted_and_queued_in_one_step(redis):
     q._drop(client, 7)
     assert run.add(b"page 2", 0, "fp2") == -1  # the run ended: nothing queued for nobody
     assert not client.exists(q.key(7, "requests")) and not client.exists(q.key(7, "pending"))
+
+
+def test_a_run_is_not_settled_before_the_queue_holds_it(redis, tmp_path, monkeypatch):
+    """The scheduler's settle job (every 2 s, in its own thread) ran between the run's record and
+    its place on the queue, found no run on the queue and failed it as lost ("Redis restarted
+    without its data"), while the workers went on to crawl it: once in a loaded `make test`."""
+    from server.collect import crawlqueue as q
+    from server.collect.crawls import add_source
+    from server.store.brands import add_brand
+    from server.store.db import open_db
+
+    db = open_db(tmp_path / "w.db")
+    add_brand(db, "Lumio")
+    source = add_source(db, {"kind": "discourse", "url": "https://forum.example/latest", "brand": "Lumio"})
+    enqueue = q.enqueue_run
+
+    def settled_in_between(client, run_id: int, record: dict) -> None:
+        assert q.settle(db, redis.url) == []  # the settle job at the worst moment: nothing to finish
+        enqueue(client, run_id, record)
+
+    monkeypatch.setattr(q, "enqueue_run", settled_in_between)
+    run = q.start(db, source["id"], "manual", redis.url)
+    assert run["status"] == "running" and run["queue"] == redis.url
+    assert q.progress(q.connect(redis.url), run["id"])["seeded"] is not None

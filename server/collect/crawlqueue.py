@@ -150,13 +150,18 @@ def start(db: Any, source_id: int, trigger: str, url: str) -> dict:
     from server.store.db import write_transaction
 
     run_id = start_run(db, source_id, trigger)
-    with write_transaction(db):
-        db.execute("UPDATE crawl_runs SET queue = ? WHERE id = ?", [where(url), run_id])
     try:
         enqueue_run(connect(url), run_id, get_source(db, source_id))
     except (OSError, RedisError) as exc:
         said = f"the crawl queue at {where(url)} did not answer, so no worker could take this run: {exc}"
-        finish_run(db, run_id, {"status": "failed", "errors": [said]})
+        failed = {"status": "failed", "errors": [said]}
+    else:
+        failed = None
+    # only now does the settle job look at the run (a queued run the queue does not hold is lost)
+    with write_transaction(db):
+        db.execute("UPDATE crawl_runs SET queue = ? WHERE id = ?", [where(url), run_id])
+    if failed is not None:
+        finish_run(db, run_id, failed)
     return get_run(db, run_id)
 
 
