@@ -16,7 +16,7 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from server.collect.crawls import add_source, finish_run, list_runs, start_run
+from server.collect.crawls import add_source, finish_run, list_runs, request_run, start_run
 from server.jobs.scheduler import Scheduler
 from tests.crawling import FAST, fast_crawls  # noqa: F401
 from tests.fixture_site import Answer, Site
@@ -124,6 +124,27 @@ def test_run_now_in_the_process_of_the_scheduler_starts_without_waiting_for_its_
     runs = finished_runs(db)
     assert {r["source_id"] for r in runs} == {by_page["id"], by_api["id"]}
     assert {r["trigger"] for r in runs} == {"manual"} and all(r["status"] == "ok" for r in runs)
+
+
+def test_stopping_the_scheduler_stops_a_crawl_and_the_run_says_why(db, db_path, monkeypatch):
+    """`gapwatch serve` stopped while a crawl waits for a page: it used to wait for the crawl to
+    end (the demo's crawls of its own pages, which the stopped server no longer answered, held
+    Ctrl+C for a minute)."""
+    monkeypatch.setenv("GAPWATCH_CRAWL_TIMEOUT", "60")  # the crawl would wait for the page
+    with Site() as site:
+        site.paths["/r"] = Answer(review_page([("1", "Nice.")]), delay=30)  # far past a stop
+        source = add_source(db, {"kind": "schemaorg", "url": site.url("/r"), "brand": "Acme"})
+        scheduler = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=0))
+        assert scheduler.start()
+        try:
+            request_run(db, source["id"])
+            scheduler.wake()
+            wait_for(lambda: site.hits.count("/r"), 15, "the crawl to ask for its page")
+        finally:
+            scheduler.stop()
+    (run,) = list_runs(db)
+    assert run["status"] == "failed"
+    assert run["errors"] == ["the crawler process was stopped: the service was shut down while it crawled"]
 
 
 def test_one_scheduler_per_workspace_and_a_standby_takes_over(db, db_path):

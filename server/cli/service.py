@@ -108,7 +108,7 @@ def serve(host: str, port: int) -> None:
         waitress_serve(app, **waitress_options(values), host=host, port=port)
     finally:
         if scheduler is not None:
-            click.echo("Stopping: a running job ends first (tagging after its batch).")
+            click.echo("Stopping: a running job ends first (tagging after its batch; a crawl is stopped).")
             scheduler.stop()
 
 

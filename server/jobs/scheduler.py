@@ -46,9 +46,12 @@ ALERTS_FIRST = 30  # seconds after the scheduler starts before the first evaluat
 # --- the jobs: plain functions ----------------------------------------------------------------
 
 
-def crawl_job(db_path: str, source_id: int, trigger: str, config: dict) -> dict | None:
+def crawl_job(
+    db_path: str, source_id: int, trigger: str, config: dict, stop: Callable[[], bool] | None = None
+) -> dict | None:
     """Crawl one source now, or with ``REDIS_URL`` put it on the workers' queue; ``None`` when it
-    is already being crawled (never twice at once)."""
+    is already being crawled (never twice at once). When ``stop`` answers true the crawl is
+    stopped (``run_source``)."""
     db = open_db(db_path, migrate=False)
     try:
         if config.get("REDIS_URL"):
@@ -61,6 +64,7 @@ def crawl_job(db_path: str, source_id: int, trigger: str, config: dict) -> dict 
             trigger=trigger,
             allow_private=bool(config["CRAWL_ALLOW_PRIVATE_NETWORKS"]),
             time_limit=config["CRAWL_RUN_LIMIT"],
+            stop=stop,
         )
     except Conflict as exc:
         log.info("skipped a crawl: %s", exc)
@@ -189,8 +193,9 @@ class Scheduler:
         return self.active
 
     def stop(self) -> None:
-        """Stop: the tagging job ends after its batch, and the lock is released once every running
-        job has ended (a standby must not start the same work beside a job still writing)."""
+        """Stop: the tagging job ends after its batch, a crawl is stopped (the run says so), and
+        the lock is released once every running job has ended (a standby must not start the same
+        work beside a job still writing)."""
         self._stop.set()
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=True)
@@ -338,7 +343,7 @@ class Scheduler:
             self.wake_classifier()
 
     def _crawl(self, source_id: int, trigger: str) -> None:
-        run = crawl_job(self.db_path, source_id, trigger, self.config)
+        run = crawl_job(self.db_path, source_id, trigger, self.config, stop=self._stop.is_set)
         if run is not None and run["new_count"]:
             self.wake_classifier()
         elif run is not None:  # nothing to tag: the alerts (a failing source) are checked now

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from server.store.db import write_transaction
 from server.store.normalise import check_url
 
 TRIAL_SECONDS = 60  # a trial crawl of one page is stopped after this long
+STOP_POLL = 0.5  # seconds between looks at whether the service is stopping, while a crawl runs
 
 
 def demo_site_prefix(db: Database, url: str) -> list[str]:
@@ -95,10 +97,13 @@ def run_source(
     on_start: Callable[[int, int], None] | None = None,
     stderr: Any = subprocess.DEVNULL,
     progress: bool = False,
+    stop: Callable[[], bool] | None = None,
 ) -> dict:
     """Crawl a source in a child process and wait for it; answer the finished run.
 
     ``stderr=None`` lets the child's warnings (and, with ``progress``, a status line) through.
+    When ``stop`` answers true (the service is stopping) the child is stopped and the run failed
+    with that reason; what it stored so far stays.
     """
     run_id = start_run(db, source_id, trigger)
     command = [sys.executable, "-m", "spiders.run", "--db", _db_path(db), "--run-id", str(run_id),
@@ -116,18 +121,33 @@ def run_source(
         db.execute("UPDATE crawl_runs SET pid = ? WHERE id = ?", [child.pid, run_id])
     if on_start is not None:
         on_start(run_id, child.pid)
-    try:
-        code = child.wait(timeout=time_limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.wait()
-        code = f"stopped after {time_limit:.0f} s (GAPWATCH_CRAWL_RUN_LIMIT)"
+    code = _wait(child, time_limit, stop)
     run = get_run(db, run_id)
     if run["status"] == "running":  # the child died before it could record the outcome
         reason = code if isinstance(code, str) else _exit_reason(code)
         finish_run(db, run_id, {"status": "failed", "errors": [f"the crawler process {reason}"]})
         run = get_run(db, run_id)
     return run
+
+
+def _wait(child: subprocess.Popen, time_limit: float | None, stop: Callable[[], bool] | None) -> int | str:
+    """The child's exit code, or why it was stopped: past ``time_limit``, or ``stop``."""
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    while True:
+        left = None if deadline is None else deadline - time.monotonic()
+        step = left if stop is None else (STOP_POLL if left is None else min(left, STOP_POLL))
+        try:
+            return child.wait(timeout=None if step is None else max(step, 0))
+        except subprocess.TimeoutExpired:
+            if stop is not None and stop():
+                reason = "was stopped: the service was shut down while it crawled"
+            elif deadline is not None and time.monotonic() >= deadline:
+                reason = f"stopped after {time_limit:.0f} s (GAPWATCH_CRAWL_RUN_LIMIT)"
+            else:
+                continue
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        return reason
 
 
 def _exit_reason(code: int) -> str:
