@@ -134,10 +134,11 @@ def _wait(child: subprocess.Popen, time_limit: float | None, stop: Callable[[], 
     """The child's exit code, or why it was stopped: past ``time_limit``, or ``stop``."""
     deadline = None if time_limit is None else time.monotonic() + time_limit
     while True:
-        left = None if deadline is None else deadline - time.monotonic()
-        step = left if stop is None else (STOP_POLL if left is None else min(left, STOP_POLL))
+        wait = None if deadline is None else max(deadline - time.monotonic(), 0)
+        if stop is not None:  # look at it every STOP_POLL seconds
+            wait = STOP_POLL if wait is None else min(wait, STOP_POLL)
         try:
-            return child.wait(timeout=None if step is None else max(step, 0))
+            return child.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             if stop is not None and stop():
                 reason = "was stopped: the service was shut down while it crawled"
