@@ -126,6 +126,40 @@ def test_run_now_in_the_process_of_the_scheduler_starts_without_waiting_for_its_
     assert {r["trigger"] for r in runs} == {"manual"} and all(r["status"] == "ok" for r in runs)
 
 
+def test_a_wake_while_the_sync_runs_makes_it_go_round_once_more(db, db_path, monkeypatch):
+    """A "run now" asked for while a sync runs: the scheduler skips a second sync beside the
+    running one, so the request used to wait for the next sync (an hour here)."""
+    from server.jobs import scheduler as scheduling
+
+    monkeypatch.setattr(scheduling, "SYNC_EVERY", 3600)
+    scheduler = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=0))
+    passes: list[int] = []
+    inside, release = threading.Event(), threading.Event()
+    sync_once = scheduler._sync_once
+
+    def slow_sync_once():
+        passes.append(len(passes) + 1)
+        if len(passes) == 2:  # the sync the first wake started: it holds until the second wake
+            inside.set()
+            release.wait(10)
+        sync_once()
+
+    monkeypatch.setattr(scheduler, "_sync_once", slow_sync_once)
+    assert scheduler.start()
+    try:
+        wait_for(lambda: scheduling.heartbeat(db), 10, "the first sync")
+        scheduler.wake()
+        assert inside.wait(10), "the wake started no sync"
+        scheduler.wake()  # while that sync runs
+        time.sleep(0.5)  # the scheduler's thread takes the wake while the sync still runs
+        release.set()
+        wait_for(lambda: len(passes) == 3, 10, "the sync after the wake that came while one ran")
+    finally:
+        release.set()
+        scheduler.stop()
+    assert passes == [1, 2, 3]
+
+
 def test_stopping_the_scheduler_stops_a_crawl_and_the_run_says_why(db, db_path, monkeypatch):
     """`gapwatch serve` stopped while a crawl waits for a page: it used to wait for the crawl to
     end (the demo's crawls of its own pages, which the stopped server no longer answered, held
@@ -196,7 +230,7 @@ def test_a_taxonomy_edit_is_re_tagged_in_the_background(db, db_path):
     ingest(
         db, [{"text": "We had a picnic and a long walk in the park."}], Context(origin="api", brand="Acme")
     )
-    scheduler = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=10))
+    scheduler = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3))  # re-tagged at its next run
     scheduler.start()
     try:
         wait_for(lambda: db.execute("SELECT count(*) FROM tags").fetchone()[0], 60, "the first tags")

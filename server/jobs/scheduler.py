@@ -176,6 +176,9 @@ class Scheduler:
         self._stop = threading.Event()
         self._standby: threading.Thread | None = None
         self._schedules: dict[int, str] = {}  # source id -> schedule text, as scheduled
+        self._wake_lock = threading.Lock()
+        self._syncing = False  # a sync is running
+        self._woken = False  # woken since the running sync began: it goes round once more
 
     @property
     def active(self) -> bool:
@@ -211,9 +214,15 @@ class Scheduler:
 
     def wake(self) -> None:
         """Take the job requests now (a "run now" made in this process) rather than at the next
-        sync, at most ``SYNC_EVERY`` seconds away; a sync that is running takes them next time."""
-        if self.active:
-            self._scheduler.modify_job("sync", next_run_time=datetime.now(UTC))
+        sync, at most ``SYNC_EVERY`` seconds away. A sync that is running when woken goes round
+        once more as it ends (the scheduler would skip a second one beside it)."""
+        if not self.active:
+            return
+        with self._wake_lock:
+            self._woken = True
+            if self._syncing:
+                return
+        self._scheduler.modify_job("sync", next_run_time=datetime.now(UTC))
 
     def wake_classifier(self) -> None:
         """Run the classifier job now (nothing when ``CLASSIFY_EVERY`` is 0: it is off here)."""
@@ -294,6 +303,23 @@ class Scheduler:
         scheduler.start()
 
     def _sync(self) -> None:
+        """One sync, and one more for each wake that came while it ran (see ``wake``)."""
+        with self._wake_lock:
+            self._syncing = True
+        try:
+            while True:
+                with self._wake_lock:
+                    self._woken = False
+                self._sync_once()
+                with self._wake_lock:  # no wake can fall between this look and the end of the sync
+                    if not self._woken or self._stop.is_set():
+                        self._syncing = False
+                        return
+        finally:
+            with self._wake_lock:
+                self._syncing = False
+
+    def _sync_once(self) -> None:
         """Bring the crawl jobs in line with the sources table; start what was asked for
         (``server.store.job_requests``: crawls now, themes, tagging now; and queued retrainings);
         heartbeat."""
