@@ -118,16 +118,21 @@ class Encoder:
             raise ModelError(f"inference backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         if source.expected is not None:
             verify(Path(source.location), source.expected)
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoConfig, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # a bar for loading 90 MB from disk is noise
 
+        self.source = source
+        self._model: Any = None  # the torch model, loaded on first use (see ``model``)
+        self._handed_out = False  # whether ``model`` was taken: its weights may have changed since
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(
                 source.location, local_files_only=source.local_only
             )
-            self.model = AutoModel.from_pretrained(source.location, local_files_only=source.local_only)
+            config = AutoConfig.from_pretrained(source.location, local_files_only=source.local_only)
+            if source.expected is None:  # unverified weights: a broken file is told now, not later
+                self.torch_model()
         except OSError as exc:
             hint = (
                 " (it is not on this machine; set GAPWATCH_MODEL_DOWNLOAD=1 to fetch it)"
@@ -135,25 +140,60 @@ class Encoder:
                 else ""
             )
             raise ModelError(f"cannot load model {source.location!r}{hint}: {exc}") from None
-        self.model.eval()
-        self.source = source
         self.model_id = source.model_id
         self.max_length = max_length
-        self.dimension = int(self.model.config.hidden_size)
+        self.dimension = int(config.hidden_size)
         self.backend = backend
         self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "gapwatch-onnx"
         self._runners: dict[str, Any] = {}
         self.delta: Any = None  # the shipped sentiment delta, when it runs with this encoder
-        self.sentiment_top: Any = None
+        self._sentiment_top: Any = None  # its tuned layers (torch), made on first use
         if sentiment and source.expected is not None:
-            from .sentiment import load_delta, tuned_layers
+            from .sentiment import load_delta
 
             delta = load_delta() if sentiment_from is None else load_delta(Path(sentiment_from))
             if delta is not None and delta.meta.get("base_sha256") == source.expected.get(
                 "model.safetensors"
             ):
                 self.delta = delta
-                self.sentiment_top = tuned_layers(self.model, delta)
+
+    @property
+    def model(self) -> Any:
+        """The torch model (loaded on first use: tagging with compiled encoders that are already
+        on disk never needs it). Whoever takes it may change its weights, so from then on the
+        compiled encoders are named by a hash of its weights, not by the verified file's."""
+        if not self._handed_out:
+            _ = self.sentiment_top  # made now, from the weights as published
+            self._handed_out = True
+        return self.torch_model()
+
+    def torch_model(self) -> Any:
+        """The torch model, to read (hash, export, run); loaded on first use. To change its
+        weights, take ``model``."""
+        if self._model is None:
+            from transformers import AutoModel
+
+            self._model = AutoModel.from_pretrained(
+                self.source.location, local_files_only=self.source.local_only
+            )
+            self._model.eval()
+        return self._model
+
+    @property
+    def sentiment_top(self) -> Any:
+        """The sentiment delta's tuned layers on this encoder (None without a delta)."""
+        if self._sentiment_top is None and self.delta is not None:
+            from .sentiment import tuned_layers
+
+            self._sentiment_top = tuned_layers(self.torch_model(), self.delta)
+        return self._sentiment_top
+
+    def _weights_name(self) -> str | None:
+        """A name for the weights known without loading them: the verified file's hash, while
+        nobody has taken the model (None otherwise: they are hashed)."""
+        if self._handed_out or self.source.expected is None:
+            return None
+        return "sha" + self.source.expected["model.safetensors"][:16]
 
     @property
     def has_sentiment(self) -> bool:
@@ -164,12 +204,12 @@ class Encoder:
         """An independent copy to fine-tune (the compiled runners are not copied; nor is the
         sentiment delta, whose layers sit on the published lower layers)."""
         runners, self._runners = self._runners, {}
-        delta, top = self.delta, self.sentiment_top
-        self.delta = self.sentiment_top = None
+        delta, top = self.delta, self._sentiment_top
+        self.delta = self._sentiment_top = None
         try:
             return copy.deepcopy(self)
         finally:
-            self._runners, self.delta, self.sentiment_top = runners, delta, top
+            self._runners, self.delta, self._sentiment_top = runners, delta, top
 
     def weights_changed(self) -> None:
         """Call after training: the next embedding compiles the new weights."""
@@ -182,8 +222,7 @@ class Encoder:
             from .onnx_int8 import runner_for
 
             delta = self.delta if branch == "sentiment" else None
-            self._runners[branch] = runner_for(self.model, self.tokenizer, self.cache_dir, delta,
-                                               self.sentiment_top)  # fmt: skip
+            self._runners[branch] = runner_for(self, self.cache_dir, delta, self._weights_name())
         return self._runners[branch]
 
     def _hidden_all(
@@ -193,14 +232,14 @@ class Encoder:
         or the sentiment branch ("sentiment"), by the chosen backend. ONNX Runtime runs one
         single-threaded pass per core at once: with small batches that beats one pass spread
         over the cores (less synchronisation), and it releases the GIL, so pooling overlaps."""
-        import torch
-
         if self.backend == "torch":
-            module = self.model
+            import torch
+
+            module = self.torch_model()
             if branch == "sentiment":
                 from .sentiment import sentiment_branch
 
-                module = sentiment_branch(self.model, self.sentiment_top, self.delta.first_tuned)
+                module = sentiment_branch(module, self.sentiment_top, self.delta.first_tuned)
             for batch, _offsets in batches:
                 tensors = {n: torch.from_numpy(a) for n, a in batch.items()}
                 if branch == "sentiment":

@@ -3,7 +3,8 @@
 Only the weight matrix multiplications are quantised (per output channel); attention and
 layer norms stay in float. On held-out laptop reviews this kept micro-F1 and polarity accuracy
 within noise of float32 while tagging ~1.7x faster on a 2-core AVX2 machine (bench/classify.py).
-The exported file is cached by a fingerprint of the weights, so a fine-tuned encoder gets its own.
+The exported file is cached by a fingerprint of the weights (for the verified published encoder,
+by its file's hash), so a fine-tuned encoder gets its own.
 """
 
 from __future__ import annotations
@@ -134,18 +135,22 @@ class Runner:
         return self.session.run(None, feed)
 
 
-def runner_for(model: Any, tokenizer: Any, cache_dir: Path, delta: Any = None, top: Any = None) -> Runner:
-    """The int8 runner of ``model`` alone, or of the sentiment delta's branch alone when
+def runner_for(encoder: Any, cache_dir: Path, delta: Any = None, weights_name: str | None = None) -> Runner:
+    """The int8 runner of ``encoder``'s model alone, or of the sentiment delta's branch alone when
     ``delta`` is given (embeddings and shared lower layers, then its tuned layers), exported
-    once per set of weights."""
+    once per set of weights. ``weights_name`` names the weights when they are known without
+    loading them (the verified published encoder); otherwise they are hashed. The torch model is
+    loaded only to hash or export it."""
+    name = weights_name or fingerprint(encoder.torch_model())
     if delta is None:
-        path = cache_dir / f"encoder-{fingerprint(model)}-int8-v{EXPORT_VERSION}.onnx"
+        path = cache_dir / f"encoder-{name}-int8-v{EXPORT_VERSION}.onnx"
         if not path.is_file():
-            export(model, tokenizer, path)
+            export(encoder.torch_model(), encoder.tokenizer, path)
         return Runner(path)
     from .sentiment import sentiment_branch
 
-    path = cache_dir / f"sentiment-{fingerprint(model)}-{delta.digest}-int8-v{EXPORT_VERSION}.onnx"
+    path = cache_dir / f"sentiment-{name}-{delta.digest}-int8-v{EXPORT_VERSION}.onnx"
     if not path.is_file():
-        export(model, tokenizer, path, sentiment_branch(model, top, delta.first_tuned), ("feeling",))
+        branch = sentiment_branch(encoder.torch_model(), encoder.sentiment_top, delta.first_tuned)
+        export(encoder.torch_model(), encoder.tokenizer, path, branch, ("feeling",))
     return Runner(path)

@@ -321,6 +321,38 @@ def test_int8_onnx_inference_stays_close_to_float32(tmp_path):
         Encoder(resolve(None), backend="gpu")
 
 
+def test_compiled_encoders_on_disk_are_used_without_loading_the_torch_model(tmp_path, monkeypatch):
+    """A process that tags with the published encoder, compiled by an earlier one, never loads
+    its torch weights (seconds per process); one that took the model to change it hashes them."""
+    import os
+    from pathlib import Path
+
+    from classifiers import onnx_int8
+    from classifiers.encoder import resolve
+
+    cache = Path(os.environ.get("GAPWATCH_ONNX_CACHE") or tmp_path)  # the tests' shared one: compiled once
+    texts = ["It never went down in two years.", "Support took a week to answer."]
+    vectors, _parts, feelings, _sp = Encoder(resolve(None), cache_dir=cache).embed_both(texts, [[], []])
+    later = Encoder(resolve(None), cache_dir=cache)
+    again, _parts, feelings_again, _sp = later.embed_both(texts, [[], []])
+    assert later._model is None  # found by the verified weights file's hash
+    assert (vectors == again).all() and (feelings == feelings_again).all()
+
+    compiled: list[str] = []
+
+    def export(model, tokenizer, path, *args):
+        compiled.append(path.name)
+        raise ModelError("not compiled in this test")
+
+    monkeypatch.setattr(onnx_int8, "export", export)
+    taken = Encoder(resolve(None), cache_dir=cache)
+    taken.model.embeddings.word_embeddings.weight.data.mul_(0.5)  # as training would change it
+    taken.weights_changed()
+    with pytest.raises(ModelError, match="not compiled"):
+        taken.embed(texts)  # the changed weights are compiled afresh, under their own hash
+    assert len(compiled) == 1 and not (cache / compiled[0]).exists()
+
+
 def test_an_end_to_end_model_keeps_float32_inference_after_loading(tmp_path):
     from classifiers.data import Example
     from classifiers.model import Tagger
