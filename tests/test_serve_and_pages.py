@@ -34,6 +34,39 @@ def test_serve_uses_the_production_server_and_answers(server):
         assert json.load(response)["ours"] == "Lumio"
 
 
+def test_the_demo_as_make_run_tags_it_has_a_supported_case_and_one_not(server, tmp_path):
+    """On a copy of the served workspace (tagged by `gapwatch classify`), `make run`'s step 4."""
+    import sqlite3
+
+    from server.store.db import open_db
+    from server.tell.alerts import evaluate
+    from server.tell.cases import list_cases
+    from server.tell.enemies import list_enemies
+
+    _base, env = server
+    with sqlite3.connect(env["GAPWATCH_DB"]) as source, sqlite3.connect(tmp_path / "demo.db") as copy:
+        source.backup(copy)
+    db = open_db(tmp_path / "demo.db")
+    raised = evaluate(db)
+    found = {c["claim"]: c for c in list_cases(db)}
+    reliability = found["Customers choose Lumio for reliability, not for innovation"]
+    innovation = found["Customers see Lumio as the innovation leader we say we are"]
+    assert (reliability["verdict"], innovation["verdict"]) == ("supported", "not supported")
+    assert reliability["state"] == innovation["state"] == "tested"
+    assert reliability["result"]["quotes"]["for"] and innovation["result"]["quotes"]["against"]
+    assert not [a for a in raised if a["kind"] == "case"]  # a first verdict is no change: no alert
+    (enemy,) = list_enemies(db)
+    assert (enemy["name"], enemy["attribute"], enemy["met"]) == (
+        "Slow sync on big folders",
+        "performance",
+        False,
+    )
+    assert enemy["current"]["value"] > enemy["target"] and {
+        enemy["commercial_owner"],
+        enemy["technical_owner"],
+    } == {"maria", "sam"}
+
+
 def test_clip_over_http_with_a_token_made_by_the_cli(server):
     base, env = server
     token = subprocess.run(
