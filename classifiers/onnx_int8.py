@@ -74,10 +74,22 @@ def export(
 ) -> Path:
     """Write the int8 ONNX file for ``model`` to ``target`` (atomically): its last hidden state,
     or ``module``'s ``outputs`` (the encoder with the sentiment branch answers two)."""
-    with TORCH_LOCK:
-        if target.is_file():  # another thread exported it while this one waited
+    with TORCH_LOCK, _exporting(target):
+        if target.is_file():  # another thread or process exported it while this one waited
             return target
         return _export(model, tokenizer, target, module, outputs)
+
+
+@contextmanager
+def _exporting(target: Path) -> Iterator[None]:
+    """Held while ``target`` is exported: processes that share a folder of compiled encoders
+    (a server and a `gapwatch` command; test processes) compile a file once, not once each."""
+    import fcntl
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f".{target.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def _export(model: Any, tokenizer: Any, target: Path, module: Any, outputs: tuple[str, ...]) -> Path:

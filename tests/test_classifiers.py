@@ -353,6 +353,38 @@ def test_compiled_encoders_on_disk_are_used_without_loading_the_torch_model(tmp_
     assert len(compiled) == 1 and not (cache / compiled[0]).exists()
 
 
+def _export_slowly(target, log):
+    """In a forked process: `onnx_int8.export` with a stand-in compile that says it ran."""
+    import time
+
+    from classifiers import onnx_int8
+
+    def compile_(model, tokenizer, path, module, outputs):
+        with open(log, "a") as handle:
+            handle.write(f"compiled {path.name}\n")
+        time.sleep(0.5)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"onnx")
+        return path
+
+    onnx_int8._export = compile_
+    onnx_int8.export(None, None, target)
+
+
+def test_processes_that_share_the_compiled_encoders_compile_each_file_once(tmp_path):
+    import multiprocessing
+
+    target, log = tmp_path / "onnx" / "encoder-0123-int8-v4.onnx", tmp_path / "compiled.log"
+    forked = multiprocessing.get_context("fork")
+    processes = [forked.Process(target=_export_slowly, args=(target, log)) for _ in range(3)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(30)
+    assert [p.exitcode for p in processes] == [0, 0, 0]
+    assert log.read_text() == f"compiled {target.name}\n" and target.read_bytes() == b"onnx"
+
+
 def test_an_end_to_end_model_keeps_float32_inference_after_loading(tmp_path):
     from classifiers.data import Example
     from classifiers.model import Tagger
