@@ -125,6 +125,7 @@ def test_the_review_queue_by_keyboard_updates_the_audit(server, chromium):
         form = page.locator("form#review")
 
         def press(key: str) -> None:
+            page.wait_for_selector("form#review[data-keys=ready]")  # the page's keys are listened to
             with page.expect_navigation():
                 page.keyboard.press(key)
 
@@ -132,6 +133,7 @@ def test_the_review_queue_by_keyboard_updates_the_audit(server, chromium):
         expect(page.locator(".flash")).to_have_text("Accepted.")
         comment = int(form.get_attribute("data-comment"))
         first_was = form.locator("input[data-key='1']").is_checked()
+        page.wait_for_selector("form#review[data-keys=ready]")
         page.keyboard.press("1")  # tick or untick the first attribute
         page.keyboard.press("n")  # negative
         page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)

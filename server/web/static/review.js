@@ -16,4 +16,5 @@
     else return;
     event.preventDefault();
   });
+  form.dataset.keys = "ready"; // keys pressed before this script ran are the browser's alone
 })();
