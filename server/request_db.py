@@ -29,6 +29,9 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    db = open_db(app.config["DB"])  # applies pending migrations once, at start-up
-    db.close()
+    # Opened once at start-up (it applies pending migrations), then held, idle, for the life of
+    # the app: a request's connection is never the last one open, whose close checkpoints the
+    # whole WAL and deletes it for the next request to create again. Measured: a request that
+    # opens, writes one row and closes took 2.4 ms of CPU alone, 1.05 ms beside an open one.
+    app.extensions["gapwatch_store"] = open_db(app.config["DB"])
     app.teardown_appcontext(close_db)

@@ -46,3 +46,25 @@ def test_a_write_waits_for_another_writer_and_lands(db, db_path, write):
         writer.join()
         other.close()
     assert db.execute("SELECT value FROM meta WHERE key = 'other'").fetchone() == ("writer",)
+
+
+def test_a_request_leaves_the_store_ready_for_the_next(tmp_path):
+    """The service holds the workspace open: a request's connection is never the last, whose
+    close would checkpoint the whole write-ahead log into the file and delete it, for the next
+    request to create again (2.4 vs 1.05 ms of CPU a small write, measured)."""
+    from pathlib import Path
+
+    from server import create_app
+    from tests.workspaces import new_workspace
+
+    path = tmp_path / "w.db"
+    token = new_workspace(path, ["Acme"], user="ana", role="editor", password="a long password here",
+                          token_name="api")  # fmt: skip
+    app = create_app({"DB": str(path), "TESTING": True})
+    client = app.test_client()
+    for n in range(3):
+        answer = client.post("/api/comments", json=[{"text": f"Sync works, day {n}.", "brand": "Acme"}],
+                             headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert answer.get_json()["counts"]["new"] == 1
+        assert Path(f"{path}-wal").stat().st_size > 0  # the log stays, written through
+    assert open_db(path, migrate=False).execute("SELECT count(*) FROM comments").fetchone()[0] == 3
