@@ -191,7 +191,7 @@ def plain_finetune(keys: list[str], train: list, test: list, *, epochs: int = 4,
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from classifiers.encoder import embedded_model_dir
+    from classifiers.model_files import embedded_model_dir
 
     torch.manual_seed(seed)
     folder = embedded_model_dir()

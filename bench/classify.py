@@ -41,7 +41,7 @@ def plain_loop(texts: list[str]) -> float:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from classifiers.encoder import embedded_model_dir
+    from classifiers.model_files import embedded_model_dir
 
     folder = embedded_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
@@ -102,8 +102,9 @@ def machine() -> str:
 def encoder_alone(texts: list[str], sentiment: bool, backend: str = "onnx-int8") -> float:
     """The encoder's pass alone (no tagging, no store), with or without the sentiment branch;
     int8 ONNX (what tags) or float32 torch, batched the same way (what int8 is worth here)."""
-    from classifiers.encoder import Encoder, resolve
+    from classifiers.encoder import Encoder
     from classifiers.model import clause_spans
+    from classifiers.model_files import resolve
 
     with tempfile.TemporaryDirectory() as tmp:
         encoder = Encoder(resolve(None), sentiment=sentiment, cache_dir=Path(tmp), backend=backend)

@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    from classifiers.encoder import Encoder, resolve
+    from classifiers.encoder import Encoder
+    from classifiers.model_files import resolve
     from classifiers.taxonomy import parse_taxonomy
     from classifiers.training import taxonomy_tagger
     from server.classify.taxonomy import DEFAULT_TAXONOMY

@@ -94,8 +94,9 @@ def build_models(candidate_folder: Path | None) -> dict:
     """The shipped model, the one before it, the frozen-head floor (fitted here on balanced
     training comments), and a candidate built by ``build_sentiment --out`` when given."""
     from classifiers.build_sentiment import balanced, read_corpora
-    from classifiers.encoder import Encoder, resolve
+    from classifiers.encoder import Encoder
     from classifiers.model import Tagger
+    from classifiers.model_files import resolve
     from classifiers.taxonomy import parse_taxonomy
     from classifiers.training import fit_sentiment, taxonomy_tagger
 

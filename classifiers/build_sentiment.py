@@ -135,7 +135,7 @@ class _Tuning:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        from .encoder import EMBEDDED_SHA256, embedded_model_dir, verify
+        from .model_files import EMBEDDED_SHA256, embedded_model_dir, verify
 
         self.args = args
         folder = embedded_model_dir()
@@ -224,7 +224,7 @@ class _Tuning:
         return scores
 
     def save(self, train: list, figures: dict) -> None:
-        from .encoder import EMBEDDED_SHA256
+        from .model_files import EMBEDDED_SHA256
         from .sentiment import save_delta
 
         args, head = self.args, self.head

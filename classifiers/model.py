@@ -17,8 +17,9 @@ from typing import overload
 
 import numpy as np
 
-from .encoder import INFERENCE_BATCH, Encoder, ModelSource, default_encoder
+from .encoder import INFERENCE_BATCH, Encoder, default_encoder
 from .errors import ModelError
+from .model_files import ModelSource
 
 SENTIMENTS = ("negative", "neutral", "positive")
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\s+(?:but|however|although|though|whereas)\s+", re.I)

@@ -8,8 +8,9 @@ import shutil
 import pytest
 
 from classifiers.data import read_jsonl
-from classifiers.encoder import EMBEDDED_SHA256, Encoder, ModelSource, default_encoder, embedded_model_dir
+from classifiers.encoder import Encoder, default_encoder
 from classifiers.errors import DataError, ModelError, TaxonomyError
+from classifiers.model_files import EMBEDDED_SHA256, ModelSource, embedded_model_dir
 from classifiers.taxonomy import parse_taxonomy
 from classifiers.training import best_threshold, taxonomy_tagger
 from server.classify.taxonomy import DEFAULT_TAXONOMY
@@ -116,7 +117,7 @@ def test_a_tampered_weights_file_is_refused(tmp_path):
 
 
 def test_a_hub_id_is_not_fetched_unless_allowed():
-    from classifiers.encoder import resolve
+    from classifiers.model_files import resolve
 
     source = resolve("someone/some-model")
     assert source.local_only is True
@@ -259,7 +260,7 @@ def test_a_fine_tuned_model_saves_and_loads_with_the_same_predictions(tmp_path):
 
 
 def test_a_local_model_folder_can_replace_the_embedded_one(tmp_path):
-    from classifiers.encoder import resolve
+    from classifiers.model_files import resolve
 
     folder = tmp_path / "my-model"
     shutil.copytree(embedded_model_dir(), folder)
@@ -309,7 +310,7 @@ def test_end_to_end_fine_tuning_learns_the_labelled_attributes():
 
 
 def test_int8_onnx_inference_stays_close_to_float32(tmp_path):
-    from classifiers.encoder import resolve
+    from classifiers.model_files import resolve
 
     texts = ["It never went down in two years.", "Support took a week to answer.", "Too expensive."]
     fast = Encoder(resolve(None), backend="onnx-int8", cache_dir=tmp_path)
@@ -328,7 +329,7 @@ def test_compiled_encoders_on_disk_are_used_without_loading_the_torch_model(tmp_
     from pathlib import Path
 
     from classifiers import onnx_int8
-    from classifiers.encoder import resolve
+    from classifiers.model_files import resolve
 
     cache = Path(os.environ.get("GAPWATCH_ONNX_CACHE") or tmp_path)  # the tests' shared one: compiled once
     texts = ["It never went down in two years.", "Support took a week to answer."]

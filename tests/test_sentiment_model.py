@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifiers.encoder import Encoder, resolve
+from classifiers.encoder import Encoder
 from classifiers.errors import ModelError
+from classifiers.model_files import resolve
 from classifiers.sentiment import SHIPPED, load_delta
 from classifiers.taxonomy import parse_taxonomy
 from classifiers.training import taxonomy_tagger
