@@ -36,16 +36,14 @@ def test_serve_uses_the_production_server_and_answers(server):
 
 def test_the_demo_as_make_run_tags_it_has_a_supported_case_and_one_not(server, tmp_path):
     """On a copy of the served workspace (tagged by `gapwatch classify`), `make run`'s step 4."""
-    import sqlite3
-
+    from server.store.backup import backup
     from server.store.db import open_db
     from server.tell.alerts import evaluate
     from server.tell.cases import list_cases
     from server.tell.enemies import list_enemies
 
     _base, env = server
-    with sqlite3.connect(env["GAPWATCH_DB"]) as source, sqlite3.connect(tmp_path / "demo.db") as copy:
-        source.backup(copy)
+    backup(env["GAPWATCH_DB"], tmp_path / "demo.db")  # as `gapwatch backup` copies a served workspace
     db = open_db(tmp_path / "demo.db")
     raised = evaluate(db)
     found = {c["claim"]: c for c in list_cases(db)}
