@@ -147,18 +147,53 @@ def log_in(client, username: str = "admin", password: str = PASSWORD):
     return client.post("/login", data={"csrf_token": csrf, "username": username, "password": password})
 
 
-@pytest.fixture
-def db(db_path: Path):
-    """A workspace with a taxonomy, our brand 'Acme', a competitor 'Rival', and the users of
-    ``USERS`` (admin, ed the editor, vi the viewer)."""
-    database = open_db(db_path)
+def _test_workspace(path: Path):
+    database = open_db(path)
     ensure_taxonomy(database)
     add_brand(database, "Acme")
     add_brand(database, "Rival", competitor=True)
     ensure_rules(database)  # as the setup page does after adding brands
     add_test_users(database)
+    return database
+
+
+@pytest.fixture
+def db(db_path: Path):
+    """A workspace with a taxonomy, our brand 'Acme', a competitor 'Rival', and the users of
+    ``USERS`` (admin, ed the editor, vi the viewer)."""
+    database = _test_workspace(db_path)
     yield database
     database.close()
+
+
+_TEMPLATES: dict[str, Path] = {}  # name -> a workspace file built once in this test process
+
+
+@pytest.fixture
+def from_template(db, tmp_path_factory):
+    """``from_template(name, build)`` fills the test's ``db`` with a copy of a workspace that
+    ``build(database)`` made from a ``db`` like it, once per test process. For the workspaces that
+    many tests plant the same way: tagging the planted comments with the real model each time took
+    most of those tests' time. The copy is SQLite's backup: the test's connection sees it."""
+    import sqlite3
+
+    def fill(name: str, build):
+        if name not in _TEMPLATES:
+            path = tmp_path_factory.mktemp("template") / f"{name}.db"
+            template = _test_workspace(path)
+            try:
+                build(template)
+            finally:
+                template.close()
+            _TEMPLATES[name] = path
+        source = sqlite3.connect(_TEMPLATES[name])
+        try:
+            source.backup(db.conn)
+        finally:
+            source.close()
+        return db
+
+    return fill
 
 
 @pytest.fixture

@@ -50,8 +50,8 @@ def plant_cases(db):
 
 
 @pytest.fixture
-def planted(db):
-    return plant_cases(db)
+def planted(from_template):
+    return from_template("cases", plant_cases)
 
 
 def _attributes(db) -> list[str]:

@@ -11,8 +11,8 @@ from tests.test_cases import _innovation_is_quiet, _innovation_talk_grows, plant
 
 
 @pytest.fixture
-def planted(db):
-    return plant_cases(db)
+def planted(from_template):
+    return from_template("cases", plant_cases)
 
 
 # --- the pages and the API ---------------------------------------------------------------------------

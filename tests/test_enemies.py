@@ -25,14 +25,17 @@ PLANTED = [  # brand, text, how many, attributes, sentiment, day
 ]
 
 
+def _plant_problems(db) -> None:
+    for brand, text, count, attributes, feeling, day in PLANTED:
+        _plant(db, brand, [text.format(i=i) for i in range(count)], attributes, feeling, day)
+
+
 @pytest.fixture
-def planted(db):
+def planted(from_template):
     """Acme, June 2026: 100 comments; 30 complain of reliability (of 40 speaking of it), 10 of
     price (of 50). March 2026 (the 90 days before): 60 comments, 6 reliability complaints.
     Rival, June: 40 comments, 4 reliability complaints."""
-    for brand, text, count, attributes, feeling, day in PLANTED:
-        _plant(db, brand, [text.format(i=i) for i in range(count)], attributes, feeling, day)
-    return db
+    return from_template("problems", _plant_problems)
 
 
 def test_problems_are_ranked_with_the_figures_computed_directly(planted):

@@ -3,6 +3,7 @@ what tags every comment, so its known failures are tested here as behaviour."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -85,12 +86,13 @@ def test_neutral_is_a_real_class(tagger):
 
 
 @pytest.mark.slow
-def test_onnx_int8_and_torch_agree(tmp_path: Path):
+def test_onnx_int8_and_torch_agree():
     texts = ["In two years Lumio has never lost a file.", "Support took nine days to answer.",
              "The update is scheduled for Tuesday.",
              "Setup took five minutes, but sync broke twice."]  # fmt: skip
     taxonomy = parse_taxonomy(DEFAULT_TAXONOMY)
-    fast = taxonomy_tagger(Encoder(resolve(None), backend="onnx-int8", cache_dir=tmp_path), taxonomy)
+    cache = Path(os.environ["GAPWATCH_ONNX_CACHE"])  # the tests' shared compiled encoders (conftest)
+    fast = taxonomy_tagger(Encoder(resolve(None), backend="onnx-int8", cache_dir=cache), taxonomy)
     exact = taxonomy_tagger(Encoder(resolve(None), backend="torch"), taxonomy)
     assert [t.sentiment for t in fast.predict(texts)] == [t.sentiment for t in exact.predict(texts)]
     a = np.array([t.sentiment_score for t in fast.predict(texts)])
