@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from server.classify.taxonomy import set_positioning
 from server.collect.ingest import Context, ingest
 from server.jobs.classifier import classify_pending
@@ -27,8 +29,14 @@ def workspace(db) -> None:
     set_positioning(db, "Acme", {"innovation": 0.5, "reliability": 0.5})
 
 
-def test_gap_answers_every_attribute_with_interval_and_sample_size(client, db):
-    workspace(db)
+@pytest.fixture
+def tagged(from_template):
+    """The workspace above, tagged by the real model once per test process (before ``client``
+    logs in: the copy replaces the whole workspace)."""
+    return from_template("perception", workspace)
+
+
+def test_gap_answers_every_attribute_with_interval_and_sample_size(tagged, client):
     body = client.get("/api/brands/Acme/gap").get_json()
     assert body["comments"] == 69 and body["emitted"] == 1
     by = {a["attribute"]: a for a in body["attributes"]}
@@ -41,8 +49,7 @@ def test_gap_answers_every_attribute_with_interval_and_sample_size(client, db):
     assert client.get("/api/brands/Acme/gap").get_json() == body  # seeded: the same on reload
 
 
-def test_trends_and_filters(client, db):
-    workspace(db)
+def test_trends_and_filters(tagged, client):
     body = client.get("/api/brands/Acme/trends?interval=month").get_json()
     assert [(p["start"], p["comments"]) for p in body["periods"]] == [
         ("2026-01-01", 35),
@@ -56,8 +63,7 @@ def test_trends_and_filters(client, db):
     assert client.get("/api/brands/Acme/gap?channel=nowhere").get_json()["comments"] == 0
 
 
-def test_competitors_and_bad_requests(client, db):
-    workspace(db)
+def test_competitors_and_bad_requests(tagged, client):
     body = client.get("/api/competitors").get_json()
     assert [b["name"] for b in body["brands"]] == ["Acme", "Rival"]
     reliability = next(a for a in body["attributes"] if a["attribute"] == "reliability")
