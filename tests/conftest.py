@@ -57,29 +57,9 @@ SERVED_DEMO_MODULES = frozenset({
 })  # fmt: skip
 
 
-def _mixed(items: list) -> list:
-    """The served demo first (the longest work), then the modules that mostly wait on other
-    processes spread evenly among those that compute in the test process, module by module, so
-    that the cores have work while tests wait."""
-    blocks: dict[str, list] = {}
-    for item in items:
-        blocks.setdefault(item.path.name, []).append(item)
-    served = [b for name, b in blocks.items() if name in SERVED_DEMO_MODULES]
-    waiting = [b for name, b in blocks.items() if name in SUBPROCESS_MODULES - SERVED_DEMO_MODULES]
-    computing = [b for name, b in blocks.items() if name not in SUBPROCESS_MODULES]
-    placed = []
-    for group in (waiting, computing):
-        total, done = sum(map(len, group)) or 1, 0
-        for block in group:  # its place: the middle of its share of its group's tests
-            placed.append(((done + len(block) / 2) / total, block))
-            done += len(block)
-    placed.sort(key=lambda pair: pair[0])
-    return [item for block in served + [b for _place, b in placed] for item in block]
-
-
 def pytest_collection_modifyitems(config, items) -> None:
-    if hasattr(config, "workerinput"):  # a pytest-xdist process: see _mixed
-        items[:] = _mixed(items)
+    if hasattr(config, "workerinput"):  # a pytest-xdist process: what starts processes first
+        items.sort(key=lambda item: item.path.name not in SUBPROCESS_MODULES)
     for item in items:
         if item.path.name in SUBPROCESS_MODULES:
             item.add_marker(pytest.mark.subprocess)
