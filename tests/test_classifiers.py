@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -310,9 +312,6 @@ def test_end_to_end_fine_tuning_learns_the_labelled_attributes():
 
 
 def test_int8_onnx_inference_stays_close_to_float32():
-    import os
-    from pathlib import Path
-
     from classifiers.model_files import resolve
 
     texts = ["It never went down in two years.", "Support took a week to answer.", "Too expensive."]
@@ -329,9 +328,6 @@ def test_int8_onnx_inference_stays_close_to_float32():
 def test_compiled_encoders_on_disk_are_used_without_loading_the_torch_model(tmp_path, monkeypatch):
     """A process that tags with the published encoder, compiled by an earlier one, never loads
     its torch weights (seconds per process); one that took the model to change it hashes them."""
-    import os
-    from pathlib import Path
-
     from classifiers import onnx_int8
     from classifiers.model_files import resolve
 
