@@ -17,6 +17,7 @@ from http.server import ThreadingHTTPServer
 import pytest
 
 from server.collect.crawls import add_source, finish_run, list_runs, request_run, start_run
+from server.jobs import scheduler as scheduler_module
 from server.jobs.scheduler import Scheduler
 from tests.crawling import FAST, fast_crawls  # noqa: F401
 from tests.fixture_site import Answer, Site
@@ -181,14 +182,42 @@ def test_stopping_the_scheduler_stops_a_crawl_and_the_run_says_why(db, db_path, 
     assert run["errors"] == ["the crawler process was stopped: the service was shut down while it crawled"]
 
 
-def test_one_scheduler_per_workspace_and_a_standby_takes_over(db, db_path):
-    first = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600))
-    second = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=3600))
+def test_one_scheduler_per_workspace_and_a_standby_takes_over(db, db_path, monkeypatch):
+    monkeypatch.setattr(scheduler_module, "STANDBY_POLL", 0.2)  # the product's 5 s: waiting only
+    first = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=0))
+    second = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=0))
     assert first.start() is True
     assert second.start() is False
     first.stop()
     wait_for(lambda: second.active, 15, "the standby to take over")
     second.stop()
+
+
+def test_a_standby_stopped_while_it_takes_over_stops_cleanly(db, db_path, monkeypatch):
+    """APScheduler says it runs before its thread has started; a stop that came in that moment
+    failed ("cannot join thread before it is started", CI of stop 32). Here that moment is made
+    one second long: the stop waits for the start, then stops, and releases the workspace."""
+    starting, real_start = threading.Event(), threading.Thread.start
+
+    def slow_start(thread):
+        if thread.name == "APScheduler" and threading.current_thread().name == "scheduler-standby":
+            starting.set()
+            time.sleep(1)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", slow_start)
+    monkeypatch.setattr(scheduler_module, "STANDBY_POLL", 0.2)
+    first = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=0))
+    second = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=0))
+    assert first.start() is True
+    assert second.start() is False
+    first.stop()
+    assert starting.wait(15), "the standby did not take over"
+    second.stop()
+    assert not second.active
+    third = Scheduler(str(db_path), config(db_path, CLASSIFY_EVERY=0))
+    assert third.start() is True, "the stopped standby kept the workspace's lock"
+    third.stop()
 
 
 def test_several_server_processes_run_exactly_one_scheduler(db, db_path):

@@ -173,6 +173,8 @@ class Scheduler:
         self.lock_path = Path(f"{self.db_path}.scheduler.lock")
         self._lock_file: Any = None
         self._scheduler: BackgroundScheduler | None = None
+        self._started = False  # APScheduler's start has returned (its thread runs)
+        self._life = threading.Lock()  # starting and stopping APScheduler, never at once
         self._stop = threading.Event()
         self._standby: threading.Thread | None = None
         self._schedules: dict[int, str] = {}  # source id -> schedule text, as scheduled
@@ -182,13 +184,16 @@ class Scheduler:
 
     @property
     def active(self) -> bool:
-        return self._scheduler is not None and self._scheduler.running
+        # APScheduler says "running" before its thread has started; stopping it then fails
+        return self._started and self._scheduler is not None and self._scheduler.running
 
     def start(self) -> bool:
         """Run the scheduler here if no other process does; otherwise stand by. Answer ``active``."""
-        if self._take_lock():
-            self._run()
-        else:
+        with self._life:
+            taken = self._take_lock()
+            if taken:
+                self._run()
+        if not taken:
             self._standby = threading.Thread(
                 target=self._wait_for_lock, name="scheduler-standby", daemon=True
             )
@@ -200,11 +205,13 @@ class Scheduler:
         the lock is released once every running job has ended (a standby must not start the same
         work beside a job still writing)."""
         self._stop.set()
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=True)
-        if self._lock_file is not None:
-            self._lock_file.close()  # releases the lock
-            self._lock_file = None
+        with self._life:  # a standby taking over now either has started, or will not start
+            if self._scheduler is not None and self._scheduler.running:
+                self._scheduler.shutdown(wait=True)
+            self._started = False
+            if self._lock_file is not None:
+                self._lock_file.close()  # releases the lock
+                self._lock_file = None
 
     def jobs(self) -> dict[str, datetime | None]:
         """Job id -> next run time (UTC), for tests and status."""
@@ -248,9 +255,12 @@ class Scheduler:
 
     def _wait_for_lock(self) -> None:
         while not self._stop.wait(STANDBY_POLL):
-            if self._take_lock():
-                self._run()
-                return
+            with self._life:
+                if self._stop.is_set():
+                    return
+                if self._take_lock():
+                    self._run()
+                    return
 
     def _run(self) -> None:
         db = open_db(self.db_path)
@@ -301,6 +311,7 @@ class Scheduler:
             )
         self._scheduler = scheduler  # before it starts: its first sync runs at once, in its own thread
         scheduler.start()
+        self._started = True
 
     def _sync(self) -> None:
         """One sync, and one more for each wake that came while it ran (see ``wake``)."""
