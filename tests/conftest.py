@@ -55,6 +55,12 @@ BROWSER_FIXTURES = frozenset({"browser", "playwright", "firefox", "chromium"})
 SERVED_DEMO_MODULES = frozenset({
     "test_serve_and_pages.py", "test_serve_and_pages_editing.py", "test_serve_and_pages_themes_and_cases.py",
 })  # fmt: skip
+# … and the modules that copy one planted workspace (``from_template``, built once per process)
+# stay in one process each, so that it is built once, not once in every process.
+TEMPLATE_GROUPS = {
+    "test_api_perception.py": "perception", "test_cases.py": "cases", "test_cases_pages_and_api.py": "cases",
+    "test_enemies.py": "problems",
+}  # fmt: skip
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -70,8 +76,9 @@ def pytest_collection_modifyitems(config, items) -> None:
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadgroup` as `make test` needs it: each test on the first free process, except the
-    served-demo modules, which run in one process in the order of their files; those go first, then
-    the other modules that start processes, so that the longest work does not start last.
+    served-demo modules, which run in one process in the order of their files, and the modules of
+    one planted workspace (``TEMPLATE_GROUPS``), each group in one process; the served demo goes
+    first, then the other modules that start processes, so that the longest work does not start last.
 
     pytest-xdist 3.8 marks its groups by renaming the tests, which pytest 9.2 no longer reads, so
     the `xdist_group` mark would split the served demo over every process (three starts of ~70 s)."""
@@ -84,7 +91,10 @@ def pytest_xdist_make_scheduler(config, log):
 
     class Scheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "served demo" if module(nodeid) in SERVED_DEMO_MODULES else nodeid
+            name = module(nodeid)
+            if name in SERVED_DEMO_MODULES:
+                return "served demo"
+            return f"template {TEMPLATE_GROUPS[name]}" if name in TEMPLATE_GROUPS else nodeid
 
     return Scheduling(config, log)
 

@@ -117,10 +117,13 @@ def serve(env: dict) -> tuple[subprocess.Popen, str]:
             time.sleep(0.2)
 
 
+# what a test's Chromium does without: a GPU (there is none), updates, sync, first-run pages
+QUIET = ("--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run")  # fmt: skip
+
+
 def _browser(p):
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"]  # fmt: skip
-    return p.chromium.launch(executable_path=chromium_path(), args=args)
+    return p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", *QUIET])
 
 
 def _api(base: str, path: str) -> dict:

@@ -13,7 +13,7 @@ import pytest
 
 from server.store.db import open_db
 from tests.fixture_site import Answer, Site
-from tests.served import chromium_path
+from tests.served import QUIET, chromium_path
 from tests.workers import Served
 from tests.workspaces import new_workspace
 
@@ -73,7 +73,7 @@ class Browser:
             str(profile),
             executable_path=chromium_path(),
             headless=True,
-            args=[f"--disable-extensions-except={extension}", f"--load-extension={extension}"],
+            args=[f"--disable-extensions-except={extension}", f"--load-extension={extension}", *QUIET],
         )
         workers = self.context.service_workers
         self.worker = workers[0] if workers else self.context.wait_for_event("serviceworker", timeout=20000)

@@ -1,6 +1,6 @@
 """Crawl workers on a shared Redis (scrapy-redis), with real parts: Debian's redis-server started
 on a loopback port, `gapwatch serve` with the queue on, workers as separate processes, and a
-loopback forum (500 pages where the size is what is tested, else 200). Skipped, with the reason,
+loopback forum (500 pages where the size is what is tested, else 100). Skipped, with the reason,
 where redis-server is not installed."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.workspaces import new_workspace
 
 pytestmark = [pytest.mark.skipif(redis_path() is None, reason="no redis-server: make test installs Debian's "
                                  "redis-server when run as root (apt-get install redis-server)")]  # fmt: skip
-SMALL = 8  # listings of the forum where the size does not matter: 200 pages, 192 comments
+SMALL = 4  # listings of the forum where the size does not matter: 100 pages, 96 comments
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_doubles_nothing(workspace, 
     db_path, service, token, _cli = workspace
     with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 3) as crew:
         run_id = _source_and_run(workspace, site)
-        _wait_stored(db_path, 60)
+        _wait_stored(db_path, 30)
         os.kill(crew.workers[0].pid, signal.SIGKILL)  # the worker only: its crawl process dies with it
         run = wait_for_run(db_path, run_id)
         queue = _queue_state(redis, run_id)
@@ -186,7 +186,7 @@ def test_the_service_restarted_mid_run_loses_nothing(workspace, redis):
     db_path, service, token, _cli = workspace
     with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 2) as crew:
         run_id = _source_and_run(workspace, site)
-        _wait_stored(db_path, 60)
+        _wait_stored(db_path, 30)
         service.stop()  # the workers keep crawling and retry their posts meanwhile
         time.sleep(3)
         service.start()
@@ -200,7 +200,7 @@ def test_redis_stopped_mid_run_fails_the_run_with_the_reason_and_the_next_run_su
     db_path, service, token, _cli = workspace
     with forum(delay=0.02, listings=SMALL) as site, Crew(redis, service, token, 2):
         first = _source_and_run(workspace, site)
-        _wait_stored(db_path, 50)
+        _wait_stored(db_path, 25)
         redis.stop()
         failed = wait_for_run(db_path, first, timeout=60)
         assert failed["status"] == "failed" and "stopped answering" in failed["errors"][0], failed
