@@ -34,14 +34,21 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# pip compiles what it installs to bytecode on one core; this does it on all of them (a file that
+# does not compile, such as torch's examples for newer Pythons, is left to compile on import, as pip
+# leaves it)
+COMPILE = @$(BIN)/python -m compileall -q -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" > /dev/null || true
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@echo "==> Installing Gapwatch and its dependencies into $(VENV) (a few minutes the first time)"
-	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e .
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on --no-compile -e .
+	$(COMPILE)
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@echo "==> Installing Gapwatch and what its tests need into $(VENV) (a few minutes the first time)"
-	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e '.[test]'
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on --no-compile -e '.[test]'
+	$(COMPILE)
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
