@@ -194,9 +194,8 @@ class Scheduler:
             if taken:
                 self._run()
         if not taken:
-            self._standby = threading.Thread(
-                target=self._wait_for_lock, name="scheduler-standby", daemon=True
-            )
+            self._standby = threading.Thread(target=self._wait_for_lock, name="scheduler-standby",
+                                             daemon=True)  # fmt: skip
             self._standby.start()
         return self.active
 
@@ -284,13 +283,8 @@ class Scheduler:
             self._sync, "interval", seconds=SYNC_EVERY, id="sync", next_run_time=datetime.now(UTC)
         )
         if self.config["CLASSIFY_EVERY"] > 0:
-            scheduler.add_job(
-                self._classify,
-                "interval",
-                seconds=self.config["CLASSIFY_EVERY"],
-                id="classify",
-                next_run_time=datetime.now(UTC),
-            )
+            scheduler.add_job(self._classify, "interval", seconds=self.config["CLASSIFY_EVERY"],
+                              id="classify", next_run_time=datetime.now(UTC))  # fmt: skip
         if self.config.get("REDIS_URL"):
             scheduler.add_job(self._settle, "interval", seconds=SETTLE_EVERY, id="settle",
                               next_run_time=datetime.now(UTC))  # fmt: skip
@@ -302,13 +296,8 @@ class Scheduler:
             scheduler.add_job(digest_job, "cron", day_of_week=weekday, hour=self.config["DIGEST_HOUR"],
                               id="digest", args=[self.db_path, self.config])  # fmt: skip
         if self.config["THEMES_EVERY"] > 0:
-            scheduler.add_job(
-                themes_job,
-                "interval",
-                seconds=self.config["THEMES_EVERY"],
-                id="themes",
-                args=[self.db_path, self.config],
-            )
+            scheduler.add_job(themes_job, "interval", seconds=self.config["THEMES_EVERY"], id="themes",
+                              args=[self.db_path, self.config])  # fmt: skip
         self._scheduler = scheduler  # before it starts: its first sync runs at once, in its own thread
         scheduler.start()
         self._started = True
