@@ -139,21 +139,6 @@ def _post(base: str, path: str, body: dict) -> dict:
         return json.load(response)
 
 
-def _tester(db_path: Path) -> str:
-    """Add USER (an admin) and an API token of theirs, as `gapwatch users add` and `tokens create`
-    do (tested in test_files_and_cli.py), without a process for each; answer the token."""
-    from server.people.accounts import add_user
-    from server.people.tokens import create_token
-    from server.store.db import open_db
-
-    db = open_db(db_path, migrate=False)
-    try:
-        add_user(db, USER, PASSWORD, "admin")
-        return create_token(db, "pages", USER)[1]
-    finally:
-        db.close()
-
-
 def demo_service(tmp_path_factory):
     """A demo workspace served by `gapwatch serve`, as `make run` does (a generator: the
     ``server`` fixture of conftest yields what it yields)."""
@@ -166,7 +151,10 @@ def demo_service(tmp_path_factory):
     subprocess.run([GAPWATCH, "demo"], env=env, check=True, capture_output=True)
     subprocess.run([GAPWATCH, "classify"], env=env, check=True, capture_output=True)  # as `make run` does
     subprocess.run([GAPWATCH, "themes"], env=env, check=True, capture_output=True)  # so does this
-    TOKEN["value"] = _tester(Path(env["GAPWATCH_DB"]))
+    from tests.workspaces import add_person  # the tester, as `gapwatch users add` and `tokens create` do
+
+    TOKEN["value"] = add_person(Path(env["GAPWATCH_DB"]), user=USER, role="admin", password=PASSWORD,
+                                token_name="pages")  # fmt: skip
     proc, base = serve(env)
     yield base, env
     proc.terminate()

@@ -19,7 +19,7 @@ def new_workspace(
     password: str, token_name: str, scope: str = "full",
 ) -> str:  # fmt: skip
     """Make the workspace at ``db_path`` with our ``brands``, the ``competitors``, one user and a
-    token of theirs; answer the token."""
+    token of theirs (``add_person``); answer the token."""
     db = open_db(db_path)
     try:
         ensure_taxonomy(db)  # as `gapwatch brands add` does, with ensure_rules below
@@ -28,8 +28,18 @@ def new_workspace(
         for name in competitors:
             add_brand(db, name, competitor=True)
         ensure_rules(db)
-        add_user(db, user, password, role)
-        _record, token = create_token(db, token_name, user, scope)
     finally:
         db.close()
-    return token
+    return add_person(db_path, user=user, role=role, password=password, token_name=token_name, scope=scope)
+
+
+def add_person(
+    db_path: Path, *, user: str, role: str, password: str, token_name: str, scope: str = "full"
+) -> str:
+    """Add one user and a token of theirs to the workspace at ``db_path``; answer the token."""
+    db = open_db(db_path, migrate=False)
+    try:
+        add_user(db, user, password, role)
+        return create_token(db, token_name, user, scope)[1]
+    finally:
+        db.close()
