@@ -2,8 +2,9 @@
 
 The model is a small delta on the hash-verified all-MiniLM-L6-v2: its top ``TUNED_LAYERS``
 transformer layers, fine-tuned, and a linear head over their mean-pooled output (negative,
-neutral, positive). The lower layers stay as published and are shared with the attribute tagger,
-so tagging runs them once (see ``classifiers.sentiment``).
+neutral, positive). The layers below them (and the embeddings) stay as published (see
+``classifiers.sentiment``); tagging runs the sentiment branch as a graph of its own, over each
+whole comment.
 
 Data: the four human-labelled corpora of ``../shared/train/sentiment`` (their licences allow
 shipping weights trained on them; the texts are never shipped), balanced by corpus and label:
@@ -273,8 +274,8 @@ against its published SHA-256 before use): the encoder's top {args.tuned_layers}
 (float16 in `layers.safetensors`) and a linear head (`head.npz`) over their mean-pooled,
 unit-length output, for three classes: negative, neutral, positive. What is not tuned (the
 token embeddings{" and the lower layers" if args.tuned_layers < 6 else ""}) is the published
-encoder's and is computed once
-for the attribute tagger and the sentiment model together. `MANIFEST.json` holds the SHA-256 of
+encoder's. Tagging runs this model as a second pass over each whole comment, beside the
+attribute tagger's pass over its clauses. `MANIFEST.json` holds the SHA-256 of
 each file; Gapwatch refuses a file that does not match.
 
 Built by `python -m classifiers.build_sentiment` (`make sentiment-model`): seed {args.seed},
