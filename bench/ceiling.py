@@ -18,7 +18,7 @@ pass. Nothing measured here is shipped, and nothing here changes the shipped mod
 Prints each fold and the medians (positive-vs-negative accuracy, three-class macro-F1, polarity
 accuracy), in the form of ``bench/sentiment.py``.
 
-    python bench/ceiling.py [--only app,tweets,laptops] [--epochs 2]   (about 15 minutes on 2 cores)
+    python bench/ceiling.py [--only app,tweets,laptops] [--epochs 2]   (about 25 minutes on 2 cores)
 """
 
 from __future__ import annotations
@@ -35,13 +35,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from sentiment import SENTIMENTS, SETS, read_set  # noqa: E402  (bench/sentiment.py: the same sets, read alike)
+
 SHARED = ROOT.parent / "shared" / "eval"
-SETS = {
-    "app": ("app reviews", "google_play_productivity_app_reviews"),
-    "tweets": ("tweets", "tweeteval_sentiment"),
-}
-SENTIMENTS = ("negative", "neutral", "positive")
+LABELS = {"app": "app reviews", "tweets": "tweets"}  # --only's keys, and bench/sentiment.py's names
 
 
 def tuning(out: Path, epochs: int, seed: int = 13):
@@ -58,11 +56,8 @@ def one_set(key: str, epochs: int) -> list[dict]:
     """Two folds of an app-review or tweet set: train on one half, score the other."""
     from classifiers.build_sentiment import sentiment_scores
 
-    label, folder = SETS[key]
-    rows = [
-        json.loads(line) for line in (SHARED / "sentiment" / folder / "data.jsonl").open(encoding="utf-8")
-    ]
-    items = [(r["text"], r["sentiment"], key) for r in rows if r.get("sentiment") in SENTIMENTS]
+    label = LABELS[key]
+    items = [(text, sentiment, key) for text, sentiment in read_set(SETS[label], None)]
     random.Random(3).shuffle(items)
     halves = [items[: len(items) // 2], items[len(items) // 2 :]]
     folds = []
@@ -136,7 +131,7 @@ def main() -> None:
     for key in ("app", "tweets"):
         if key in wanted:
             folds = one_set(key, args.epochs)
-            print(f"{SETS[key][0]}, in-domain ceiling (median of 2 folds): macro-F1 "
+            print(f"{LABELS[key]}, in-domain ceiling (median of 2 folds): macro-F1 "
                   f"{statistics.median(f['macro_f1'] for f in folds) * 100:.1f}, pos-vs-neg "
                   f"{statistics.median(f['pos_vs_neg'] for f in folds):.1%}", flush=True)  # fmt: skip
     if "laptops" in wanted:
